@@ -1,0 +1,89 @@
+/**
+ * The one contract every loader type implements (DESIGN §5). A loader type is mostly data — config schema,
+ * secrets, credential sets, stream catalog — plus three verbs that run on the kit's http client.
+ * Connectors never touch D1 or a warehouse: they yield pages, and the engine decides what is committed.
+ */
+import type { z } from "zod";
+import type { HttpClient } from "./http";
+
+export type SyncMode = "full_refresh" | "incremental";
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+export type SourceRecord = Record<string, unknown>;
+
+/** A subset of JSON Schema: enough to type warehouse columns before the first record arrives. */
+export interface RecordSchema {
+  type: "object";
+  properties: Record<string, { type: JsonSchemaType | JsonSchemaType[]; format?: "date-time" | "date" }>;
+}
+export type JsonSchemaType = "string" | "integer" | "number" | "boolean" | "object" | "array" | "null";
+
+export interface StreamSpec {
+  /** Name as the source API spells it (`Contact`, `customers`); the warehouse table is its snake_case. */
+  name: string;
+  /** Field names of the source record; empty when the source has no key (append-only streams). */
+  primary_key: string[];
+  /** Field compared to pick the newest version of a record and to resume incremental reads; null = none. */
+  cursor_field: string | null;
+  supported_sync_modes: SyncMode[];
+  json_schema?: RecordSchema;
+  /** The source reports deletions; such records arrive with `_loader_deleted_at` set. */
+  reports_deletes?: boolean;
+}
+
+export type LoaderCategory =
+  | "crm" | "payments" | "ecommerce" | "analytics" | "advertising" | "marketing" | "database" | "api" | "productivity" | "files";
+
+/** Static facts about a loader type, served by GET /loader-types and used to validate loaders. */
+export interface LoaderTypeSpec<C extends JsonObject = JsonObject> {
+  type: string;
+  title: string;
+  category: LoaderCategory;
+  /** How the user authenticates: `oauth2_refresh_token`, `api_key`, `basic`, `service_account`, `password`, `aws_sigv4`, … */
+  auth_method: string;
+  /** Accepts a config whose credentials may still be missing (a `draft` loader); rejects wrong shapes. */
+  config: z.ZodType<C>;
+  /** Dot paths of secret fields (`client_secret`, `auth.token`): encrypted at rest, never returned. */
+  secret_fields: string[];
+  /**
+   * Alternative sets of dot paths; the config is complete (the loader can be `active`) when every path of at
+   * least one set is present. `[[]]` means no credentials are needed.
+   */
+  credential_sets: string[][];
+  /** The catalog, or the marker that streams are discovered from the config (databases, rest_api, files). */
+  streams: StreamSpec[] | { discovered_from_config: true; description: string };
+  /** The API version the connector pins and sends on every request, where the API has one. */
+  api_version?: string;
+}
+
+export interface ConnectorContext {
+  http: HttpClient;
+  /** Aborted when the run is cancelled or the chunk's time budget is spent; stop at the next page boundary. */
+  signal: AbortSignal;
+  now(): Date;
+}
+
+export interface ReadRequest {
+  stream: StreamSpec;
+  sync_mode: SyncMode;
+  /** Committed state from the last successful read of this stream (incremental only; null on first run). */
+  state: JsonObject | null;
+  /** Where to resume inside the current run (the checkpoint of the last committed page), or null at the start. */
+  checkpoint: JsonObject | null;
+}
+
+export interface Page {
+  records: SourceRecord[];
+  /** Resumes the read right after this page, within the same run. Must be small (it travels in queue messages). */
+  checkpoint: JsonObject;
+  /** The stream state to commit if the stream ends after this page (incremental: the greatest cursor seen). */
+  state?: JsonObject;
+}
+
+export interface Connector<C extends JsonObject = JsonObject> extends LoaderTypeSpec<C> {
+  /** A cheap authenticated call; throws ConnectorError("configuration") with a message a user can act on. */
+  check(ctx: ConnectorContext, config: C): Promise<void>;
+  /** For `discovered_from_config` types (and to refine a static catalog): the streams this config can read. */
+  discover?(ctx: ConnectorContext, config: C): Promise<StreamSpec[]>;
+  read(ctx: ConnectorContext, config: C, request: ReadRequest): AsyncIterable<Page>;
+}

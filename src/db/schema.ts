@@ -1,0 +1,127 @@
+/**
+ * The control plane's D1 tables: the single definition from which drizzle-kit generates migrations/.
+ * Timestamps are ISO 8601 strings (UTC, `Z`), the API's own format, so rows serialize without conversion.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const workspaces = sqliteTable("workspaces", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    keyPrefix: text("key_prefix").notNull(),
+    // SHA-256 of the whole key: keys are 192 random bits, so a fast hash is enough and lookups stay O(1).
+    keyHash: text("key_hash").notNull(),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    status: text("status", { enum: ["active", "revoked"] }).notNull(),
+    createdBy: text("created_by"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    lastUsedAt: text("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_workspace").on(t.workspaceId)],
+);
+
+export const sources = sqliteTable(
+  "sources",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sourceType: text("source_type").notNull(),
+    /** Non-secret config fields as JSON. */
+    config: text("config").notNull(),
+    /** Secret config fields, AES-GCM encrypted as one JSON object (lib/secrets). */
+    configSecrets: text("config_secrets"),
+    status: text("status").notNull(),
+    statusError: text("status_error").notNull().default(""),
+    createdBy: text("created_by"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("sources_workspace").on(t.workspaceId)],
+);
+
+export const loaders = sqliteTable(
+  "loaders",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id, { onDelete: "cascade" }),
+    sourceId: text("source_id").notNull(),
+    name: text("name").notNull(),
+    loaderType: text("loader_type").notNull(),
+    config: text("config").notNull(),
+    configSecrets: text("config_secrets"),
+    targetSchema: text("target_schema").notNull(),
+    /** JSON array of {name, sync_mode}, sync_mode always resolved. */
+    selectedStreams: text("selected_streams").notNull(),
+    syncMode: text("sync_mode", { enum: ["full_refresh", "incremental"] }).notNull(),
+    schedule: text("schedule"),
+    status: text("status", { enum: ["draft", "active", "paused", "error"] }).notNull(),
+    statusError: text("status_error").notNull().default(""),
+    /** Next cron occurrence; the scheduler claims a loader by moving this forward conditionally. */
+    nextRunAt: text("next_run_at"),
+    createdBy: text("created_by"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    lastRunAt: text("last_run_at"),
+    lastRunId: text("last_run_id"),
+  },
+  (t) => [
+    index("loaders_workspace").on(t.workspaceId),
+    // The scheduler scans due loaders every minute: (status, next_run_at) keeps that scan an index range.
+    index("loaders_due").on(t.status, t.nextRunAt),
+  ],
+);
+
+export const loaderRuns = sqliteTable(
+  "loader_runs",
+  {
+    id: text("id").primaryKey(),
+    loaderId: text("loader_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    status: text("status", { enum: ["pending", "running", "completed", "failed", "cancelled"] }).notNull(),
+    trigger: text("trigger", { enum: ["manual", "schedule"] }).notNull(),
+    startedAt: text("started_at"),
+    completedAt: text("completed_at"),
+    rowsLoaded: integer("rows_loaded").notNull().default(0),
+    streamsTotal: integer("streams_total").notNull().default(0),
+    streamsFailed: integer("streams_failed").notNull().default(0),
+    errorMessage: text("error_message").notNull().default(""),
+    triggeredBy: text("triggered_by"),
+    jobId: text("job_id"),
+    /** JSON array of per-stream {name, sync_mode, status, rows_loaded, error_message}. */
+    streams: text("streams").notNull().default("[]"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("loader_runs_loader_created").on(t.loaderId, t.createdAt),
+    // At most one pending or running run per loader, enforced by the database rather than by a read-then-write.
+    uniqueIndex("loader_runs_one_live")
+      .on(t.loaderId)
+      .where(sql`status in ('pending', 'running')`),
+  ],
+);
+
+/** Committed per-stream state (cursor), advanced only after the data it describes is in the warehouse. */
+export const streamStates = sqliteTable(
+  "stream_states",
+  {
+    loaderId: text("loader_id").notNull(),
+    stream: text("stream").notNull(),
+    state: text("state").notNull(),
+    runId: text("run_id"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.loaderId, t.stream] })],
+);

@@ -1,0 +1,7 @@
+export default {
+  async fetch() {
+    return new Response("ok");
+  },
+} satisfies ExportedHandler;
+export class RunTracker {}
+export class WorkspaceRateLimiter {}

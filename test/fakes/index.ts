@@ -1,0 +1,29 @@
+/** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
+export interface RunningFake {
+  name: string;
+  port: number;
+  /** Production hostnames this fake answers for (HOST_OVERRIDES keys). */
+  hosts: string[];
+  close(): Promise<void>;
+}
+
+type FakeStarter = () => Promise<RunningFake>;
+
+const starters: FakeStarter[] = [];
+
+export async function startFakes() {
+  const running = await Promise.all(starters.map((start) => start()));
+  const hostOverrides: Record<string, string> = {};
+  const ports: Record<string, number> = {};
+  for (const fake of running) {
+    ports[fake.name] = fake.port;
+    for (const host of fake.hosts) hostOverrides[host] = `http://127.0.0.1:${fake.port}`;
+  }
+  return {
+    hostOverrides,
+    ports,
+    close: async () => {
+      await Promise.all(running.map((fake) => fake.close()));
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * Starts every fake API server once for the whole test run (in Node) and hands their ports to the workerd
+ * tests. HOST_OVERRIDES maps each production hostname to its fake, exactly as development mode does it.
+ */
+import type { TestProject } from "vitest/node";
+import { startFakes } from "./fakes";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    hostOverrides: Record<string, string>;
+    fakePorts: Record<string, number>;
+    pgUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const fakes = await startFakes();
+  project.provide("hostOverrides", fakes.hostOverrides);
+  project.provide("fakePorts", fakes.ports);
+  project.provide("pgUrl", process.env.LOADERS_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+  return async () => {
+    await fakes.close();
+  };
+}

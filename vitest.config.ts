@@ -1,0 +1,57 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects: `workers` runs the Worker's own code inside workerd against real local D1, Queues and Durable
+ * Objects; `node` runs what must live in Node (the fake API servers themselves, and the vendors' official npm
+ * clients pointed at them). Fake servers start once in globalSetup and reach workerd tests as injected ports.
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    test: {
+      globalSetup: ["./test/global-setup.ts"],
+      projects: [
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              remoteBindings: false,
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "development",
+                  ADMIN_TOKEN: "test-admin-token",
+                  SECRETS_KEYRING: JSON.stringify({
+                    current: "k1",
+                    keys: { k1: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" },
+                  }),
+                  HOST_OVERRIDES: JSON.stringify(inject("hostOverrides")),
+                  FAKE_PORTS: JSON.stringify(inject("fakePorts")),
+                  PG_URL: inject("pgUrl"),
+                },
+                queueConsumers: { "loaders-extract": { maxBatchTimeout: 0.05 } },
+              },
+            })),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/node/**"],
+            setupFiles: ["./test/setup.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+          },
+        },
+        {
+          test: {
+            name: "node",
+            environment: "node",
+            include: ["test/node/**/*.test.ts"],
+            testTimeout: 60_000,
+          },
+        },
+      ],
+    },
+  };
+});
