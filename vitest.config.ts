@@ -11,6 +11,8 @@ export default defineConfig(async () => {
   return {
     test: {
       globalSetup: ["./test/global-setup.ts"],
+      // Request logs of passing tests are noise; a failing test still shows its output.
+      silent: "passed-only",
       projects: [
         {
           plugins: [
@@ -29,6 +31,8 @@ export default defineConfig(async () => {
                   HOST_OVERRIDES: JSON.stringify(inject("hostOverrides")),
                   FAKE_PORTS: JSON.stringify(inject("fakePorts")),
                   PG_URL: inject("pgUrl"),
+                  // Small chunks so every multi-page test crosses chunk boundaries (handoff, resume, leases).
+                  CHUNK_MAX_PAGES: "4",
                 },
                 queueConsumers: { "loaders-extract": { maxBatchTimeout: 0.05 } },
               },

@@ -1,7 +1,23 @@
+/** Entrypoint only: the API, the cron tick, the queue loop, and the Durable Object classes. */
+import { createApp } from "./api/app";
+import type { Env } from "./env";
+import { settings } from "./env";
+import { handleQueue } from "./engine/queue-handler";
+import { runSchedulerTick } from "./scheduler/tick";
+
+const app = createApp();
+
 export default {
-  async fetch() {
-    return new Response("ok");
+  fetch: app.fetch,
+  async scheduled(controller, env) {
+    settings(env);
+    await runSchedulerTick(env, controller.scheduledTime);
   },
-} satisfies ExportedHandler;
-export class RunTracker {}
-export class WorkspaceRateLimiter {}
+  async queue(batch, env) {
+    settings(env);
+    await handleQueue(batch, env);
+  },
+} satisfies ExportedHandler<Env>;
+
+export { RunTracker } from "./engine/run-tracker";
+export { WorkspaceRateLimiter } from "./api/middleware/rate-limiter";

@@ -1,8 +1,9 @@
 import type { D1Migration } from "cloudflare:test";
+import type { Env as WorkerEnv } from "../src/env";
 
 declare global {
   namespace Cloudflare {
-    interface Env {
+    interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
       FAKE_PORTS: string;
       PG_URL: string;

@@ -50,10 +50,20 @@ export interface LoaderTypeSpec<C extends JsonObject = JsonObject> {
    * least one set is present. `[[]]` means no credentials are needed.
    */
   credential_sets: string[][];
+  /**
+   * Where the credentials needed depend on the config itself (rest_api: `auth.type` none needs nothing, bearer
+   * needs `auth.token`): the sets for this config, used instead of `credential_sets` to decide draft vs active.
+   */
+  credentialSetsFor?(config: C): string[][];
   /** The catalog, or the marker that streams are discovered from the config (databases, rest_api, files). */
   streams: StreamSpec[] | { discovered_from_config: true; description: string };
   /** The API version the connector pins and sends on every request, where the API has one. */
   api_version?: string;
+  /**
+   * For `discovered_from_config` types whose catalog is a pure function of the config (rest_api's declared streams):
+   * lets the API validate `selected_streams` at create time without a network call.
+   */
+  streamsFromConfig?(config: C): StreamSpec[];
 }
 
 export interface ConnectorContext {

@@ -1,3 +1,6 @@
+import { startFakeRestApi } from "./rest-api/server";
+import { startSalesforceFake } from "./salesforce/server";
+
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
   name: string;
@@ -9,7 +12,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));

@@ -1,0 +1,77 @@
+/**
+ * The default classification of an HTTP failure (DESIGN §3) and the extraction of the API's own message, so that a
+ * user reads "credentials rejected: Invalid API Key provided" rather than "HTTP 401".
+ */
+import { ConnectorError } from "./errors";
+import { parseRetryAfter } from "./retry";
+
+const MAX_MESSAGE_CHARS = 300;
+
+export function classifyHttpFailure(status: number, body: string, headers: Headers, target: URL, nowMs: number): ConnectorError {
+  const message = apiMessage(body);
+  const where = `${target.host}${target.pathname}`;
+  const details = { status, url: `${target.origin}${target.pathname}` };
+  const said = message ? `: ${message}` : "";
+  // 408 is the server giving up on a slow request; like 429 and 5xx it is worth another try.
+  if (status === 408 || status === 429 || status >= 500) {
+    const retryAfterSeconds = parseRetryAfter(headers.get("retry-after"), nowMs);
+    const what = status === 429 ? "rate limited" : status === 408 ? "request timeout" : "server error";
+    return new ConnectorError("retryable", `${what} (HTTP ${status}) from ${where}${said}`, {
+      ...details,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+  }
+  // Redirects are followed by the client; one left over had no Location or was one hop too many.
+  if (status >= 300 && status < 400) return new ConnectorError("configuration", `${where} answered HTTP ${status} without a redirect that can be followed`, details);
+  if (status === 401) return new ConnectorError("configuration", `credentials rejected by ${target.host} (HTTP 401)${said}`, details);
+  if (status === 403) return new ConnectorError("configuration", `permission denied for ${where} (HTTP 403)${said}`, details);
+  if (status === 404) return new ConnectorError("configuration", `not found: ${where} (HTTP 404)${said}`, details);
+  if (status >= 400) return new ConnectorError("configuration", `${target.host} rejected the request to ${target.pathname} (HTTP ${status})${said}`, details);
+  return new ConnectorError("data", `unexpected HTTP ${status} from ${where}`, details);
+}
+
+/** The human message inside an error body, from the shapes common APIs use; undefined when there is none. */
+export function apiMessage(body: string): string | undefined {
+  const text = body.trim();
+  if (!text) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // An HTML error page says nothing useful and can be long; plain text is often the message itself.
+    return /^<(!doctype|html)/i.test(text) ? undefined : truncate(text);
+  }
+  const found = messageIn(parsed, 0);
+  return found === undefined ? undefined : truncate(found);
+}
+
+function messageIn(value: unknown, depth: number): string | undefined {
+  if (depth > 3 || value === null || value === undefined) return undefined;
+  if (typeof value === "string") return value || undefined;
+  if (Array.isArray(value)) return messageIn(value[0], depth + 1); // Salesforce: [{message, errorCode}]
+  if (typeof value !== "object") return undefined;
+  const obj = value as Record<string, unknown>;
+  // OAuth token endpoints: {error: "invalid_grant", error_description: "..."}: the description is the sentence.
+  if (typeof obj.error_description === "string" && obj.error_description) {
+    return typeof obj.error === "string" ? `${obj.error}: ${obj.error_description}` : obj.error_description;
+  }
+  for (const key of ["message", "error", "errors", "detail", "title", "error_message", "errorMessage", "msg"]) {
+    const found = messageIn(obj[key], depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function truncate(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ");
+  return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS)}…` : oneLine;
+}
+
+/** Replaces every known secret value in a message; API error bodies sometimes echo the credential they rejected. */
+export function redact(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}

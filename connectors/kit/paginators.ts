@@ -1,0 +1,143 @@
+/**
+ * Paginators (DESIGN §5). A paginator is pure: its state is plain JSON, so the state for the next request can sit in
+ * a checkpoint (and a queue message) and a resumed read continues exactly where the previous chunk stopped.
+ * `request(state)` says how to ask for the page at `state` (null: the first page); `next(state, page)` says where
+ * the following page is, or null when this was the last one.
+ */
+import type { JsonValue } from "./contract";
+import { ConnectorError } from "./errors";
+import type { HttpRequest, Query } from "./http";
+import { findLink } from "./link-header";
+import { getPath } from "./records";
+
+/** The paginator styles of DESIGN §5, spelled as the rest_api config spells them. */
+export type PaginatorSpec =
+  | { type: "none" }
+  | { type: "page_number"; page_param: string; size_param?: string; page_size?: number; start_page?: number; total_pages_path?: string }
+  | { type: "offset"; offset_param: string; limit_param: string; limit: number; total_path?: string }
+  | { type: "cursor"; cursor_param: string; cursor_path: string; limit_param?: string; limit?: number }
+  | { type: "next_url"; next_url_path: string }
+  | { type: "link_header" };
+
+/** How one page request differs from the stream's base request. */
+export interface RequestPatch {
+  /** Replaces the whole URL, base query included: APIs put everything the next page needs into its link. */
+  url?: string;
+  /** Added to (and overriding) the base request's query. */
+  query?: Query;
+}
+
+export interface PageResponse {
+  body: unknown;
+  headers: Headers;
+  /** The URL that was requested, to resolve relative next links against. */
+  url: string;
+  records: readonly unknown[];
+}
+
+export interface Paginator<S extends JsonValue = JsonValue> {
+  request(state: S | null): RequestPatch;
+  next(state: S | null, page: PageResponse): S | null;
+}
+
+export function applyPatch(base: HttpRequest, patch: RequestPatch): HttpRequest {
+  if (patch.url !== undefined) {
+    const { query: _dropped, ...rest } = base;
+    return { ...rest, url: patch.url };
+  }
+  return { ...base, query: { ...base.query, ...patch.query } };
+}
+
+export function createPaginator(spec: PaginatorSpec): Paginator {
+  switch (spec.type) {
+    case "none":
+      return singlePage;
+    case "page_number":
+      return pageNumber(spec) as Paginator;
+    case "offset":
+      return offset(spec) as Paginator;
+    case "cursor":
+      return cursor(spec) as Paginator;
+    case "next_url":
+      return nextLink((page) => getPath(page.body, spec.next_url_path), `next_url_path "${spec.next_url_path}"`) as Paginator;
+    case "link_header":
+      return nextLink((page) => findLink(page.headers.get("link"), "next"), 'the Link header rel="next"') as Paginator;
+  }
+}
+
+const singlePage: Paginator = { request: () => ({}), next: () => null };
+
+function pageNumber(spec: Extract<PaginatorSpec, { type: "page_number" }>): Paginator<{ page: number }> {
+  const start = spec.start_page ?? 1;
+  return {
+    request: (state) => ({
+      query: { [spec.page_param]: state?.page ?? start, ...(spec.size_param ? { [spec.size_param]: spec.page_size } : {}) },
+    }),
+    next: (state, page) => {
+      const current = state?.page ?? start;
+      if (page.records.length === 0) return null;
+      const total = spec.total_pages_path ? numberAt(page.body, spec.total_pages_path) : undefined;
+      if (total !== undefined) return current - start + 1 >= total ? null : { page: current + 1 };
+      if (spec.page_size !== undefined && page.records.length < spec.page_size) return null;
+      return { page: current + 1 };
+    },
+  };
+}
+
+function offset(spec: Extract<PaginatorSpec, { type: "offset" }>): Paginator<{ offset: number }> {
+  return {
+    request: (state) => ({ query: { [spec.offset_param]: state?.offset ?? 0, [spec.limit_param]: spec.limit } }),
+    next: (state, page) => {
+      // Advance by what arrived, not by `limit`: an API that caps the page size below `limit` must not skip rows.
+      const following = (state?.offset ?? 0) + page.records.length;
+      if (page.records.length === 0) return null;
+      const total = spec.total_path ? numberAt(page.body, spec.total_path) : undefined;
+      if (total !== undefined) return following >= total ? null : { offset: following };
+      return page.records.length < spec.limit ? null : { offset: following };
+    },
+  };
+}
+
+function cursor(spec: Extract<PaginatorSpec, { type: "cursor" }>): Paginator<{ cursor: string }> {
+  return {
+    request: (state) => ({
+      query: {
+        ...(state ? { [spec.cursor_param]: state.cursor } : {}),
+        ...(spec.limit_param ? { [spec.limit_param]: spec.limit } : {}),
+      },
+    }),
+    next: (state, page) => {
+      const value = getPath(page.body, spec.cursor_path);
+      if (value === null || value === undefined || value === "" || value === false) return null;
+      if (typeof value !== "string" && typeof value !== "number") {
+        throw new ConnectorError("configuration", `cursor_path "${spec.cursor_path}" holds ${typeof value}, not a cursor string`);
+      }
+      return { cursor: notRepeated(state?.cursor, String(value), `cursor_path "${spec.cursor_path}"`) };
+    },
+  };
+}
+
+/** next_url and link_header: the API hands over the next page's URL, possibly relative to the current one. */
+function nextLink(find: (page: PageResponse) => unknown, where: string): Paginator<{ url: string }> {
+  return {
+    request: (state) => (state ? { url: state.url } : {}),
+    next: (state, page) => {
+      const link = find(page);
+      if (link === null || link === undefined || link === "") return null;
+      if (typeof link !== "string") throw new ConnectorError("configuration", `${where} holds ${typeof link}, not a URL`);
+      return { url: notRepeated(state?.url, new URL(link, page.url).toString(), where) };
+    },
+  };
+}
+
+/** An API that hands back the page it just served would loop forever; fail loudly rather than stop and lose rows. */
+function notRepeated(previous: string | undefined, next: string, where: string): string {
+  if (previous === next) throw new ConnectorError("data", `pagination does not advance: ${where} returned the same value twice`);
+  return next;
+}
+
+function numberAt(body: unknown, path: string): number | undefined {
+  const value = getPath(body, path);
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,33 @@
+/** The Hono app: middleware in order (request id, JSON body rules), every resource's routes, errors in one place. */
+import { Hono } from "hono";
+import { apiKeyRoutes } from "./api-keys";
+import { docsPage } from "./docs/docs-page";
+import { openApiDocument } from "./docs/openapi";
+import { loaderTypeRoutes } from "./loader-types";
+import { loaderRoutes } from "./loaders";
+import { authMiddleware } from "./middleware/auth";
+import { jsonBody } from "./middleware/json-body";
+import { notFoundHandler, onError } from "./middleware/on-error";
+import { requestContext } from "./middleware/request-context";
+import { runRoutes } from "./runs";
+import { sourceRoutes } from "./sources";
+import type { AppEnv } from "./types";
+import { workspaceRoutes } from "./workspaces";
+
+const routes = [...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes];
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestContext);
+  app.use("/api/*", jsonBody);
+  for (const route of routes) route.mount(app, authMiddleware);
+
+  const document = openApiDocument(routes);
+  app.get("/api/v1/openapi.json", (c) => c.json(document));
+  app.get("/docs", (c) => c.html(docsPage(document)));
+  app.get("/", (c) => c.json({ service: "loaders", docs: "/docs", openapi: "/api/v1/openapi.json" }));
+
+  app.notFound(notFoundHandler);
+  app.onError(onError);
+  return app;
+}

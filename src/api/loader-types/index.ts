@@ -1,0 +1,3 @@
+import { listLoaderTypesRoute } from "./list";
+
+export const loaderTypeRoutes = [listLoaderTypesRoute];

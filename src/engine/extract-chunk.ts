@@ -1,0 +1,176 @@
+/**
+ * One queue delivery = one chunk of one stream: claim it from the RunTracker, read pages from the connector
+ * starting at the stream's checkpoint, write each to the warehouse, report each to the tracker, and stop at the
+ * chunk budget (the tracker enqueues the next chunk) or at the end of the stream (finalize, then complete).
+ * The next page is fetched while the current one is written: the page round trip dominates a sequential loop
+ * (research/verified-here.md, throughput calibration).
+ * It returns an outcome; only the queue loop decides ack or retry.
+ */
+import { catalogFor, connectorFor } from "../../connectors/registry";
+import type { ConnectorContext, JsonObject, Page, StreamSpec } from "../../connectors/kit/contract";
+import { ConnectorError, isConnectorError } from "../../connectors/kit/errors";
+import { createHttpClient } from "../../connectors/kit/http";
+import type { Env } from "../env";
+import { settings } from "../env";
+import { log } from "../lib/log";
+import { serviceContext } from "../services/context";
+import { loadRunConfigs } from "../services/runs/run-lifecycle";
+import { createWarehouse } from "../warehouses";
+import type { StreamTarget, WarehouseAdapter } from "../warehouses/contract";
+import { runTracker } from "./dispatch";
+import type { ExtractMessage } from "./messages";
+
+export type ChunkOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
+
+export interface ChunkBudget {
+  maxPages: number;
+  maxMilliseconds: number;
+}
+
+export function retryDelaySeconds(attempts: number, hinted?: number): number {
+  if (hinted && hinted > 0) return Math.min(Math.ceil(hinted), 3600);
+  // Exponential with a cap: 2, 4, 8 … 300 s, so a flapping source is retried for about half an hour in all.
+  return Math.min(2 ** Math.max(1, attempts), 300);
+}
+
+async function resolveStream(connectorCtx: ConnectorContext, type: string, config: JsonObject, name: string): Promise<StreamSpec> {
+  const connector = connectorFor(type)!;
+  const catalog = catalogFor(connector, config) ?? (connector.discover ? await connector.discover(connectorCtx, config) : []);
+  const stream = catalog.find((s) => s.name === name);
+  if (!stream) throw new ConnectorError("configuration", `stream "${name}" is not available from this ${type} source`);
+  return stream;
+}
+
+/**
+ * A run cancelled between two chunks leaves its full_refresh staging table behind: the delivery that finds the
+ * run cancelled removes it (the target table is never touched).
+ */
+async function dropStaging(env: Env, message: ExtractMessage): Promise<void> {
+  const ctx = serviceContext(env, { kind: "system", reason: "engine" });
+  const { loader, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId);
+  const warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
+  try {
+    await warehouse.abortStream({
+      schema: loader.targetSchema,
+      stream: message.stream,
+      sync_mode: "full_refresh",
+      primary_key: [],
+      cursor_field: null,
+      run_id: message.runId,
+    });
+  } finally {
+    await warehouse.close();
+  }
+}
+
+export interface Delivery {
+  id: string;
+  attempts: number;
+}
+
+export async function extractChunk(env: Env, message: ExtractMessage, delivery: Delivery, budget: ChunkBudget): Promise<ChunkOutcome> {
+  const tracker = runTracker(env, message.runId);
+  const claim = await tracker.claim(message, delivery.id);
+  if (!claim.ok) {
+    if (claim.reason === "cancelled" && claim.syncMode === "full_refresh") await dropStaging(env, message);
+    return { action: "ack", note: `dropped: ${claim.reason}` };
+  }
+  const { leaseToken } = claim;
+  const ctx = serviceContext(env, { kind: "system", reason: "engine" });
+  const { loader, loaderConfig, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId);
+  const connector = connectorFor(loader.loaderType);
+  if (!connector) {
+    await tracker.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data");
+    return { action: "ack", note: "no reader" };
+  }
+
+  const abort = new AbortController();
+  const connectorCtx: ConnectorContext = {
+    http: createHttpClient({ hostOverrides: settings(env).HOST_OVERRIDES, development: settings(env).development, signal: abort.signal }),
+    signal: abort.signal,
+    now: () => new Date(),
+  };
+  let warehouse: WarehouseAdapter | undefined;
+  let target: StreamTarget | undefined;
+  try {
+    const stream = await resolveStream(connectorCtx, loader.loaderType, loaderConfig, message.stream);
+    warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
+    target = {
+      schema: loader.targetSchema,
+      stream: stream.name,
+      sync_mode: claim.syncMode,
+      primary_key: stream.primary_key,
+      cursor_field: stream.cursor_field,
+      json_schema: stream.json_schema,
+      run_id: message.runId,
+    };
+    await warehouse.prepareStream(target);
+
+    if (!claim.exhausted) {
+      const pages = connector.read(connectorCtx, loaderConfig, {
+        stream,
+        sync_mode: claim.syncMode,
+        state: claim.syncMode === "incremental" && claim.stateJson ? (JSON.parse(claim.stateJson) as JsonObject) : null,
+        checkpoint: claim.checkpointJson ? (JSON.parse(claim.checkpointJson) as JsonObject) : null,
+      })[Symbol.asyncIterator]();
+      const started = Date.now();
+      let pageSeq = claim.pages;
+      let pagesThisChunk = 0;
+      let pending: Promise<IteratorResult<Page>> = pages.next();
+      try {
+        for (;;) {
+          const result = await pending;
+          if (result.done) break;
+          const page = result.value;
+          // Prefetch: the next request is in flight while this page is written and reported.
+          pending = pages.next();
+          pending.catch(() => undefined);
+          if (page.records.length > 0) {
+            await warehouse.writeBatch(target, {
+              batch_id: `${message.runId}:${stream.name}:${pageSeq}`,
+              records: page.records,
+              synced_at: new Date().toISOString(),
+            });
+          }
+          pageSeq += 1;
+          pagesThisChunk += 1;
+          const reported = await tracker.reportPage(message.stream, message.chunk, leaseToken, {
+            rows: page.records.length,
+            checkpoint: page.checkpoint,
+            state: page.state,
+          });
+          if (!reported.continue) {
+            if (reported.reason === "cancelled") await warehouse.abortStream(target).catch(() => undefined);
+            return { action: "ack", note: `stopped: ${reported.reason}` };
+          }
+          if (pagesThisChunk >= budget.maxPages || Date.now() - started >= budget.maxMilliseconds) {
+            await tracker.endChunk(message.stream, message.chunk, leaseToken);
+            return { action: "ack", note: "chunk budget spent; next chunk enqueued" };
+          }
+        }
+      } finally {
+        abort.abort();
+        await pages.return?.().catch(() => undefined);
+      }
+      await tracker.markExhausted(message.stream, message.chunk, leaseToken);
+    }
+
+    await warehouse.finalizeStream(target);
+    await tracker.completeStream(message.stream, message.chunk, leaseToken);
+    return { action: "ack", note: "stream completed" };
+  } catch (error) {
+    if (isConnectorError(error) && error.kind !== "retryable") {
+      if (warehouse && target) await warehouse.abortStream(target).catch(() => undefined);
+      await tracker.failStream(message.stream, message.chunk, error.message, error.kind);
+      return { action: "ack", note: `stream failed (${error.kind})` };
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    const hinted = isConnectorError(error) ? error.details.retryAfterSeconds : undefined;
+    await tracker.noteRetry(message.stream, text);
+    log("warn", "chunk will be retried", { run_id: message.runId, stream: message.stream, chunk: message.chunk, attempts: delivery.attempts, error: text });
+    return { action: "retry", delaySeconds: retryDelaySeconds(delivery.attempts, hinted), note: text };
+  } finally {
+    abort.abort();
+    await warehouse?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The queue loop: the only place that decides ack, retry with delay, or (by exhausting max_retries) dead-letter.
+ * Each message is acked or retried on its own, so one failing chunk never redelivers its batch neighbours.
+ */
+import { settings, type Env } from "../env";
+import { log } from "../lib/log";
+import { runTracker } from "./dispatch";
+import { extractChunk } from "./extract-chunk";
+import { extractMessage } from "./messages";
+
+export const DEAD_LETTER_SUFFIX = "-dlq";
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const { CHUNK_MAX_PAGES, CHUNK_MAX_SECONDS } = settings(env);
+  const budget = { maxPages: CHUNK_MAX_PAGES, maxMilliseconds: CHUNK_MAX_SECONDS * 1000 };
+  const deadLetter = batch.queue.endsWith(DEAD_LETTER_SUFFIX);
+  for (const msg of batch.messages) {
+    const parsed = extractMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      log("error", "malformed queue message dropped", { queue: batch.queue, id: msg.id });
+      msg.ack();
+      continue;
+    }
+    const message = parsed.data;
+    try {
+      if (deadLetter) {
+        // Retries ran out (DESIGN §3): fail the stream loudly rather than let the run hang or drop it silently.
+        await runTracker(env, message.runId).failStream(message.stream, message.chunk, `gave up after ${msg.attempts} deliveries`, "exhausted");
+        msg.ack();
+        continue;
+      }
+      const outcome = await extractChunk(env, message, { id: msg.id, attempts: msg.attempts }, budget);
+      if (outcome.action === "ack") msg.ack();
+      else msg.retry({ delaySeconds: outcome.delaySeconds });
+    } catch (error) {
+      log("error", "queue message failed", { queue: batch.queue, run_id: message.runId, stream: message.stream, error: String(error) });
+      msg.retry({ delaySeconds: Math.min(2 ** msg.attempts, 300) });
+    }
+  }
+}

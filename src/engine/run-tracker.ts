@@ -1,0 +1,368 @@
+/**
+ * RunTracker: one Durable Object per run (DESIGN §3). It owns the run's live state in its own SQLite storage —
+ * per-stream status, counters, checkpoints, the chunk sequence and its lease — and every transition of the run.
+ * Consumers ask it before they work (claim), tell it after each committed page (reportPage), and hand the stream
+ * on (endChunk) or close it (completeStream / failStream). Its alarm is the watchdog for lost messages.
+ * D1 is reached only through service verbs.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { JsonObject, SyncMode } from "../../connectors/kit/contract";
+import type { Env } from "../env";
+import { settings } from "../env";
+import { log } from "../lib/log";
+import { isoSeconds } from "../lib/time";
+import { serviceContext, type ServiceContext } from "../services/context";
+import { commitStreamState, loadRunPlan, markLoaderError, writeRunProgress } from "../services/runs/run-lifecycle";
+import type { RunStreamSummary } from "../services/runs/run-store";
+import type { ExtractMessage, RunRef } from "./messages";
+
+type StreamStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+
+type StreamRow = {
+  name: string;
+  position: number;
+  sync_mode: SyncMode;
+  status: StreamStatus;
+  rows_loaded: number;
+  error_message: string;
+  chunk: number;
+  lease_token: string | null;
+  lease_delivery: string | null;
+  lease_until: number;
+  checkpoint: string | null;
+  start_state: string | null;
+  pending_state: string | null;
+  pages: number;
+  exhausted: number;
+  last_progress_at: number;
+  restarts: number;
+  last_error: string;
+  config_error: number;
+};
+
+type RunRow = {
+  run_id: string;
+  loader_id: string;
+  workspace_id: string;
+  status: RunStatus;
+  cancel_reason: string;
+  last_flush_at: number;
+};
+
+export type ClaimResult =
+  | {
+      ok: true;
+      leaseToken: string;
+      syncMode: SyncMode;
+      /** JSON text: RPC results stay flat (a recursive JSON type makes TypeScript's RPC mapping explode). */
+      checkpointJson: string | null;
+      stateJson: string | null;
+      pages: number;
+      exhausted: boolean;
+    }
+  | { ok: false; reason: "stale" | "finished" | "unknown_run" | "duplicate" }
+  | { ok: false; reason: "cancelled"; syncMode: SyncMode | null };
+
+export interface PageReport {
+  rows: number;
+  checkpoint: JsonObject;
+  state?: JsonObject;
+}
+
+/**
+ * A chunk's lease belongs to one queue message (by id). Queues redeliver a message only after its previous attempt
+ * ended, so the same id taking the lease again means that attempt is over; another id for the same chunk is a
+ * duplicate send and is dropped while the lease lives. The expiry only guards against a holder that vanished.
+ */
+export const LEASE_MS = 6 * 60_000;
+/** The watchdog looks every minute and restarts a stream that has not progressed for this long. */
+export const WATCHDOG_INTERVAL_MS = 60_000;
+export const STALL_MS = 10 * 60_000;
+export const MAX_RESTARTS = 3;
+/** Live counters reach D1 at most this often between transitions; GET run is at most this stale. */
+const FLUSH_INTERVAL_MS = 1_000;
+
+export class RunTracker extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    settings(env);
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS run (
+        id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, loader_id TEXT NOT NULL, workspace_id TEXT NOT NULL,
+        status TEXT NOT NULL, cancel_reason TEXT NOT NULL DEFAULT '', last_flush_at INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS streams (
+        name TEXT PRIMARY KEY, position INTEGER NOT NULL, sync_mode TEXT NOT NULL, status TEXT NOT NULL,
+        rows_loaded INTEGER NOT NULL DEFAULT 0, error_message TEXT NOT NULL DEFAULT '', chunk INTEGER NOT NULL DEFAULT 0,
+        lease_token TEXT, lease_delivery TEXT, lease_until INTEGER NOT NULL DEFAULT 0, checkpoint TEXT, start_state TEXT, pending_state TEXT,
+        pages INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0, last_progress_at INTEGER NOT NULL DEFAULT 0,
+        restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', config_error INTEGER NOT NULL DEFAULT 0);
+    `);
+  }
+
+  private services(): ServiceContext {
+    return serviceContext(this.env, { kind: "system", reason: "engine" });
+  }
+
+  private run(): RunRow | null {
+    return this.ctx.storage.sql.exec<RunRow>("SELECT * FROM run WHERE id = 1").toArray()[0] ?? null;
+  }
+
+  private streams(): StreamRow[] {
+    return this.ctx.storage.sql.exec<StreamRow>("SELECT * FROM streams ORDER BY position").toArray();
+  }
+
+  private stream(name: string): StreamRow | null {
+    return this.ctx.storage.sql.exec<StreamRow>("SELECT * FROM streams WHERE name = ?", name).toArray()[0] ?? null;
+  }
+
+  /** Idempotent: a second start (re-dispatch of a run stuck in pending) changes nothing. */
+  async start(ref: RunRef): Promise<RunStatus> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const existing = this.run();
+      if (existing) return existing.status;
+      const sql = this.ctx.storage.sql;
+      sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status) VALUES (1, ?, ?, ?, 'running')", ref.runId, ref.loaderId, ref.workspaceId);
+      let plan: Awaited<ReturnType<typeof loadRunPlan>>;
+      try {
+        plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId);
+      } catch (error) {
+        sql.exec("UPDATE run SET status = 'failed' WHERE id = 1");
+        await writeRunProgress(this.services(), ref.runId, {
+          status: "failed",
+          rowsLoaded: 0,
+          streamsFailed: 0,
+          errorMessage: `run could not start: ${error instanceof Error ? error.message : String(error)}`,
+          streams: [],
+          completedAt: isoSeconds(new Date()),
+        });
+        return "failed";
+      }
+      const now = Date.now();
+      plan.streams.forEach((s, position) => {
+        sql.exec(
+          "INSERT INTO streams (name, position, sync_mode, status, start_state, last_progress_at) VALUES (?, ?, ?, 'running', ?, ?)",
+          s.name,
+          position,
+          s.sync_mode,
+          s.sync_mode === "incremental" && s.state ? JSON.stringify(s.state) : null,
+          now,
+        );
+      });
+      await this.flush(true, { jobId: this.ctx.id.toString() });
+      await this.env.EXTRACT_QUEUE.sendBatch(plan.streams.map((s) => ({ body: this.message(ref, s.name, 0) })));
+      await this.ctx.storage.setAlarm(now + WATCHDOG_INTERVAL_MS);
+      log("info", "run started", { run_id: ref.runId, loader_id: ref.loaderId, streams: plan.streams.length });
+      return "running";
+    });
+  }
+
+  private message(ref: RunRef, stream: string, chunk: number): ExtractMessage {
+    return { kind: "extract", runId: ref.runId, loaderId: ref.loaderId, workspaceId: ref.workspaceId, stream, chunk };
+  }
+
+  /** A delivery may work only on the stream's current chunk, and only one delivery at a time (the lease). */
+  claim(message: ExtractMessage, deliveryId: string, now: number = Date.now()): ClaimResult {
+    const run = this.run();
+    if (!run) return { ok: false, reason: "unknown_run" };
+    const s = this.stream(message.stream);
+    if (run.status === "cancelled") return { ok: false, reason: "cancelled", syncMode: s?.sync_mode ?? null };
+    if (!s || s.status !== "running" || run.status !== "running") return { ok: false, reason: "finished" };
+    if (message.chunk !== s.chunk) return { ok: false, reason: "stale" };
+    if (s.lease_token && s.lease_until > now && s.lease_delivery !== deliveryId) return { ok: false, reason: "duplicate" };
+    const leaseToken = crypto.randomUUID();
+    this.ctx.storage.sql.exec(
+      "UPDATE streams SET lease_token = ?, lease_delivery = ?, lease_until = ? WHERE name = ?",
+      leaseToken,
+      deliveryId,
+      now + LEASE_MS,
+      s.name,
+    );
+    return {
+      ok: true,
+      leaseToken,
+      syncMode: s.sync_mode,
+      checkpointJson: s.checkpoint,
+      stateJson: s.start_state,
+      pages: s.pages,
+      exhausted: s.exhausted === 1,
+    };
+  }
+
+  private holds(streamName: string, chunk: number, leaseToken: string): StreamRow | null {
+    const s = this.stream(streamName);
+    if (!s || s.status !== "running" || s.chunk !== chunk || s.lease_token !== leaseToken) return null;
+    return s;
+  }
+
+  /**
+   * Called after a page is committed in the warehouse. `continue: false` means stop now: `cancelled` (drop what is
+   * staged) or `lease_lost` (another delivery owns the stream now; leave its staging alone).
+   */
+  async reportPage(streamName: string, chunk: number, leaseToken: string, report: PageReport): Promise<{ continue: true } | { continue: false; reason: "cancelled" | "lease_lost" }> {
+    const run = this.run();
+    if (!run || run.status === "cancelled") return { continue: false, reason: "cancelled" };
+    const s = this.holds(streamName, chunk, leaseToken);
+    if (run.status !== "running" || !s) return { continue: false, reason: "lease_lost" };
+    const now = Date.now();
+    this.ctx.storage.sql.exec(
+      `UPDATE streams SET rows_loaded = rows_loaded + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + 1,
+       last_progress_at = ?, lease_until = ? WHERE name = ?`,
+      report.rows,
+      JSON.stringify(report.checkpoint),
+      report.state ? JSON.stringify(report.state) : null,
+      now,
+      now + LEASE_MS,
+      streamName,
+    );
+    await this.flush(false);
+    return { continue: true };
+  }
+
+  /** The source has no more pages: a redelivery after this goes straight to finalizing, reading nothing again. */
+  markExhausted(streamName: string, chunk: number, leaseToken: string): boolean {
+    if (!this.holds(streamName, chunk, leaseToken)) return false;
+    this.ctx.storage.sql.exec("UPDATE streams SET exhausted = 1, last_progress_at = ? WHERE name = ?", Date.now(), streamName);
+    return true;
+  }
+
+  /** The chunk's budget is spent: the stream continues in a fresh queue message from the last checkpoint. */
+  async endChunk(streamName: string, chunk: number, leaseToken: string): Promise<boolean> {
+    const run = this.run();
+    if (!run || !this.holds(streamName, chunk, leaseToken)) return false;
+    this.ctx.storage.sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0 WHERE name = ?", streamName);
+    await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), streamName, chunk + 1));
+    return true;
+  }
+
+  /** The data is committed (and a full_refresh swapped in): commit the stream's state, then close the stream. */
+  async completeStream(streamName: string, chunk: number, leaseToken: string): Promise<boolean> {
+    const run = this.run();
+    const s = this.holds(streamName, chunk, leaseToken);
+    if (!run || run.status !== "running" || !s) return false;
+    if (s.sync_mode === "incremental" && s.pending_state) {
+      await commitStreamState(this.services(), run.loader_id, s.name, JSON.parse(s.pending_state) as JsonObject, run.run_id);
+    }
+    this.ctx.storage.sql.exec("UPDATE streams SET status = 'completed', lease_token = NULL, last_progress_at = ? WHERE name = ?", Date.now(), streamName);
+    await this.settle();
+    return true;
+  }
+
+  /** A retryable failure is remembered, so the dead-letter path can say what kept failing. */
+  noteRetry(streamName: string, message: string): void {
+    this.ctx.storage.sql.exec("UPDATE streams SET last_error = ?, lease_token = NULL, lease_until = 0 WHERE name = ?", message, streamName);
+  }
+
+  /**
+   * Fails one stream; the others go on. `chunk` null (dead letter, watchdog) fails whatever chunk is current.
+   * A configuration failure also parks the loader in `error` when the run settles.
+   */
+  async failStream(streamName: string, chunk: number | null, message: string, kind: "configuration" | "data" | "exhausted"): Promise<boolean> {
+    const run = this.run();
+    const s = this.stream(streamName);
+    if (!run || run.status !== "running" || !s || s.status !== "running") return false;
+    if (chunk !== null && s.chunk !== chunk) return false;
+    const text = kind === "exhausted" && s.last_error ? `${message}; last error: ${s.last_error}` : message;
+    this.ctx.storage.sql.exec(
+      "UPDATE streams SET status = 'failed', error_message = ?, config_error = ?, lease_token = NULL WHERE name = ?",
+      text,
+      kind === "configuration" ? 1 : 0,
+      streamName,
+    );
+    log("warn", "stream failed", { run_id: run.run_id, stream: streamName, kind, error: text });
+    await this.settle();
+    return true;
+  }
+
+  async cancel(ref: RunRef, reason: string): Promise<RunStatus> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const sql = this.ctx.storage.sql;
+      const run = this.run();
+      if (run && run.status !== "running" && run.status !== "pending") return run.status;
+      if (!run) {
+        sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status, cancel_reason) VALUES (1, ?, ?, ?, 'cancelled', ?)", ref.runId, ref.loaderId, ref.workspaceId, reason);
+      } else {
+        sql.exec("UPDATE run SET status = 'cancelled', cancel_reason = ? WHERE id = 1", reason);
+        sql.exec("UPDATE streams SET status = 'cancelled', lease_token = NULL WHERE status IN ('pending', 'running')");
+      }
+      await this.flush(true, { completedAt: isoSeconds(new Date()) });
+      await this.ctx.storage.deleteAlarm();
+      return "cancelled";
+    });
+  }
+
+  /** Watchdog (alarms may fire twice: every step is conditional). */
+  override async alarm(): Promise<void> {
+    const run = this.run();
+    if (!run || run.status !== "running") return;
+    const now = Date.now();
+    for (const s of this.streams()) {
+      if (s.status !== "running" || now - s.last_progress_at < STALL_MS) continue;
+      if (s.restarts >= MAX_RESTARTS) {
+        await this.failStream(s.name, null, `stream made no progress after ${MAX_RESTARTS} restarts`, "exhausted");
+        continue;
+      }
+      this.ctx.storage.sql.exec(
+        "UPDATE streams SET chunk = chunk + 1, restarts = restarts + 1, lease_token = NULL, lease_until = 0, last_progress_at = ? WHERE name = ?",
+        now,
+        s.name,
+      );
+      log("warn", "stream restarted by watchdog", { run_id: run.run_id, stream: s.name, chunk: s.chunk + 1 });
+      await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), s.name, s.chunk + 1));
+    }
+    if (this.run()?.status === "running") await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_INTERVAL_MS);
+  }
+
+  /** For tests and diagnostics: the tracker's view of the run. */
+  snapshot() {
+    return { run: this.run(), streams: this.streams() };
+  }
+
+  private refOf(run: RunRow): RunRef {
+    return { runId: run.run_id, loaderId: run.loader_id, workspaceId: run.workspace_id };
+  }
+
+  /** When every stream is terminal, the run is: completed if all completed, else failed (DESIGN §2). */
+  private async settle(): Promise<void> {
+    const run = this.run();
+    if (!run || run.status !== "running") return;
+    const streams = this.streams();
+    if (streams.some((s) => s.status === "running" || s.status === "pending")) {
+      await this.flush(false);
+      return;
+    }
+    const failed = streams.filter((s) => s.status === "failed");
+    this.ctx.storage.sql.exec("UPDATE run SET status = ? WHERE id = 1", failed.length > 0 ? "failed" : "completed");
+    await this.flush(true, { completedAt: isoSeconds(new Date()) });
+    const configFailure = failed.find((s) => s.config_error === 1);
+    if (configFailure) await markLoaderError(this.services(), run.loader_id, `${configFailure.name}: ${configFailure.error_message}`);
+    await this.ctx.storage.deleteAlarm();
+    log("info", "run finished", { run_id: run.run_id, status: failed.length > 0 ? "failed" : "completed" });
+  }
+
+  private async flush(force: boolean, extra: { jobId?: string; completedAt?: string } = {}): Promise<void> {
+    const run = this.run();
+    if (!run) return;
+    const now = Date.now();
+    if (!force && now - run.last_flush_at < FLUSH_INTERVAL_MS) return;
+    this.ctx.storage.sql.exec("UPDATE run SET last_flush_at = ? WHERE id = 1", now);
+    const streams = this.streams();
+    const failed = streams.filter((s) => s.status === "failed");
+    const summaries: RunStreamSummary[] = streams.map((s) => ({
+      name: s.name,
+      sync_mode: s.sync_mode,
+      status: s.status,
+      rows_loaded: s.rows_loaded,
+      error_message: s.error_message,
+    }));
+    await writeRunProgress(this.services(), run.run_id, {
+      status: run.status,
+      rowsLoaded: streams.reduce((sum, s) => sum + s.rows_loaded, 0),
+      streamsFailed: failed.length,
+      errorMessage:
+        run.status === "cancelled" ? run.cancel_reason : failed.map((s) => `${s.name}: ${s.error_message}`).join("; "),
+      streams: summaries,
+      ...extra,
+    });
+  }
+}

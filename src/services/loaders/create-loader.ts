@@ -1,0 +1,62 @@
+import type { JsonObject, SyncMode } from "../../../connectors/kit/contract";
+import { loaders } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { nowIso } from "../../lib/time";
+import { actorId, requireRole, type ServiceContext } from "../context";
+import { requireSource } from "../sources/source-store";
+import { sealLoaderConfig } from "./loader-store";
+import { nextRunAt } from "./schedule";
+import { draftReason, missingCredentials, validateConfig, validateLoaderShape } from "./validate-loader";
+import { requireLoaderType } from "./loader-types";
+
+export interface CreateLoaderInput {
+  name: string;
+  loader_type: string;
+  source_id: string;
+  config: Record<string, unknown>;
+  target_schema: string;
+  selected_streams: Array<{ name: string; sync_mode?: SyncMode }>;
+  sync_mode: SyncMode;
+  schedule?: string | null;
+}
+
+/**
+ * A loader whose config is valid but lacks credentials is stored as `draft` (the seed's own example carries only
+ * `instance_url`); it becomes `active` when a PUT completes it.
+ */
+export async function createLoader(ctx: ServiceContext, workspaceId: string, input: CreateLoaderInput) {
+  requireRole(ctx, "admin");
+  const spec = requireLoaderType(input.loader_type);
+  await requireSource(ctx, workspaceId, input.source_id, "source_id");
+  const config = validateConfig(spec, input.config);
+  const schedule = input.schedule ?? null;
+  const streams = validateLoaderShape(spec, config, { ...input, schedule });
+  const missing = missingCredentials(spec, config);
+  const status = missing.length > 0 ? "draft" : "active";
+
+  const id = newId();
+  const now = nowIso();
+  const sealed = await sealLoaderConfig(ctx, workspaceId, id, spec.type, config as JsonObject);
+  const row = {
+    id,
+    workspaceId,
+    sourceId: input.source_id,
+    name: input.name,
+    loaderType: spec.type,
+    ...sealed,
+    targetSchema: input.target_schema,
+    selectedStreams: JSON.stringify(streams),
+    syncMode: input.sync_mode,
+    schedule,
+    status,
+    statusError: status === "draft" ? draftReason(missing) : "",
+    nextRunAt: status === "active" ? nextRunAt(schedule, new Date()) : null,
+    createdBy: actorId(ctx),
+    createdAt: now,
+    updatedAt: now,
+    lastRunAt: null,
+    lastRunId: null,
+  } as const;
+  const [created] = await ctx.db.insert(loaders).values(row).returning();
+  return created!;
+}

@@ -1,0 +1,44 @@
+/**
+ * The warehouse a source names, as an adapter (DESIGN §4). `d1` is the Worker's own WAREHOUSE database;
+ * `postgresql` connects over TCP. Snowflake, BigQuery and Databricks are API types without an adapter in this build.
+ */
+import type { WarehouseAdapter } from "./contract";
+import { D1Warehouse, d1TableName } from "./d1";
+import { WarehouseNotSupportedError } from "./errors";
+import { schemaName, tableName } from "./naming";
+import { PostgresWarehouse, parsePostgresConfig } from "./postgresql";
+
+export type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+export { WarehouseError, WarehouseNotSupportedError, isWarehouseError, type WarehouseErrorKind } from "./errors";
+
+export interface WarehouseSource {
+  source_type: string;
+  config: Record<string, unknown>;
+}
+
+export interface WarehouseDeps {
+  warehouseDb: D1Database;
+  development: boolean;
+}
+
+const PLANNED = new Set(["snowflake", "bigquery", "databricks"]);
+
+/** Throws WarehouseError (`configuration`) for a bad config, WarehouseNotSupportedError for a type without adapter. */
+export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): WarehouseAdapter {
+  switch (source.source_type) {
+    case "d1":
+      return new D1Warehouse(deps.warehouseDb);
+    case "postgresql":
+      return new PostgresWarehouse(parsePostgresConfig(source.config, deps.development), { development: deps.development });
+    default:
+      throw new WarehouseNotSupportedError(source.source_type, PLANNED.has(source.source_type));
+  }
+}
+
+/**
+ * Where a stream's rows land, spelled as a user queries it: `salesforce_raw.contact` on PostgreSQL,
+ * `salesforce_raw__contact` on D1 (no schemas). For the README, the API's run details and tests.
+ */
+export function loadedTableName(sourceType: string, targetSchema: string, stream: string): string {
+  return sourceType === "d1" ? d1TableName(targetSchema, stream) : `${schemaName(targetSchema)}.${tableName(stream)}`;
+}

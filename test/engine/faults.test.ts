@@ -1,0 +1,178 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { extractChunk } from "../../src/engine/extract-chunk";
+import { runTracker } from "../../src/engine/dispatch";
+import type { RunTracker } from "../../src/engine/run-tracker";
+import { as, bootstrapWorkspace, createD1Source } from "../helpers/api";
+import { createRestLoader, d1Rows, fakeControl, restConfig, triggerAndWait, uniqueName, waitForRun } from "../helpers/engine";
+
+const strip = (rows: any[]) => rows.map(({ _loader_run_id, _loader_synced_at, _loader_batch_id, ...rest }) => rest);
+
+async function trackerView(runId: string) {
+  return runInDurableObject(runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>, (instance: RunTracker) => instance.snapshot());
+}
+
+async function waitUntil<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function setup(count: number, streams: Parameters<typeof restConfig>[1], selected: Array<{ name: string; sync_mode: string }>) {
+  const owner = await bootstrapWorkspace();
+  const tenant = uniqueName("fault");
+  await fakeControl(tenant, "seed", { count });
+  const sourceId = await createD1Source(owner);
+  const loader = await createRestLoader(owner, sourceId, restConfig(tenant, streams), selected, { target_schema: uniqueName("raw") });
+  return { owner, tenant, loader, table: (stream: string) => `${loader.target_schema.toLowerCase()}__${stream}` };
+}
+
+describe("faults: no row lost, none doubled", () => {
+  it("every queue message delivered twice → the same final table", async () => {
+    const { owner, loader, table } = await setup(1300, [{ name: "items", path: "/cursor/items" }], [{ name: "items", sync_mode: "full_refresh" }]);
+    const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
+    const duplicated = new Set<number>();
+    const duplicates: Promise<unknown>[] = [];
+    for (;;) {
+      const view = await trackerView(run.id);
+      const stream = view.streams[0];
+      if (stream && !duplicated.has(stream.chunk)) {
+        duplicated.add(stream.chunk);
+        const message = { kind: "extract" as const, runId: run.id, loaderId: loader.id, workspaceId: owner.workspaceId, stream: "items", chunk: stream.chunk };
+        duplicates.push(extractChunk(env, message, { id: `duplicate-${stream.chunk}`, attempts: 1 }, { maxPages: 4, maxMilliseconds: 60_000 }));
+      }
+      if (view.run?.status !== "running") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const outcomes = await Promise.all(duplicates);
+    expect(duplicated.size).toBeGreaterThan(2);
+    expect(outcomes.every((o: any) => o.action === "ack")).toBe(true);
+    const done = await waitForRun(owner, loader.id, run.id);
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 1300 });
+    const rows = await d1Rows(table("items"));
+    expect(rows).toHaveLength(1300);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1300);
+  });
+
+  it("a consumer that dies after writing and before reporting is resumed without duplicates (no primary key)", async () => {
+    const { owner, tenant, loader, table } = await setup(900, [{ name: "events", path: "/cursor/items", primary_key: [] }], [{ name: "events", sync_mode: "full_refresh" }]);
+    await fakeControl(tenant, "faults", { slow_ms: 60 });
+    const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
+    const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
+    await waitUntil(async () => (await trackerView(run.id)).streams[0]!.pages >= 3);
+    // Roll the tracker back one page, as if the last page was written but its report never arrived, and hand the
+    // stream to a new delivery: the in-flight consumer loses its lease and the new one rewrites that page.
+    const chunk = await runInDurableObject(stub, (_instance: RunTracker, state) => {
+      const sql = state.storage.sql;
+      const s = sql.exec<{ chunk: number; pages: number; rows_loaded: number }>("SELECT chunk, pages, rows_loaded FROM streams").one();
+      sql.exec("UPDATE streams SET pages = 0, rows_loaded = 0, checkpoint = NULL, chunk = chunk + 1, lease_token = NULL, lease_until = 0");
+      return s.chunk + 1;
+    });
+    await env.EXTRACT_QUEUE.send({ kind: "extract", runId: run.id, loaderId: loader.id, workspaceId: owner.workspaceId, stream: "events", chunk });
+    await fakeControl(tenant, "faults", {});
+    const done = await waitForRun(owner, loader.id, run.id);
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 900 });
+    const rows = await d1Rows(table("events"));
+    expect(rows).toHaveLength(900);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(900);
+  });
+
+  it("20% of source requests answering 429 or 500 → the run still completes exactly", async () => {
+    const { owner, tenant, loader, table } = await setup(1200, [{ name: "items", path: "/cursor/items", incremental: true }], [{ name: "items", sync_mode: "incremental" }]);
+    await fakeControl(tenant, "faults", { rate_429: 0.1, rate_500: 0.1, retry_after: 0, seed: 7 });
+    const done = await triggerAndWait(owner, loader.id);
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 1200, streams_failed: 0 });
+    const rows = await d1Rows(table("items"));
+    expect(rows).toHaveLength(1200);
+  });
+
+  it("a stream whose source answers 401 fails, the loader goes to error, the other stream completes", async () => {
+    const owner = await bootstrapWorkspace();
+    const open = uniqueName("open");
+    const locked = uniqueName("locked");
+    await fakeControl(open, "seed", { count: 150 });
+    await fakeControl(locked, "seed", { count: 150, auth: { type: "bearer", token: "the-right-token" } });
+    const sourceId = await createD1Source(owner);
+    const config = {
+      base_url: "https://api.example.com",
+      auth: { type: "bearer", token: "a-wrong-token" },
+      paginator: { type: "cursor", cursor_param: "after", cursor_path: "next_cursor", limit_param: "limit", limit: 100 },
+      streams: [
+        { name: "good", path: `/t/${open}/cursor/items`, records_path: "results", primary_key: ["id"] },
+        { name: "denied", path: `/t/${locked}/cursor/items`, records_path: "results", primary_key: ["id"] },
+      ],
+    };
+    const loader = await createRestLoader(owner, sourceId, config, [{ name: "good", sync_mode: "full_refresh" }, { name: "denied", sync_mode: "full_refresh" }], { target_schema: "auth_case" });
+    const done = await triggerAndWait(owner, loader.id);
+    expect(done).toMatchObject({ status: "failed", streams_total: 2, streams_failed: 1, rows_loaded: 150 });
+    expect(done.streams.find((s: any) => s.name === "good")).toMatchObject({ status: "completed", rows_loaded: 150 });
+    expect(done.streams.find((s: any) => s.name === "denied")).toMatchObject({ status: "failed", error_message: expect.stringMatching(/401|credentials|unauthorized/i) });
+    expect(done.error_message).toContain("denied");
+    expect(await d1Rows("auth_case__good")).toHaveLength(150);
+    const after = (await as(owner)(`/loaders/${loader.id}`)).json;
+    expect(after).toMatchObject({ status: "error", status_error: expect.stringContaining("denied") });
+    // Fixing the config returns the loader to active.
+    const fixed = await as(owner)(`/loaders/${loader.id}`, { method: "PUT", body: { config: { ...config, auth: { type: "bearer", token: "the-right-token" } } } });
+    expect(fixed.json).toMatchObject({ status: "active", status_error: "" });
+  });
+
+  it("cancel mid-run → cancelled, state not advanced, full_refresh target untouched", async () => {
+    const { owner, tenant, loader, table } = await setup(
+      800,
+      [
+        { name: "snapshot", path: "/cursor/items" },
+        { name: "changes", path: "/cursor/items", incremental: true },
+      ],
+      [{ name: "snapshot", sync_mode: "full_refresh" }, { name: "changes", sync_mode: "incremental" }],
+    );
+    // First run completes: this is the table content cancel must leave alone.
+    const first = await triggerAndWait(owner, loader.id);
+    expect(first.status).toBe("completed");
+    const before = strip(await d1Rows(table("snapshot")));
+    const stateBefore = await env.DB.prepare("select stream, state from stream_states where loader_id = ? order by stream").bind(loader.id).all();
+
+    await fakeControl(tenant, "seed", { count: 1500 });
+    await fakeControl(tenant, "faults", { slow_ms: 150 });
+    const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
+    await waitForRun(owner, loader.id, run.id, (r) => r.rows_loaded >= 200);
+    const cancelled = await as(owner)(`/loaders/${loader.id}/runs/${run.id}/cancel`, { method: "POST" });
+    expect(cancelled.json.status).toBe("cancelled");
+    await fakeControl(tenant, "faults", {});
+    await new Promise((r) => setTimeout(r, 1500));
+    const final = (await as(owner)(`/loaders/${loader.id}/runs/${run.id}`)).json;
+    expect(final).toMatchObject({ status: "cancelled", completed_at: expect.any(String) });
+    expect(final.streams.every((s: any) => s.status === "cancelled")).toBe(true);
+    expect(strip(await d1Rows(table("snapshot")))).toEqual(before);
+    const stateAfter = await env.DB.prepare("select stream, state from stream_states where loader_id = ? order by stream").bind(loader.id).all();
+    expect(stateAfter.results).toEqual(stateBefore.results);
+    const staging = await env.WAREHOUSE.prepare("select name from sqlite_master where type = 'table' and name like ?").bind(`${table("snapshot")}%`).all();
+    expect(staging.results.map((r: any) => r.name)).toEqual([table("snapshot")]);
+  });
+
+  it("watchdog: a lost message is re-enqueued from the checkpoint and the stream completes", async () => {
+    const { owner, tenant, loader, table } = await setup(700, [{ name: "items", path: "/cursor/items" }], [{ name: "items", sync_mode: "full_refresh" }]);
+    await fakeControl(tenant, "faults", { slow_ms: 60 });
+    const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
+    const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
+    await waitUntil(async () => (await trackerView(run.id)).streams[0]!.pages >= 2);
+    // Lose the stream's message: its chunk number moves on (the in-flight delivery is now stale and stops), and
+    // no message carries the new chunk. Only the watchdog can revive it.
+    await runInDurableObject(stub, (_i: RunTracker, state) => {
+      state.storage.sql.exec("UPDATE streams SET chunk = chunk + 50, lease_token = NULL, lease_until = 0, last_progress_at = 0");
+    });
+    await fakeControl(tenant, "faults", {});
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await trackerView(run.id)).run!.status).toBe("running");
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const done = await waitForRun(owner, loader.id, run.id);
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 700 });
+    const rows = await d1Rows(table("items"));
+    expect(rows).toHaveLength(700);
+    expect((await trackerView(run.id)).streams[0]!.restarts).toBe(1);
+  });
+});

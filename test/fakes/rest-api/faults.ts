@@ -1,0 +1,133 @@
+import { HttpError, rejectUnknownKeys } from "./http";
+
+/**
+ * Injectable failures of item requests. Probabilistic faults draw from a seeded PRNG (one draw per request), so a
+ * run with the same seed and the same request sequence fails the same requests.
+ */
+export interface FaultConfig {
+  rate_429: number;
+  rate_500: number;
+  /** Seconds, or "date" for an HTTP-date, on 429 and 503 answers; null sends no Retry-After. */
+  retry_after: number | "date" | null;
+  slow_ms: number;
+  rate_reset: number;
+  rate_malformed: number;
+  fail_first: number;
+  status_first: number;
+  seed: number;
+}
+
+export type Fault =
+  | { kind: "status"; status: number }
+  | { kind: "reset" }
+  | { kind: "malformed" };
+
+const NO_FAULTS: FaultConfig = {
+  rate_429: 0,
+  rate_500: 0,
+  retry_after: null,
+  slow_ms: 0,
+  rate_reset: 0,
+  rate_malformed: 0,
+  fail_first: 0,
+  status_first: 500,
+  seed: 1,
+};
+
+const MAX_SLOW_MS = 60_000;
+
+/** mulberry32: tiny, fast and good enough to spread faults; the point is reproducibility, not quality. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export class Faults {
+  config: FaultConfig = { ...NO_FAULTS };
+  private failuresLeft = 0;
+  private random = seededRandom(NO_FAULTS.seed);
+
+  /** Replaces the whole configuration (absent fields fall back to "no fault") and restarts the PRNG and fail_first. */
+  configure(body: Record<string, unknown>): FaultConfig {
+    rejectUnknownKeys(body, Object.keys(NO_FAULTS), "faults");
+    const config: FaultConfig = {
+      rate_429: rate(body, "rate_429"),
+      rate_500: rate(body, "rate_500"),
+      retry_after: retryAfter(body.retry_after),
+      slow_ms: integer(body, "slow_ms", 0, MAX_SLOW_MS, NO_FAULTS.slow_ms),
+      rate_reset: rate(body, "rate_reset"),
+      rate_malformed: rate(body, "rate_malformed"),
+      fail_first: integer(body, "fail_first", 0, Number.MAX_SAFE_INTEGER, NO_FAULTS.fail_first),
+      status_first: integer(body, "status_first", 400, 599, NO_FAULTS.status_first),
+      seed: integer(body, "seed", 0, 0xffffffff, NO_FAULTS.seed),
+    };
+    if (config.rate_429 + config.rate_500 + config.rate_reset + config.rate_malformed > 1) {
+      throw new HttpError(400, "the fault rates must add up to at most 1");
+    }
+    this.config = config;
+    this.failuresLeft = config.fail_first;
+    this.random = seededRandom(config.seed);
+    return config;
+  }
+
+  reset(): void {
+    this.configure({});
+  }
+
+  /** Decides the fate of one item request: fail_first first, then one PRNG draw against the cumulative rates. */
+  next(): Fault | undefined {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft -= 1;
+      return { kind: "status", status: this.config.status_first };
+    }
+    const { rate_429, rate_500, rate_reset, rate_malformed } = this.config;
+    if (rate_429 + rate_500 + rate_reset + rate_malformed === 0) return undefined;
+    const draw = this.random();
+    if (draw < rate_429) return { kind: "status", status: 429 };
+    if (draw < rate_429 + rate_500) return { kind: "status", status: 500 };
+    if (draw < rate_429 + rate_500 + rate_reset) return { kind: "reset" };
+    if (draw < rate_429 + rate_500 + rate_reset + rate_malformed) return { kind: "malformed" };
+    return undefined;
+  }
+
+  /** Retry-After for a failing status when configured; only 429 (RFC 6585 §4) and 503 (RFC 9110 §10.2.3) carry it. */
+  retryAfterHeader(status: number): Record<string, string> {
+    const { retry_after } = this.config;
+    if ((status !== 429 && status !== 503) || retry_after === null) return {};
+    if (retry_after !== "date") return { "retry-after": String(retry_after) };
+    // An HTTP-date has whole seconds; one second past the next whole second is always at least 1 s ahead.
+    const at = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+    return { "retry-after": new Date(at).toUTCString() };
+  }
+}
+
+function rate(body: Record<string, unknown>, key: string): number {
+  const value = body[key];
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
+    throw new HttpError(400, `${key} must be a number from 0 to 1`);
+  }
+  return value;
+}
+
+function integer(body: Record<string, unknown>, key: string, min: number, max: number, fallback: number): number {
+  const value = body[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new HttpError(400, `${key} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function retryAfter(value: unknown): FaultConfig["retry_after"] {
+  if (value === undefined || value === null) return null;
+  if (value === "date") return "date";
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+  throw new HttpError(400, 'retry_after must be a non-negative integer, "date" or null');
+}
