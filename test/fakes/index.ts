@@ -1,5 +1,6 @@
 import { startFakeRestApi } from "./rest-api/server";
 import { startSalesforceFake } from "./salesforce/server";
+import { startStripeFake } from "./stripe/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -12,7 +13,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));

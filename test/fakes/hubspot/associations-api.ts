@@ -20,9 +20,31 @@ const TYPE_IDS: Partial<Record<`${CrmObjectName}:${CrmObjectName}`, { unlabeled:
   "companies:deals": { unlabeled: 342, primary: 6 },
   "contacts:tickets": { unlabeled: 15 },
   "tickets:contacts": { unlabeled: 16 },
-  // (verify) the ticket ↔ company ids.
+  // (verify) from here on: ticket ↔ company, line item ↔ deal and the engagement pairs.
   "companies:tickets": { unlabeled: 340, primary: 25 },
   "tickets:companies": { unlabeled: 339, primary: 26 },
+  "deals:line_items": { unlabeled: 19 },
+  "line_items:deals": { unlabeled: 20 },
+  "companies:calls": { unlabeled: 181 },
+  "calls:companies": { unlabeled: 182 },
+  "companies:emails": { unlabeled: 185 },
+  "emails:companies": { unlabeled: 186 },
+  "companies:meetings": { unlabeled: 187 },
+  "meetings:companies": { unlabeled: 188 },
+  "companies:notes": { unlabeled: 189 },
+  "notes:companies": { unlabeled: 190 },
+  "companies:tasks": { unlabeled: 191 },
+  "tasks:companies": { unlabeled: 192 },
+  "contacts:calls": { unlabeled: 193 },
+  "calls:contacts": { unlabeled: 194 },
+  "contacts:emails": { unlabeled: 197 },
+  "emails:contacts": { unlabeled: 198 },
+  "contacts:meetings": { unlabeled: 199 },
+  "meetings:contacts": { unlabeled: 200 },
+  "contacts:notes": { unlabeled: 201 },
+  "notes:contacts": { unlabeled: 202 },
+  "contacts:tasks": { unlabeled: 203 },
+  "tasks:contacts": { unlabeled: 204 },
 };
 
 function inputIds(body: unknown): string[] | null {

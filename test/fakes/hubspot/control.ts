@@ -6,7 +6,7 @@ import { z } from "zod";
 import { expireTokens, type TokenStore } from "./auth";
 import { CRM_OBJECT_NAMES } from "./catalog";
 import { createFaultState, faultConfigSchema } from "./faults";
-import { iso } from "./generators";
+import { iso } from "./gen-helpers";
 import type { Reply } from "./http-util";
 import {
   MutationError,

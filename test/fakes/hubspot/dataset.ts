@@ -4,7 +4,8 @@
  * records share a modification instant (bulk imports and workflow runs), so cursors meet real ties.
  */
 import { CRM_OBJECT_NAMES, type CrmObjectName } from "./catalog";
-import { GENERATORS, slug } from "./generators";
+import { slug } from "./gen-helpers";
+import { GENERATION_ORDER, GENERATORS } from "./generators";
 import { createRng, type Rng } from "./prng";
 import { addRecord, type Counts, type CrmRecord, type Dataset, type ObjectTable, type OwnerRecord } from "./records";
 import { COMPANY_STEMS, FIRST_NAMES, LAST_NAMES, TEAMS } from "./words";
@@ -19,6 +20,13 @@ export const DEFAULT_COUNTS: Readonly<Counts> = {
   contacts: 2400,
   deals: 900,
   tickets: 700,
+  products: 40,
+  line_items: 1500,
+  calls: 600,
+  emails: 900,
+  meetings: 300,
+  notes: 800,
+  tasks: 500,
 };
 
 /** Different id ranges per type, so mixing up object types in a connector shows up as missing ids. */
@@ -27,10 +35,14 @@ const ID_BASES: Readonly<Record<CrmObjectName, number>> = {
   companies: 4_000_000_001,
   deals: 7_000_000_001,
   tickets: 1_500_000_001,
+  products: 900_000_001,
+  line_items: 2_600_000_001,
+  calls: 40_000_000_001,
+  emails: 41_000_000_001,
+  meetings: 42_000_000_001,
+  notes: 43_000_000_001,
+  tasks: 44_000_000_001,
 };
-
-/** Owners are generated first and companies before contacts: later types link to earlier ones. */
-const GENERATION_ORDER: readonly CrmObjectName[] = ["companies", "contacts", "deals", "tickets"];
 
 function emptyTable(type: CrmObjectName): ObjectTable {
   return { records: [], byId: new Map(), nextId: ID_BASES[type] };
@@ -127,10 +139,13 @@ export function generateDataset(tenant: string, counts: Counts): Dataset {
       id += rng.int(1, 3);
     }
   }
-  // A few records were deleted before "now", so archived=true lists are never empty on a fresh seed.
+  // About 2 % were deleted before "now" (at least one of any ten or more), so archived=true lists are not
+  // empty on a fresh seed.
   for (const type of GENERATION_ORDER) {
-    for (const record of data.objects[type].records) {
-      if (!rng.chance(0.02)) continue;
+    const records = data.objects[type].records;
+    const doomed = records.filter(() => rng.chance(0.02));
+    if (doomed.length === 0 && records.length >= 10) doomed.push(rng.pick(records));
+    for (const record of doomed) {
       record.archivedAt = record.updatedAt + Math.floor(rng.next() * (DATA_END - record.updatedAt));
       record.updatedAt = record.archivedAt;
     }

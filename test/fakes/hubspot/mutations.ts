@@ -5,7 +5,8 @@
  * `archivedAt`, and is never returned by search.
  */
 import type { CrmObjectName } from "./catalog";
-import { GENERATORS, applyEdit, slug } from "./generators";
+import { slug } from "./gen-helpers";
+import { GENERATORS, applyEdit } from "./generators";
 import type { Rng } from "./prng";
 import { activeRecords, addRecord, type CrmRecord } from "./records";
 import { dataset, type Tenant } from "./tenants";

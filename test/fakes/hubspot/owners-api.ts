@@ -4,7 +4,7 @@
  */
 import { data, flag, listAfter, listLimit, methodNotAllowed, nextLink, requireScopes, type RouteContext } from "./context";
 import { notFound } from "./errors";
-import { iso } from "./generators";
+import { iso } from "./gen-helpers";
 import { ok, type Reply } from "./http-util";
 import type { OwnerRecord } from "./records";
 import { TEAMS } from "./words";

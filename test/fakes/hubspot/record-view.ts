@@ -3,12 +3,12 @@
  * [, associations]}` with every property value a string or null (research §2 "Envelope & pagination").
  */
 import { CRM_OBJECTS, findProperty, type CrmObjectDef, type CrmObjectName } from "./catalog";
-import { iso } from "./generators";
+import { iso } from "./gen-helpers";
 import { primaryLink, type CrmRecord, type Dataset } from "./records";
 
 export function propertyValue(data: Dataset, def: CrmObjectDef, record: CrmRecord, name: string): string | null {
   if (name === "hs_object_id") return String(record.id);
-  if (name === "createdate") return iso(record.createdAt);
+  if (name === def.createdProperty) return iso(record.createdAt);
   if (name === def.modifiedProperty) return iso(record.updatedAt);
   if (name === "associatedcompanyid" && def.name === "contacts") {
     const companyId = primaryLink(record, "companies");
@@ -25,7 +25,7 @@ export function propertyValue(data: Dataset, def: CrmObjectDef, record: CrmRecor
 export function selectPropertyNames(def: CrmObjectDef, requested: readonly string[] | null): string[] {
   if (requested === null || requested.length === 0) return [...def.defaultProperties].sort();
   const known = requested.filter((name) => findProperty(def, name) !== undefined);
-  return [...new Set([...known, "createdate", "hs_object_id", def.modifiedProperty])].sort();
+  return [...new Set([...known, def.createdProperty, "hs_object_id", def.modifiedProperty])].sort();
 }
 
 /** `properties=a,b&properties=c` and repeated params are both accepted, as HubSpot does. */

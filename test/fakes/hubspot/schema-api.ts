@@ -3,11 +3,12 @@
  * ticket pipelines at /crm/v3/pipelines/{type}, whose stage ids are the values of dealstage and
  * hs_pipeline_stage.
  */
-import { PIPELINES, resolveObjectType, type PropertyDef } from "./catalog";
+import { PIPELINES, resolveObjectType } from "./catalog";
+import type { PropertyDef } from "./property-defs";
 import { methodNotAllowed, requireScopes, type RouteContext } from "./context";
 import { DATA_START } from "./dataset";
 import { notFound, validationError } from "./errors";
-import { iso } from "./generators";
+import { iso } from "./gen-helpers";
 import { ok, type Reply } from "./http-util";
 
 /** HubSpot's own properties date from the portal's creation; custom ones were added later. */

@@ -4,7 +4,8 @@
  * 400, which is why connectors move their lower bound instead of paging further). Archived records are
  * never returned. Datetime filter values may be epoch milliseconds or ISO 8601.
  */
-import { findProperty, type CrmObjectDef, type PropertyDef } from "./catalog";
+import { findProperty, type CrmObjectDef } from "./catalog";
+import type { PropertyDef } from "./property-defs";
 import { validationError } from "./errors";
 import { ok, type Reply } from "./http-util";
 import { propertyValue, renderRecord, selectPropertyNames } from "./record-view";

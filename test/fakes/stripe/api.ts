@@ -4,7 +4,7 @@
  * "Unrecognized request URL" 404.
  */
 import type { ObjectKind, ObjectName } from "./catalog";
-import { KINDS, isObjectName, kindOf, kindOfId } from "./catalog";
+import { isObjectName, kindOf, kindOfId } from "./catalog";
 import type { Dataset, StoredEvent, StoredRecord } from "./dataset";
 import { EVENT_RETENTION_SECONDS, compareNewestFirst } from "./dataset";
 import { invalidRequest, resourceMissing, unrecognizedUrl } from "./errors";
@@ -183,5 +183,5 @@ export function objectForPath(path: string): ObjectName | "events" | undefined {
   if (first === "events") return "events";
   const alias = ALIASES[`${first}/${segments[1] ?? ""}`];
   if (alias) return alias;
-  return isObjectName(first) && KINDS.has(first) ? first : undefined;
+  return isObjectName(first) ? first : undefined;
 }

@@ -81,7 +81,7 @@ export function pageOf<T>(items: readonly T[], query: PageQuery<T>): { data: T[]
   }
   const hasMore = data.length > paging.limit;
   if (hasMore) data.pop();
-  // sabotaged
+  if (position && paging.startingAfter === undefined) data.reverse();
   return { data, hasMore };
 }
 

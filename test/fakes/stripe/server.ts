@@ -95,7 +95,7 @@ function serveApi(registry: TenantRegistry, exchange: Exchange, response: Server
     }
     const dataset = tenant.dataset(account);
     const object = objectForPath(url.pathname);
-    if (credentials.restricted && object && tenant.faults.settings.forbid?.includes(object as never)) {
+    if (credentials.restricted && object && object !== "events" && tenant.faults.settings.forbid?.includes(object)) {
       const permission = `rak_${object.replace(/s$/, "")}_read`;
       throw invalidRequest(
         `The provided key '${redactKey(credentials.key)}' does not have the required permissions for this endpoint on account '${dataset.accountId}'. Having the '${permission}' permission would allow this request to continue.`,
