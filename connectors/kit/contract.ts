@@ -64,6 +64,12 @@ export interface LoaderTypeSpec<C extends JsonObject = JsonObject> {
    * lets the API validate `selected_streams` at create time without a network call.
    */
   streamsFromConfig?(config: C): StreamSpec[];
+  /**
+   * For sources whose objects are open-ended (Salesforce custom objects `Foo__c`): the spec a stream not in the
+   * static catalog would have, or null if the name cannot be one. Such a stream is checked against the source's
+   * live discovery when the run starts.
+   */
+  unlistedStream?(name: string): StreamSpec | null;
 }
 
 export interface ConnectorContext {

@@ -10,7 +10,7 @@ import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, errorMessage } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
 import { META, assertIdentifier, indexName, quoteIdentifier, schemaName, stagingTableName, tableName } from "./naming";
-import { type LoadDialect, columnList, insertStatement } from "./sql";
+import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, D1_TYPES, d1ColumnType } from "./types";
 
 /** SQLite has no identifier length limit; D1 table names are `<schema ≤63>__<table ≤63>[__stage_<hash>]`. */
@@ -19,8 +19,6 @@ const MAX_D1_NAME = 255;
 const MAX_PAGE_JSON_BYTES = 1_000_000;
 /** D1 rejects statements over 100 KB (SQLITE_TOOBIG). */
 const MAX_STATEMENT_BYTES = 100_000;
-
-export type StatementObserver = (sql: string, params: unknown[]) => void;
 
 export interface D1WarehouseOptions {
   /** Sees every statement with its bound values (tests, debugging). */

@@ -5,8 +5,8 @@
 import type { WarehouseAdapter } from "./contract";
 import { D1Warehouse, d1TableName } from "./d1";
 import { WarehouseNotSupportedError } from "./errors";
-import { schemaName, tableName } from "./naming";
-import { PostgresWarehouse, parsePostgresConfig } from "./postgresql";
+import { tableName } from "./naming";
+import { PostgresWarehouse, parsePostgresConfig, postgresSchemaName } from "./postgresql";
 
 export type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 export { WarehouseError, WarehouseNotSupportedError, isWarehouseError, type WarehouseErrorKind } from "./errors";
@@ -40,5 +40,5 @@ export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): W
  * `salesforce_raw__contact` on D1 (no schemas). For the README, the API's run details and tests.
  */
 export function loadedTableName(sourceType: string, targetSchema: string, stream: string): string {
-  return sourceType === "d1" ? d1TableName(targetSchema, stream) : `${schemaName(targetSchema)}.${tableName(stream)}`;
+  return sourceType === "d1" ? d1TableName(targetSchema, stream) : `${postgresSchemaName(targetSchema)}.${tableName(stream)}`;
 }

@@ -30,7 +30,7 @@ export interface ColumnChange {
 }
 
 export interface LoadPlan {
-  /** Data columns this page writes, with the type each has once `add`/`widen` are applied. */
+  /** Data columns this page writes (fields its records carry), with their type once `add`/`widen` are applied. */
   columns: ColumnSpec[];
   /** True when the table does not exist yet: create it with `shape`. */
   create: boolean;
@@ -62,7 +62,12 @@ export function planLoad(
 
   const names = columnNames(fields, maxLength);
   const existingTypes = new Map((existing ?? []).map((column) => [column.name, column.type]));
+  // A page writes the fields its records carry (and the key and cursor); schema-only fields get their column but
+  // leave stored values alone, as fields that are neither in the schema nor in the page do.
+  const carried = new Set<string>([...target.primary_key, ...(target.cursor_field ? [target.cursor_field] : [])]);
+  for (const record of records) for (const field of Object.keys(record)) carried.add(field);
 
+  const known: ColumnSpec[] = [];
   const columns: ColumnSpec[] = [];
   const sources: string[] = [];
   for (const field of fields) {
@@ -77,21 +82,23 @@ export function planLoad(
     }
     if (before) type = widen(before, type);
     if (type === "null") continue;
+    known.push({ name, type });
+    if (!carried.has(field)) continue;
     columns.push({ name, type });
     sources.push(field);
   }
 
-  const wanted = [...columns, ...METADATA_COLUMNS];
+  const wanted = [...known, ...METADATA_COLUMNS];
   const add = wanted.filter((column) => !existingTypes.has(column.name));
   const changes: ColumnChange[] = [];
-  for (const column of columns) {
+  for (const column of known) {
     const from = existingTypes.get(column.name);
     if (from && from !== column.type) changes.push({ name: column.name, from, to: column.type });
   }
   const widened = new Map(changes.map((change) => [change.name, change.to]));
   const shape = existing
     ? [...existing.map((column) => ({ name: column.name, type: widened.get(column.name) ?? column.type })), ...add]
-    : [...columns, ...METADATA_COLUMNS];
+    : [...known, ...METADATA_COLUMNS];
 
   const primaryKey = target.primary_key.map((field) => names.get(field) as string);
   const shapeNames = new Set(shape.map((column) => column.name));

@@ -13,7 +13,7 @@ import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from ".
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
 import { workerdSocket } from "./pg-socket";
 import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableName, tableName } from "./naming";
-import { type LoadDialect, columnList, insertStatement } from "./sql";
+import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } from "./types";
 
 export type SslMode = "disable" | "require" | "verify-full";
@@ -26,8 +26,6 @@ export interface PostgresConfig {
   password?: string;
   sslmode: SslMode;
 }
-
-export type StatementObserver = (sql: string, params: unknown[]) => void;
 
 export interface PostgresWarehouseOptions {
   /** `sslmode: disable` is refused outside development mode (DESIGN §2). */
@@ -161,7 +159,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
 
   async finalizeStream(target: StreamTarget): Promise<void> {
     if (target.sync_mode !== "full_refresh") return;
-    const table = { schema: schemaName(target.schema), name: tableName(target.stream) };
+    const table = { schema: postgresSchemaName(target.schema), name: tableName(target.stream) };
     const staging = this.writeTable(target);
     const present = async () =>
       (await this.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [qualify(staging)])).rows[0]?.found === true;
@@ -207,7 +205,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
   }
 
   private writeTable(target: StreamTarget): QualifiedName {
-    const schema = schemaName(target.schema);
+    const schema = postgresSchemaName(target.schema);
     const table = tableName(target.stream);
     return { schema, name: target.sync_mode === "full_refresh" ? stagingTableName(table, target.run_id) : table };
   }
@@ -362,6 +360,18 @@ export class PostgresWarehouse implements WarehouseAdapter {
   }
 }
 
+/** PostgreSQL refuses to create schemas named `pg_…` (SQLSTATE 42939): a target schema the user must change. */
+export function postgresSchemaName(targetSchema: string): string {
+  const schema = schemaName(targetSchema);
+  if (schema.startsWith("pg_")) {
+    throw new WarehouseError(
+      "configuration",
+      `PostgreSQL reserves schema names beginning with "pg_"; choose another target_schema than "${targetSchema}"`,
+    );
+  }
+  return schema;
+}
+
 interface QualifiedName {
   schema: string;
   name: string;
@@ -426,6 +436,9 @@ const KIND_BY_CLASS: Record<string, WarehouseErrorKind> = {
   "58": "retryable", // system error
 };
 
+/** insufficient_privilege, reserved_name (a `pg_` schema), invalid_schema_name. */
+const CONFIGURATION_CODES = new Set(["42501", "42939", "3F000"]);
+
 const AUTH_HINTS: Record<string, string> = {
   "28P01": "Password authentication failed: check the user and password",
   "3D000": "The database does not exist",
@@ -439,7 +452,7 @@ export function classifyPostgresError(error: unknown, config: PostgresConfig): W
     // No SQLSTATE: the socket failed (refused, reset, timed out, TLS) — worth retrying.
     return new WarehouseError("retryable", `PostgreSQL connection failed: ${message}`);
   }
-  const kind: WarehouseErrorKind = code === "42501" ? "configuration" : (KIND_BY_CLASS[code.slice(0, 2)] ?? "data");
+  const kind: WarehouseErrorKind = CONFIGURATION_CODES.has(code) ? "configuration" : (KIND_BY_CLASS[code.slice(0, 2)] ?? "data");
   const hint = AUTH_HINTS[code];
   return new WarehouseError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`, { sqlstate: code });
 }

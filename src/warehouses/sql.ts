@@ -8,6 +8,9 @@ import type { LoadPlan } from "./load-plan";
 import { META, quoteIdentifier } from "./naming";
 import type { ColumnType } from "./types";
 
+/** Sees every statement an adapter sends, with its bound values (tests, debugging). */
+export type StatementObserver = (sql: string, params: unknown[]) => void;
+
 export interface LoadDialect {
   /** Reads cell `index` of the current row of the page, converted to the column type. */
   cell(index: number, type: ColumnType): string;

@@ -1,4 +1,5 @@
 import { startFakeRestApi } from "./rest-api/server";
+import { startHubSpotFake } from "./hubspot/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
 
@@ -13,7 +14,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));

@@ -21,7 +21,16 @@ afterAll(async () => {
   await fake.close();
 });
 
-type ObjectName = "contacts" | "companies" | "deals" | "tickets" | "owners";
+const ENGAGEMENTS = ["calls", "emails", "meetings", "notes", "tasks"] as const;
+type ObjectName =
+  | "contacts"
+  | "companies"
+  | "deals"
+  | "tickets"
+  | "products"
+  | "line_items"
+  | (typeof ENGAGEMENTS)[number]
+  | "owners";
 
 interface Oracle {
   live: { id: string; updatedAt: string }[];
@@ -124,12 +133,26 @@ describe("HubSpot fake with the official client: lists", () => {
   it("auto-paginates every CRM object to exactly the live records, no duplicates", async () => {
     await seed(tenant);
     const api = client(`pat-${tenant}`);
-    const listed = {
+    const listed: Partial<Record<ObjectName, string[]>> = {
       contacts: ids(await api.contacts.getAll()),
       companies: ids(await api.companies.getAll()),
       deals: ids(await api.deals.getAll()),
       tickets: ids(await api.tickets.getAll()),
+      products: ids(await api.hubspot.crm.products.getAll()),
+      line_items: ids(await api.hubspot.crm.lineItems.getAll()),
     };
+    // Engagement discoveries have no getAll: page them through the generic objects API.
+    for (const type of ENGAGEMENTS) {
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await api.hubspot.crm.objects.basicApi.getPage(type, 100, after);
+        seen.push(...ids(page.results));
+        for (const record of page.results) expect(record.properties.hs_createdate).toBe(record.createdAt.toISOString());
+        after = page.paging?.next?.after;
+      } while (after);
+      listed[type] = seen;
+    }
     for (const [object, got] of Object.entries(listed)) {
       const expected = await oracle(tenant, object as ObjectName);
       expect(expected.live.length + expected.archived.length).toBe(DEFAULT_COUNTS[object as ObjectName]);
@@ -139,8 +162,9 @@ describe("HubSpot fake with the official client: lists", () => {
       expect([...got].sort(byNumber)).toEqual(got);
     }
     // 2400 seeded contacts minus the archived ones at 100 per page: one request per page, cursors chained.
+    const contacts = listed.contacts ?? [];
     const log = (await requestLog(tenant)).filter((entry) => entry.path === "/crm/v3/objects/contacts");
-    expect(log).toHaveLength(Math.ceil(listed.contacts.length / 100));
+    expect(log).toHaveLength(Math.ceil(contacts.length / 100));
     expect(log[0]?.query).toEqual({ limit: "100" });
     for (const [index, entry] of log.entries()) {
       expect(entry.method).toBe("GET");
@@ -148,7 +172,7 @@ describe("HubSpot fake with the official client: lists", () => {
       expect(entry.api_version).toBe("v3");
       expect(entry.headers.authorization).toBe(`Bearer pat-${tenant}`);
       expect(entry.headers["user-agent"]).toBe("hubspot-api-client-nodejs; 14.0.1");
-      const previousLast = listed.contacts[index * 100 - 1];
+      const previousLast = contacts[index * 100 - 1];
       if (index > 0) expect(entry.query.after).toBe(String(Number(previousLast) + 1));
     }
   });
@@ -245,6 +269,19 @@ describe("HubSpot fake with the official client: lists", () => {
       const target = result.to[0];
       expect(String(target?.toObjectId)).toBe(contact?.properties.associatedcompanyid);
       expect(target?.associationTypes.map((type) => type.typeId).sort((a, b) => a - b)).toEqual([1, 279]);
+    }
+    const items = await api.hubspot.crm.lineItems.basicApi.getPage(10, undefined, undefined, undefined, ["deals"]);
+    const parents = await api.hubspot.crm.associations.v4.batchApi.getPage("line_items", "deals", {
+      inputs: items.results.map((item) => ({ id: item.id })),
+    });
+    const withDeal = items.results.filter((item) => item.associations?.deals !== undefined);
+    expect(withDeal.length).toBeGreaterThan(0);
+    expect(parents.results).toHaveLength(withDeal.length);
+    for (const result of parents.results) {
+      const item = items.results.find((candidate) => candidate.id === result._from.id);
+      const listed = item?.associations?.deals?.results.map((entry) => entry.id);
+      expect(result.to.map((target) => String(target.toObjectId))).toEqual(listed);
+      expect(result.to[0]?.associationTypes[0]?.typeId).toBe(20);
     }
   });
 

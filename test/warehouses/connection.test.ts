@@ -75,6 +75,20 @@ describe("postgresql testConnection", () => {
   });
 });
 
+describe("postgresql target schema", () => {
+  it("refuses a pg_ schema (PostgreSQL reserves them) as a configuration error, before any statement", async () => {
+    const sent: string[] = [];
+    const adapter = new PostgresWarehouse(postgresTestConfig(), { development: true, onStatement: (sql) => sent.push(sql) });
+    try {
+      const target = { schema: "PG_RAW", stream: "items", sync_mode: "incremental" as const, primary_key: ["id"], cursor_field: null, run_id: "r" };
+      await expect(adapter.prepareStream(target)).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining(`beginning with "pg_"`) });
+      expect(sent).toEqual([]);
+    } finally {
+      await adapter.close();
+    }
+  });
+});
+
 describe("createWarehouse", () => {
   const deps = { warehouseDb: env.WAREHOUSE, development: false };
 

@@ -47,7 +47,7 @@ export function validateLoaderShape(
     if (seen.has(selected.name)) details.push({ path: `${path}.name`, message: `stream "${selected.name}" is selected twice` });
     seen.add(selected.name);
     if (catalog) {
-      const stream = catalog.find((s) => s.name === selected.name);
+      const stream = catalog.find((s) => s.name === selected.name) ?? spec.unlistedStream?.(selected.name) ?? undefined;
       if (!stream) {
         details.push({
           path: `${path}.name`,

@@ -126,7 +126,9 @@ export const ACTIVITY_GENERATORS = {
 type ActivityName = keyof typeof ACTIVITY_GENERATORS;
 
 export const ACTIVITY_EDITS: Readonly<Record<ActivityName, readonly Edit[]>> = {
-  products: [(record, rng) => set(record, "price", String(Number(record.properties.price ?? "0") + rng.int(1, 8) * 25))],
+  products: [
+    (record, rng) => set(record, "price", String(Number(record.properties.price ?? "0") + rng.int(1, 8) * 25)),
+  ],
   line_items: [
     (record, rng) => {
       const quantity = Number(record.properties.quantity ?? "1") + rng.int(1, 5);
@@ -135,7 +137,9 @@ export const ACTIVITY_EDITS: Readonly<Record<ActivityName, readonly Edit[]>> = {
       set(record, "amount", decimal(unit * quantity));
     },
   ],
-  calls: [(record, rng) => set(record, "hs_call_status", another(rng, values(CALL_STATUSES), record.properties.hs_call_status))],
+  calls: [
+    (record, rng) => set(record, "hs_call_status", another(rng, values(CALL_STATUSES), record.properties.hs_call_status)),
+  ],
   emails: [
     (record, rng) => set(record, "hs_email_status", another(rng, values(EMAIL_STATUSES), record.properties.hs_email_status)),
   ],
@@ -144,5 +148,7 @@ export const ACTIVITY_EDITS: Readonly<Record<ActivityName, readonly Edit[]>> = {
       set(record, "hs_meeting_outcome", another(rng, values(MEETING_OUTCOMES), record.properties.hs_meeting_outcome)),
   ],
   notes: [(record) => set(record, "hs_note_body", `${record.properties.hs_note_body ?? ""} (edited)`.trim())],
-  tasks: [(record, rng) => set(record, "hs_task_status", another(rng, values(TASK_STATUSES), record.properties.hs_task_status))],
+  tasks: [
+    (record, rng) => set(record, "hs_task_status", another(rng, values(TASK_STATUSES), record.properties.hs_task_status)),
+  ],
 };

@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+// Benchmarks (not part of npm test). Prints figures and ratios against baselines measured in the same run.
+//   throughput: N records (100 a page, as Stripe serves) from the fake REST API through the real engine in local
+//               workerd into PostgreSQL and into D1, vs a plain Node loop fetching the same pages + COPY into Postgres.
+//   memory:     peak RSS of workerd for a small vs a 10x larger stream (bounded by a page, not by a stream).
+// Usage: npm run bench [-- --records 200000 --memory-small 50000 --memory-large 500000 --skip-memory]
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { api, pgUrl, root, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, arg, i, all) => (arg.startsWith("--") ? [...acc, [arg.slice(2), all[i + 1]?.startsWith("--") || all[i + 1] === undefined ? "true" : all[i + 1]]] : acc), []),
+);
+const RECORDS = Number(args.records ?? 200_000);
+const MEMORY_SMALL = Number(args["memory-small"] ?? 50_000);
+const MEMORY_LARGE = Number(args["memory-large"] ?? 500_000);
+const PAGE = 100;
+
+async function seed(fake, tenant, count) {
+  const res = await fetch(`${fake.base}/t/${tenant}/_control/seed`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count }) });
+  if (!res.ok) throw new Error(`seed failed: ${res.status}`);
+}
+
+function copyText(value) {
+  if (value === null || value === undefined) return "\\N";
+  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  return text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+}
+
+/** The baseline: what a hand-written Node loader does — fetch a page, COPY it, repeat. */
+async function nodeBaseline(fake, tenant) {
+  const client = new pg.Client({ connectionString: pgUrl() });
+  await client.connect();
+  await client.query("drop schema if exists bench_baseline cascade; create schema bench_baseline");
+  await client.query(
+    "create table bench_baseline.items (id bigint, name text, status text, amount double precision, updated_at text, created_at text, tags jsonb, owner jsonb)",
+  );
+  const started = performance.now();
+  let after = null;
+  let rows = 0;
+  for (;;) {
+    const url = new URL(`${fake.base}/t/${tenant}/cursor/items`);
+    url.searchParams.set("limit", String(PAGE));
+    if (after) url.searchParams.set("after", after);
+    const body = await (await fetch(url)).json();
+    const lines = body.results.map((r) => [r.id, r.name, r.status, r.amount, r.updated_at, r.created_at, r.tags, r.owner].map(copyText).join("\t") + "\n");
+    await pipeline(Readable.from(lines), client.query(copyFrom("copy bench_baseline.items from stdin")));
+    rows += body.results.length;
+    if (!body.next_cursor) break;
+    after = body.next_cursor;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const count = Number((await client.query("select count(*) from bench_baseline.items")).rows[0].count);
+  await client.query("drop schema bench_baseline cascade");
+  await client.end();
+  if (count !== rows) throw new Error(`baseline loaded ${count} of ${rows}`);
+  return { rows, seconds, rowsPerSecond: rows / seconds };
+}
+
+async function engineRun(worker, fake, tenant, { warehouse, schema }) {
+  const call = api(worker.base);
+  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
+  const ws = boot.workspace.id;
+  const key = boot.api_key.key;
+  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key, workspace: ws });
+  let sourceBody = { name: "d1", source_type: "d1" };
+  if (warehouse === "postgresql") {
+    const url = new URL(pgUrl());
+    sourceBody = {
+      name: "pg",
+      source_type: "postgresql",
+      config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" },
+    };
+  }
+  const source = await scoped("/sources", { method: "POST", body: sourceBody });
+  const loader = await scoped("/loaders", {
+    method: "POST",
+    body: {
+      name: "bench",
+      loader_type: "rest_api",
+      source_id: source.id,
+      target_schema: schema,
+      sync_mode: "full_refresh",
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: `https://api.example.com/t/${tenant}`,
+        auth: { type: "none" },
+        paginator: { type: "cursor", cursor_param: "after", cursor_path: "next_cursor", limit_param: "limit", limit: PAGE },
+        streams: [{ name: "items", path: "/cursor/items", records_path: "results", primary_key: ["id"] }],
+      },
+    },
+  });
+  const started = performance.now();
+  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
+  let current = run;
+  while (!["completed", "failed", "cancelled"].includes(current.status)) {
+    await new Promise((r) => setTimeout(r, 250));
+    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message}`);
+  return { rows: current.rows_loaded, seconds, rowsPerSecond: current.rows_loaded / seconds };
+}
+
+async function dropSchema(schema) {
+  const client = new pg.Client({ connectionString: pgUrl() });
+  await client.connect();
+  await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.end();
+}
+
+const results = { date: new Date().toISOString(), records: RECORDS, page_size: PAGE };
+const fake = await startFakeApi();
+try {
+  await seed(fake, "bench", RECORDS);
+  console.log(`throughput: ${RECORDS} records, ${PAGE} a page`);
+  const baseline = await nodeBaseline(fake, "bench");
+  console.log(`  baseline  Node fetch + COPY → Postgres   ${baseline.rowsPerSecond.toFixed(0).padStart(8)} rows/s (${baseline.seconds.toFixed(2)} s)`);
+
+  const worker = await startWorker({ fakePort: fake.port, port: 18787 });
+  try {
+    const pgRun = await engineRun(worker, fake, "bench", { warehouse: "postgresql", schema: "bench_engine" });
+    await dropSchema("bench_engine");
+    const d1Run = await engineRun(worker, fake, "bench", { warehouse: "d1", schema: "bench_engine" });
+    const chunks = Math.ceil(RECORDS / PAGE / 500);
+    const overheadMs = ((pgRun.seconds - baseline.seconds) * 1000) / chunks;
+    console.log(`  engine    workerd → Postgres              ${pgRun.rowsPerSecond.toFixed(0).padStart(8)} rows/s (${pgRun.seconds.toFixed(2)} s)  ratio ${(pgRun.rowsPerSecond / baseline.rowsPerSecond).toFixed(2)}`);
+    console.log(`  engine    workerd → D1                    ${d1Run.rowsPerSecond.toFixed(0).padStart(8)} rows/s (${d1Run.seconds.toFixed(2)} s)  ratio ${(d1Run.rowsPerSecond / baseline.rowsPerSecond).toFixed(2)}`);
+    console.log(`  overhead  per 500-page chunk vs baseline  ${overheadMs.toFixed(0)} ms (${chunks} chunks)`);
+    Object.assign(results, { baseline, engine_postgres: pgRun, engine_d1: d1Run, ratio_postgres: pgRun.rowsPerSecond / baseline.rowsPerSecond, ratio_d1: d1Run.rowsPerSecond / baseline.rowsPerSecond, overhead_ms_per_chunk: overheadMs });
+  } finally {
+    await worker.stop();
+  }
+
+  if (args["skip-memory"] !== "true") {
+    console.log(`memory: peak workerd RSS, ${MEMORY_SMALL} vs ${MEMORY_LARGE} records into D1`);
+    const peaks = {};
+    for (const [label, count] of [["small", MEMORY_SMALL], ["large", MEMORY_LARGE]]) {
+      await seed(fake, `mem_${label}`, count);
+      const worker = await startWorker({ fakePort: fake.port, port: 18788 });
+      try {
+        const run = await engineRun(worker, fake, `mem_${label}`, { warehouse: "d1", schema: `mem_${label}` });
+        peaks[label] = workerdPeakRssMiB(worker.pid);
+        console.log(`  ${String(count).padStart(7)} records: peak RSS ${peaks[label].toFixed(0)} MiB (${run.rowsPerSecond.toFixed(0)} rows/s)`);
+      } finally {
+        await worker.stop();
+      }
+    }
+    console.log(`  ratio large/small: ${(peaks.large / peaks.small).toFixed(2)} (target < 1.5)`);
+    Object.assign(results, { memory_small: { records: MEMORY_SMALL, peak_rss_mib: peaks.small }, memory_large: { records: MEMORY_LARGE, peak_rss_mib: peaks.large }, memory_ratio: peaks.large / peaks.small });
+  }
+} finally {
+  fake.stop();
+}
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify(results, null, 2));
