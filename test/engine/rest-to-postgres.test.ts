@@ -1,13 +1,16 @@
 import { env } from "cloudflare:workers";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { workerdSocket } from "../../src/warehouses/pg-socket";
 import { as, bootstrapWorkspace, pgConfig } from "../helpers/api";
 import { createRestLoader, fakeControl, fakeRestBase, restConfig, triggerAndWait, uniqueName } from "../helpers/engine";
 
 const schemas: string[] = [];
 
 async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: env.PG_URL });
+  const client = new pg.Client({ connectionString: env.PG_URL, stream: workerdSocket(false) });
+  // Without a listener, the socket's close after end() surfaces as an unhandled error in workerd.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     return (await client.query(sql, params)).rows as T[];
@@ -27,7 +30,7 @@ describe("rest_api → PostgreSQL, end to end", () => {
     await fakeControl(tenant, "seed", { count: 1100 });
     const source = await as(owner)("/sources", { method: "POST", body: { name: "Postgres", source_type: "postgresql", config: pgConfig() } });
     expect(source.status).toBe(201);
-    const schema = uniqueName("PG_RAW");
+    const schema = uniqueName("CRM_RAW");
     schemas.push(schema.toLowerCase());
     const loader = await createRestLoader(
       owner,

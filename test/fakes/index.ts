@@ -1,5 +1,6 @@
 import { startFakeRestApi } from "./rest-api/server";
 import { startHubSpotFake } from "./hubspot/server";
+import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
 
@@ -14,7 +15,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));

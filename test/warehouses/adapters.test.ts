@@ -304,7 +304,7 @@ describe.each([
     ]);
   });
 
-  it("types columns from the JSON schema before values arrive; null-only fields wait for a value", async () => {
+  it("types columns from the JSON schema before values arrive; null-only fields wait for a value; absent fields are kept", async () => {
     const t = target({
       stream: "Accounts",
       json_schema: {
@@ -324,6 +324,10 @@ describe.each([
     const columns = await wh.columns(schema, "Accounts");
     expect(columns?.score).toBe("number");
     expect(columns).not.toHaveProperty("later");
+
+    // A page whose records do not carry a schema field leaves its stored value alone.
+    await adapter.writeBatch(t, page("b2", [{ Id: 1, UpdatedAt: "2024-01-02T00:00:00Z" }]));
+    expect((await wh.rows(schema, "Accounts", "id"))[0]).toMatchObject({ score: 3, _loader_batch_id: "b2" });
   });
 
   it("resolves column name collisions and reserved names deterministically", async () => {

@@ -6,7 +6,7 @@ import { actorId, requireRole, type ServiceContext } from "../context";
 import { requireSource } from "../sources/source-store";
 import { sealLoaderConfig } from "./loader-store";
 import { nextRunAt } from "./schedule";
-import { draftReason, missingCredentials, validateConfig, validateLoaderShape } from "./validate-loader";
+import { draftReason, missingCredentials, validateConfig, validateLoaderShape, validateTargetForSource } from "./validate-loader";
 import { requireLoaderType } from "./loader-types";
 
 export interface CreateLoaderInput {
@@ -27,7 +27,8 @@ export interface CreateLoaderInput {
 export async function createLoader(ctx: ServiceContext, workspaceId: string, input: CreateLoaderInput) {
   requireRole(ctx, "admin");
   const spec = requireLoaderType(input.loader_type);
-  await requireSource(ctx, workspaceId, input.source_id, "source_id");
+  const source = await requireSource(ctx, workspaceId, input.source_id, "source_id");
+  validateTargetForSource(source.sourceType, input.target_schema);
   const config = validateConfig(spec, input.config);
   const schedule = input.schedule ?? null;
   const streams = validateLoaderShape(spec, config, { ...input, schedule });

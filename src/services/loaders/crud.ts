@@ -11,7 +11,7 @@ import { requireSource } from "../sources/source-store";
 import { getLoaderRow, openLoaderConfig, sealLoaderConfig, secretPathsOf, selectedStreamsOf } from "./loader-store";
 import { requireLoaderType } from "./loader-types";
 import { nextRunAt } from "./schedule";
-import { draftReason, missingCredentials, validateConfig, validateLoaderShape } from "./validate-loader";
+import { draftReason, missingCredentials, validateConfig, validateLoaderShape, validateTargetForSource } from "./validate-loader";
 
 export async function listLoaders(ctx: ServiceContext, workspaceId: string, page: PageRequest) {
   const where = eq(loaders.workspaceId, workspaceId);
@@ -47,7 +47,8 @@ export async function updateLoader(ctx: ServiceContext, workspaceId: string, loa
     throw validationError("loader_type cannot change", [{ path: "loader_type", message: `stays ${row.loaderType}; create a new loader instead` }]);
   }
   const spec = requireLoaderType(row.loaderType);
-  if (input.source_id !== undefined) await requireSource(ctx, workspaceId, input.source_id, "source_id");
+  const source = await requireSource(ctx, workspaceId, input.source_id ?? row.sourceId, input.source_id !== undefined ? "source_id" : undefined);
+  validateTargetForSource(source.sourceType, input.target_schema ?? row.targetSchema);
 
   const storedConfig = await openLoaderConfig(ctx, row);
   const config = input.config

@@ -85,3 +85,12 @@ export function missingCredentials(spec: LoaderTypeSpec<JsonObject>, config: Jso
 export function draftReason(missing: string[]): string {
   return `config is missing credentials: ${missing.join(", ")}`;
 }
+
+/** PostgreSQL refuses to create schemas named pg_* (reserved for the system): say so at create time, not at run time. */
+export function validateTargetForSource(sourceType: string, targetSchema: string): void {
+  if (sourceType === "postgresql" && /^pg_/i.test(targetSchema)) {
+    throw validationError("loader is not valid", [
+      { path: "target_schema", message: 'PostgreSQL reserves schema names beginning with "pg_"; choose another' },
+    ]);
+  }
+}

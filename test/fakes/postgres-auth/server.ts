@@ -6,7 +6,7 @@
  * test/fakes/index.ts and tests find it at `JSON.parse(env.FAKE_PORTS)["postgres-auth"]`.
  */
 import { type AddressInfo, type Socket, createServer } from "node:net";
-import type { RunningFake } from "../../fakes";
+import type { RunningFake } from "../index";
 
 const SSL_REQUEST = 80877103;
 const PROTOCOL_3 = 196608;
