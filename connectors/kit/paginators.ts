@@ -25,6 +25,8 @@ export interface RequestPatch {
   url?: string;
   /** Added to (and overriding) the base request's query. */
   query?: Query;
+  /** Replaces the JSON body: APIs that page in a POST body (HubSpot search) carry the position there. */
+  json?: unknown;
 }
 
 export interface PageResponse {
@@ -41,11 +43,12 @@ export interface Paginator<S extends JsonValue = JsonValue> {
 }
 
 export function applyPatch(base: HttpRequest, patch: RequestPatch): HttpRequest {
+  const body = patch.json === undefined ? base : { ...base, json: patch.json };
   if (patch.url !== undefined) {
-    const { query: _dropped, ...rest } = base;
+    const { query: _dropped, ...rest } = body;
     return { ...rest, url: patch.url };
   }
-  return { ...base, query: { ...base.query, ...patch.query } };
+  return { ...body, query: { ...base.query, ...patch.query } };
 }
 
 export function createPaginator(spec: PaginatorSpec): Paginator {
@@ -126,6 +129,44 @@ function nextLink(find: (page: PageResponse) => unknown, where: string): Paginat
       if (link === null || link === undefined || link === "") return null;
       if (typeof link !== "string") throw new ConnectorError("configuration", `${where} holds ${typeof link}, not a URL`);
       return { url: notRepeated(state?.url, new URL(link, page.url).toString(), where) };
+    },
+  };
+}
+
+/**
+ * Keyset paging on the last record, outside the rest_api styles: the next request names the key of the page's last
+ * record (Stripe: `starting_after=<id>`), and the API says in the body whether more follow (`has_more`), so the
+ * final page costs no extra empty request.
+ */
+export interface AfterLastRecordSpec {
+  /** The query parameter that takes the last key (`starting_after`). */
+  param: string;
+  /** The record field holding the key (`id`). */
+  keyField: string;
+  /** The body path of the "more pages follow" flag (`has_more`); anything but `true` ends the list. */
+  hasMorePath: string;
+  limitParam?: string;
+  limit?: number;
+}
+
+export function afterLastRecord(spec: AfterLastRecordSpec): Paginator<{ after: string }> {
+  const where = `${spec.hasMorePath} / ${spec.keyField}`;
+  return {
+    request: (state) => ({
+      query: {
+        ...(spec.limitParam ? { [spec.limitParam]: spec.limit } : {}),
+        ...(state ? { [spec.param]: state.after } : {}),
+      },
+    }),
+    next: (state, page) => {
+      if (getPath(page.body, spec.hasMorePath) !== true) return null;
+      const last = page.records[page.records.length - 1];
+      const key = last === undefined ? undefined : getPath(last, spec.keyField);
+      if (typeof key !== "string" && typeof key !== "number") {
+        // More pages announced but nothing to continue from: stopping here would silently drop the rest.
+        throw new ConnectorError("data", `${spec.hasMorePath} is true but the page's last record has no ${spec.keyField} to continue after`);
+      }
+      return { after: notRepeated(state?.after, String(key), where) };
     },
   };
 }

@@ -2,10 +2,15 @@
  * Salesforce: REST API + SOQL on the org's instance (research/connectors-saas.md §1). Each sObject is a stream named
  * by its API name; incremental reads filter on SystemModstamp, which moves on every change including system ones
  * (LastModifiedDate does not), and queryAll returns deleted rows with IsDeleted = true.
+ *
+ * Records are the API's, field for field under their API names, with two changes: the `attributes` envelope
+ * (type and URL) is dropped, and a deleted row gets `_loader_deleted_at` (its SystemModstamp, ISO). Compound
+ * `address`/`location` fields are not selected (their components are), nor are `base64` blobs.
  */
 import { z } from "zod";
-import type { LoaderTypeSpec } from "../kit/contract";
+import type { LoaderTypeSpec, StreamSpec } from "../kit/contract";
 import { apiVersionField, credentialField, type Fields, secretField, startDateField, stream } from "../kit/spec-helpers";
+import { SOBJECT_NAME } from "./soql";
 
 /** Spring '26; Summer '26 (v67.0) is also GA. Salesforce keeps old versions for years, so a pin is safe. */
 const API_VERSION = "v66.0";
@@ -53,6 +58,81 @@ function sobject(name: string, fields: Fields, { deletes = true } = {}) {
   });
 }
 
+/** The static catalog: the objects of a Sales/Service Cloud org most loaders want. */
+const listed: StreamSpec[] = [
+  sobject("Account", { Name: "string", Type: "string", Industry: "string", OwnerId: "string", ParentId: "string" }),
+  sobject("Contact", { AccountId: "string", FirstName: "string", LastName: "string", Email: "string", OwnerId: "string" }),
+  sobject("Lead", {
+    FirstName: "string",
+    LastName: "string",
+    Company: "string",
+    Email: "string",
+    Status: "string",
+    IsConverted: "boolean",
+  }),
+  sobject("Opportunity", {
+    AccountId: "string",
+    Name: "string",
+    StageName: "string",
+    Amount: "number",
+    CloseDate: "date",
+    IsClosed: "boolean",
+    IsWon: "boolean",
+    OwnerId: "string",
+  }),
+  sobject("OpportunityLineItem", { OpportunityId: "string", Quantity: "number", UnitPrice: "number", TotalPrice: "number" }),
+  sobject(
+    "User",
+    { Username: "string", Email: "string", FirstName: "string", LastName: "string", IsActive: "boolean" },
+    { deletes: false },
+  ),
+  sobject("Case", {
+    CaseNumber: "string",
+    AccountId: "string",
+    ContactId: "string",
+    Status: "string",
+    Priority: "string",
+    IsClosed: "boolean",
+  }),
+  sobject("Campaign", {
+    Name: "string",
+    Type: "string",
+    Status: "string",
+    StartDate: "date",
+    EndDate: "date",
+    IsActive: "boolean",
+  }),
+  sobject("CampaignMember", { CampaignId: "string", LeadId: "string", ContactId: "string", Status: "string" }),
+  sobject("Task", {
+    Subject: "string",
+    Status: "string",
+    WhoId: "string",
+    WhatId: "string",
+    ActivityDate: "date",
+    OwnerId: "string",
+  }),
+  sobject("Event", {
+    Subject: "string",
+    WhoId: "string",
+    WhatId: "string",
+    StartDateTime: "date-time",
+    EndDateTime: "date-time",
+    OwnerId: "string",
+  }),
+];
+
+/**
+ * Streams outside the static list: any sObject API name (custom objects `Invoice__c`, namespaced `ns__Foo__c`,
+ * standard objects such as `Product2`). The spec assumes the common case (SystemModstamp, deletions through
+ * queryAll); the run replaces it with what the object's describe says (connectors/salesforce/describe.ts).
+ */
+function unlistedStream(name: string): StreamSpec | null {
+  if (name.length > 120 || !SOBJECT_NAME.test(name)) return null;
+  // Object names are case-insensitive: `account` would read Account into a second table.
+  if (listed.some((s) => s.name.toLowerCase() === name.toLowerCase())) return null;
+  return stream(name, { primaryKey: ["Id"], cursor: "SystemModstamp", deletes: true, fields: { Id: "string", SystemModstamp: "date-time" } });
+}
+
 export const salesforceSpec = {
   type: "salesforce",
   title: "Salesforce",
@@ -62,65 +142,6 @@ export const salesforceSpec = {
   config,
   secret_fields: ["client_secret", "refresh_token"],
   credential_sets: [["client_id", "client_secret", "refresh_token"]],
-  streams: [
-    sobject("Account", { Name: "string", Type: "string", Industry: "string", OwnerId: "string", ParentId: "string" }),
-    sobject("Contact", { AccountId: "string", FirstName: "string", LastName: "string", Email: "string", OwnerId: "string" }),
-    sobject("Lead", {
-      FirstName: "string",
-      LastName: "string",
-      Company: "string",
-      Email: "string",
-      Status: "string",
-      IsConverted: "boolean",
-    }),
-    sobject("Opportunity", {
-      AccountId: "string",
-      Name: "string",
-      StageName: "string",
-      Amount: "number",
-      CloseDate: "date",
-      IsClosed: "boolean",
-      IsWon: "boolean",
-      OwnerId: "string",
-    }),
-    sobject("OpportunityLineItem", { OpportunityId: "string", Quantity: "number", UnitPrice: "number", TotalPrice: "number" }),
-    sobject(
-      "User",
-      { Username: "string", Email: "string", FirstName: "string", LastName: "string", IsActive: "boolean" },
-      { deletes: false },
-    ),
-    sobject("Case", {
-      CaseNumber: "string",
-      AccountId: "string",
-      ContactId: "string",
-      Status: "string",
-      Priority: "string",
-      IsClosed: "boolean",
-    }),
-    sobject("Campaign", {
-      Name: "string",
-      Type: "string",
-      Status: "string",
-      StartDate: "date",
-      EndDate: "date",
-      IsActive: "boolean",
-    }),
-    sobject("CampaignMember", { CampaignId: "string", LeadId: "string", ContactId: "string", Status: "string" }),
-    sobject("Task", {
-      Subject: "string",
-      Status: "string",
-      WhoId: "string",
-      WhatId: "string",
-      ActivityDate: "date",
-      OwnerId: "string",
-    }),
-    sobject("Event", {
-      Subject: "string",
-      WhoId: "string",
-      WhatId: "string",
-      StartDateTime: "date-time",
-      EndDateTime: "date-time",
-      OwnerId: "string",
-    }),
-  ],
+  streams: listed,
+  unlistedStream,
 } satisfies LoaderTypeSpec<SalesforceConfig>;

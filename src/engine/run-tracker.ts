@@ -66,6 +66,8 @@ export type ClaimResult =
 
 export interface PageReport {
   rows: number;
+  /** How many source pages this report covers (several pages are written as one batch). */
+  pages: number;
   checkpoint: JsonObject;
   state?: JsonObject;
 }
@@ -206,11 +208,12 @@ export class RunTracker extends DurableObject<Env> {
     if (run.status !== "running" || !s) return { continue: false, reason: "lease_lost" };
     const now = Date.now();
     this.ctx.storage.sql.exec(
-      `UPDATE streams SET rows_loaded = rows_loaded + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + 1,
+      `UPDATE streams SET rows_loaded = rows_loaded + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
        last_progress_at = ?, lease_until = ? WHERE name = ?`,
       report.rows,
       JSON.stringify(report.checkpoint),
       report.state ? JSON.stringify(report.state) : null,
+      report.pages,
       now,
       now + LEASE_MS,
       streamName,

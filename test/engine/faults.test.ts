@@ -34,7 +34,7 @@ async function setup(count: number, streams: Parameters<typeof restConfig>[1], s
 
 describe("faults: no row lost, none doubled", () => {
   it("every queue message delivered twice → the same final table", async () => {
-    const { owner, loader, table } = await setup(1300, [{ name: "items", path: "/cursor/items" }], [{ name: "items", sync_mode: "full_refresh" }]);
+    const { owner, loader, table } = await setup(3600, [{ name: "items", path: "/cursor/items" }], [{ name: "items", sync_mode: "full_refresh" }]);
     const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
     const duplicated = new Set<number>();
     const duplicates: Promise<unknown>[] = [];
@@ -53,10 +53,10 @@ describe("faults: no row lost, none doubled", () => {
     expect(duplicated.size).toBeGreaterThan(2);
     expect(outcomes.every((o: any) => o.action === "ack")).toBe(true);
     const done = await waitForRun(owner, loader.id, run.id);
-    expect(done).toMatchObject({ status: "completed", rows_loaded: 1300 });
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 3600 });
     const rows = await d1Rows(table("items"));
-    expect(rows).toHaveLength(1300);
-    expect(new Set(rows.map((r) => r.id)).size).toBe(1300);
+    expect(rows).toHaveLength(3600);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(3600);
   });
 
   it("a consumer that dies after writing and before reporting is resumed without duplicates (no primary key)", async () => {
@@ -155,11 +155,11 @@ describe("faults: no row lost, none doubled", () => {
   });
 
   it("watchdog: a lost message is re-enqueued from the checkpoint and the stream completes", async () => {
-    const { owner, tenant, loader, table } = await setup(700, [{ name: "items", path: "/cursor/items" }], [{ name: "items", sync_mode: "full_refresh" }]);
-    await fakeControl(tenant, "faults", { slow_ms: 60 });
+    const { owner, tenant, loader, table } = await setup(2600, [{ name: "items", path: "/cursor/items" }], [{ name: "items", sync_mode: "full_refresh" }]);
+    await fakeControl(tenant, "faults", { slow_ms: 80 });
     const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
     const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
-    await waitUntil(async () => (await trackerView(run.id)).streams[0]!.pages >= 2);
+    await waitUntil(async () => (await trackerView(run.id)).streams[0]!.pages >= 10);
     // Lose the stream's message: its chunk number moves on (the in-flight delivery is now stale and stops), and
     // no message carries the new chunk. Only the watchdog can revive it.
     await runInDurableObject(stub, (_i: RunTracker, state) => {
@@ -170,9 +170,9 @@ describe("faults: no row lost, none doubled", () => {
     expect((await trackerView(run.id)).run!.status).toBe("running");
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const done = await waitForRun(owner, loader.id, run.id);
-    expect(done).toMatchObject({ status: "completed", rows_loaded: 700 });
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 2600 });
     const rows = await d1Rows(table("items"));
-    expect(rows).toHaveLength(700);
+    expect(rows).toHaveLength(2600);
     expect((await trackerView(run.id)).streams[0]!.restarts).toBe(1);
   });
 });
