@@ -94,7 +94,12 @@ export function api(base) {
     if (key) headers.authorization = `Bearer ${key}`;
     if (workspace) headers["x-workspace-id"] = workspace;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // Polling a long run can meet the workspace's 100/min limit: wait as told and ask again.
+    while (res.status === 429) {
+      await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? 1) * 1000));
+      res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    }
     const json = await res.json().catch(() => undefined);
     if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;

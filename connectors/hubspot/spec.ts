@@ -1,9 +1,14 @@
 /**
  * HubSpot CRM v3 (research/connectors-saas.md §2). Objects are read with the list endpoint on a first sync and with
- * the search endpoint (filter on the last-modified property, sorted ascending) afterwards; `archived=true` lists the
- * records deleted since, which arrive as deletes. Every object record carries top-level `updatedAt`, which is the
- * cursor stored here whatever property the search filter uses (`lastmodifieddate` for contacts,
- * `hs_lastmodifieddate` for the rest).
+ * the search endpoint (filter on the last-modified property) afterwards; `archived=true` lists the records deleted
+ * since, which arrive as deletes. Every object record carries top-level `updatedAt`, which is the cursor stored here
+ * whatever property the search filter uses (`lastmodifieddate` for contacts, `hs_lastmodifieddate` for the rest).
+ *
+ * Record shape (the one reshaping of this type): an object record's `properties` are lifted to top-level fields next
+ * to id, createdAt, updatedAt, archived and archivedAt, keeping HubSpot's property names (a property that collides
+ * with one of those is kept as `properties_<name>`). Number and bool properties are cast from HubSpot's strings by
+ * their declared type; the others stay strings. Every property of the type is read, custom ones included. Owners and
+ * pipelines are kept as the API sends them.
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
@@ -22,10 +27,9 @@ const config = z
 
 export type HubspotConfig = z.infer<typeof config>;
 
-/** The CRM object envelope; property values are all strings inside `properties` (typed by the properties API). */
+/** The CRM object envelope; the lifted properties are typed from their values (they differ per account). */
 const objectFields = {
   id: "string",
-  properties: "object",
   createdAt: "date-time",
   updatedAt: "date-time",
   archived: "boolean",

@@ -1,0 +1,214 @@
+/**
+ * How a Stripe stream is read (research/connectors-saas.md §3). Lists are newest first and filtered on the immutable
+ * `created`, which cannot see updates, so a mutable object is read in one of two phases:
+ * - list: the object endpoint in full (first run, full_refresh, or a cursor older than the events' 30-day
+ *   retention). Its records are stamped `updated` = when the read started, and that stamp becomes the state.
+ * - events: `/v1/events?types[]=…&created[gte]=<committed cursor>`, each event unwrapped to its `data.object` with
+ *   `updated` = the event's `created`; `<object>.deleted` events arrive with `_loader_deleted_at` where the catalog
+ *   says the stream reports deletes.
+ * Immutable streams (balance_transactions, events) are listed with `created[gte]` = the committed `created`.
+ * Every phase pages with `starting_after=<last id>` through the kit's declarative loop.
+ */
+import type { ConnectorContext, JsonObject, Page, ReadRequest, SourceRecord, StreamSpec } from "../kit/contract";
+import { type HttpStream, type HttpStreamCheckpoint, readHttpStream, stateCursor } from "../kit/declarative";
+import { ConnectorError } from "../kit/errors";
+import type { HttpClient } from "../kit/http";
+import { afterLastRecord } from "../kit/paginators";
+import type { StripeConfig } from "./spec";
+import type { StripeStream } from "./streams";
+
+const DAY_SECONDS = 86_400;
+/** "Events are only guaranteed to be available for 30 days" — https://docs.stripe.com/api/events/list */
+const EVENT_RETENTION_SECONDS = 30 * DAY_SECONDS;
+/** A cursor this close to the retention edge could age out while the read pages through it: read in full instead. */
+const RETENTION_MARGIN_SECONDS = 3600;
+/**
+ * Taken off the loader's clock when it stamps a read: covers skew between Stripe's clock and the Worker's, and
+ * events that become listable a little after their `created`. Re-reading a few minutes of events is harmless
+ * (the warehouse merges by id).
+ */
+const CLOCK_MARGIN_SECONDS = 300;
+/** Ids remembered for the second at a page boundary (see `newestVersions`); bounded because checkpoints are small. */
+const MAX_TIE_IDS = 250;
+
+/** "limit: … between 1 and 100" — https://docs.stripe.com/api/pagination */
+const paginator = afterLastRecord({ param: "starting_after", keyField: "id", hasMorePath: "has_more", limitParam: "limit", limit: 100 });
+
+type Phase = "list" | "events";
+
+interface Plan {
+  phase: Phase;
+  /** `created[gte]` sent on every request of this read; null sends none. */
+  since: number | null;
+  /** Mutable streams: the read's start (less the clock margin): `updated` of listed records and the state's floor. */
+  stamp: number | null;
+}
+
+/** The objects already taken at second `at`, newest first; an older event of one of them in that second is stale. */
+interface Tie extends JsonObject {
+  at: number;
+  ids: string[];
+}
+
+interface StripeCheckpoint extends JsonObject {
+  phase: Phase;
+  since: number | null;
+  stamp: number | null;
+  /** The kit loop's own checkpoint; null before the first page. */
+  page: HttpStreamCheckpoint | null;
+  tie: Tie | null;
+}
+
+export async function* readStripeStream(
+  ctx: ConnectorContext,
+  http: HttpClient,
+  config: StripeConfig,
+  request: ReadRequest,
+  stream: StripeStream,
+): AsyncGenerator<Page> {
+  const at: StripeCheckpoint = request.checkpoint
+    ? parseCheckpoint(request.checkpoint)
+    : { ...startPlan(stream, config, request, ctx.now()), page: null, tie: null };
+  const plan: Plan = { phase: at.phase, since: at.since, stamp: at.stamp };
+  const loop = { ...ctx, http };
+  const startDate = startSeconds(config);
+
+  if (plan.phase === "events") {
+    const types = stream.events ?? [];
+    const events: HttpStream = {
+      request: { url: "/events", query: { "types[]": types, "created[gte]": plan.since } },
+      paginator,
+      recordsPath: "data",
+      cursorField: "created",
+    };
+    let tie = at.tie;
+    for await (const page of readHttpStream(loop, events, { state: request.state, checkpoint: at.page })) {
+      const taken = newestVersions(page.records, tie);
+      tie = taken.tie;
+      const records: SourceRecord[] = [];
+      for (const event of taken.events) {
+        const record = changedRecord(event, stream, request.stream, startDate);
+        if (record) records.push(record);
+      }
+      const cursor = Math.max(numberOr(stateCursor(page.state ?? null), 0), plan.stamp ?? 0);
+      yield { records, checkpoint: { ...plan, page: page.checkpoint as HttpStreamCheckpoint, tie }, state: { cursor } };
+    }
+    return;
+  }
+
+  const mutable = stream.events !== undefined;
+  const list: HttpStream = {
+    request: { url: stream.path, query: { ...stream.params, "created[gte]": plan.since } },
+    paginator,
+    recordsPath: "data",
+    // Mutable objects take their state from the stamp; immutable ones from the greatest `created` read.
+    cursorField: mutable ? null : "created",
+  };
+  for await (const page of readHttpStream(loop, list, { state: mutable ? null : request.state, checkpoint: at.page })) {
+    const records = mutable ? page.records.map((record) => listedVersion(record, plan.stamp as number)) : page.records;
+    const state = mutable ? { cursor: plan.stamp } : page.state;
+    yield { records, checkpoint: { ...plan, page: page.checkpoint as HttpStreamCheckpoint, tie: null }, ...(state ? { state } : {}) };
+  }
+}
+
+function startPlan(stream: StripeStream, config: StripeConfig, request: ReadRequest, now: Date): Plan {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const start = startSeconds(config);
+  const committed = request.sync_mode === "incremental" ? numberOr(stateCursor(request.state), null) : null;
+  const lookback = (config.lookback_window_days ?? 0) * DAY_SECONDS;
+  if (!stream.events) {
+    const resumeAt = committed === null ? null : committed - lookback;
+    return { phase: "list", since: start === null ? resumeAt : Math.max(start, resumeAt ?? start), stamp: null };
+  }
+  const stamp = nowSeconds - CLOCK_MARGIN_SECONDS;
+  const oldestListable = nowSeconds - EVENT_RETENTION_SECONDS + RETENTION_MARGIN_SECONDS;
+  // No state, or the events since it are (partly) gone: only a full read is complete. Deletions during the gap
+  // cannot be seen by it; a full_refresh run drops such rows.
+  if (committed === null || committed < oldestListable) return { phase: "list", since: start, stamp };
+  return { phase: "events", since: Math.max(committed - lookback, oldestListable), stamp };
+}
+
+/**
+ * A listed record's version time. Products carry their own `updated`, which is exact; other objects have none, and
+ * the read's start is a time at which the listed version was current — so a version read later from an event
+ * (always later, or equal) replaces it, and an event older than the list does not.
+ */
+function listedVersion(record: SourceRecord, stamp: number): SourceRecord {
+  return { ...record, updated: typeof record.updated === "number" ? record.updated : stamp };
+}
+
+/**
+ * Keeps, per object, only the newest of its events within one second. Lists are newest first (ties broken by id,
+ * newest first too), but the warehouse settles equal cursors in favour of the record written last, which would be
+ * the older event: a PaymentIntent's `created` and `succeeded` events often share their second. The objects seen
+ * in the current second travel in the checkpoint, so the rule holds across page and chunk boundaries.
+ */
+function newestVersions(events: SourceRecord[], start: Tie | null): { events: SourceRecord[]; tie: Tie | null } {
+  let tie = start;
+  const kept: SourceRecord[] = [];
+  for (const event of events) {
+    const created = eventCreated(event);
+    const id = objectOf(event).id;
+    if (!tie || tie.at !== created) tie = { at: created, ids: [] };
+    if (typeof id === "string") {
+      if (tie.ids.includes(id)) continue;
+      if (tie.ids.length < MAX_TIE_IDS) tie.ids.push(id);
+    }
+    kept.push(event);
+  }
+  return { events: kept, tie };
+}
+
+function changedRecord(event: SourceRecord, stream: StripeStream, spec: StreamSpec, startDate: number | null): SourceRecord | null {
+  const object = objectOf(event);
+  // Defensive: a type list mistake must not put another object's rows into this table.
+  if (object.object !== stream.object) return null;
+  if (startDate !== null && typeof object.created === "number" && object.created < startDate) return null;
+  const created = eventCreated(event);
+  const record: SourceRecord = { ...object, updated: created };
+  if (spec.reports_deletes && typeof event.type === "string" && event.type.endsWith(".deleted")) {
+    record._loader_deleted_at = isoSeconds(created);
+  }
+  return record;
+}
+
+function objectOf(event: SourceRecord): Record<string, unknown> {
+  const data = event.data as { object?: unknown } | null | undefined;
+  const object = data?.object;
+  if (!object || typeof object !== "object" || Array.isArray(object)) {
+    throw new ConnectorError("data", `event ${String(event.id)} (${String(event.type)}) has no data.object`);
+  }
+  return object as Record<string, unknown>;
+}
+
+function eventCreated(event: SourceRecord): number {
+  if (typeof event.created !== "number") throw new ConnectorError("data", `event ${String(event.id)} has no numeric created`);
+  return event.created;
+}
+
+function startSeconds(config: StripeConfig): number | null {
+  return config.start_date ? Date.parse(`${config.start_date}T00:00:00Z`) / 1000 : null;
+}
+
+function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+function numberOr<T>(value: string | number | null, fallback: T): number | T {
+  const n = typeof value === "string" ? Number(value) : value;
+  return typeof n === "number" && Number.isFinite(n) ? n : fallback;
+}
+
+function parseCheckpoint(checkpoint: JsonObject): StripeCheckpoint {
+  const { phase, since, stamp, page, tie } = checkpoint;
+  const numberOrNull = (value: unknown) => value === null || typeof value === "number";
+  const validTie =
+    tie === null ||
+    (typeof tie === "object" && !Array.isArray(tie) && typeof tie.at === "number" && Array.isArray(tie.ids) && tie.ids.every((id) => typeof id === "string"));
+  const validPage = page === null || (typeof page === "object" && !Array.isArray(page));
+  if ((phase !== "list" && phase !== "events") || !numberOrNull(since) || !numberOrNull(stamp) || !validPage || !validTie) {
+    // Only this reader writes these; another shape means the reader changed under a live run.
+    throw new ConnectorError("data", `checkpoint ${JSON.stringify(checkpoint).slice(0, 200)} was not written by the Stripe reader`);
+  }
+  return checkpoint as StripeCheckpoint;
+}
