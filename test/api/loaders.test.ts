@@ -127,7 +127,7 @@ describe("bad input never writes", () => {
       ["cron out of range", { ...good, schedule: "61 * * * *" }, 400, "validation_failed"],
       ["bad identifier", { ...good, target_schema: "drop table; --" }, 400, "validation_failed"],
       ["identifier starting with a digit", { ...good, target_schema: "1raw" }, 400, "validation_failed"],
-      ["unknown stream", { ...good, selected_streams: [{ name: "Bogus__x" }] }, 400, "validation_failed"],
+      ["unknown stream", { ...good, selected_streams: [{ name: "no such stream" }] }, 400, "validation_failed"],
       ["duplicate stream", { ...good, selected_streams: [{ name: "Contact" }, { name: "Contact" }] }, 400, "validation_failed"],
       ["no streams", { ...good, selected_streams: [] }, 400, "validation_failed"],
       ["bad sync mode", { ...good, sync_mode: "append" }, 400, "validation_failed"],
