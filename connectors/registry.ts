@@ -14,7 +14,10 @@ import { linkedinAdsSpec } from "./linkedin_ads/spec";
 import { mailchimpSpec } from "./mailchimp/spec";
 import { mysqlSpec } from "./mysql/spec";
 import { postgresqlSpec } from "./postgresql/spec";
+import { hubspotConnector } from "./hubspot";
 import { restApiConnector } from "./rest_api";
+import { salesforceConnector } from "./salesforce";
+import { stripeConnector } from "./stripe";
 import { s3Spec } from "./s3/spec";
 import { salesforceSpec } from "./salesforce/spec";
 import { shopifySpec } from "./shopify/spec";
@@ -23,7 +26,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors: AnyConnector[] = [restApiConnector as unknown as AnyConnector];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,
