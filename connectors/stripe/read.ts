@@ -70,19 +70,55 @@ export async function* readStripeStream(
     ? parseCheckpoint(request.checkpoint)
     : { ...startPlan(stream, config, request, ctx.now()), page: null, tie: null };
   const plan: Plan = { phase: at.phase, since: at.since, stamp: at.stamp };
-  const loop = { ...ctx, http };
-  const startDate = startSeconds(config);
+  const phase = plan.phase === "events" ? eventsPhase(stream, plan, request, startSeconds(config), at.tie) : listPhase(stream, plan, request);
+  for await (const page of readHttpStream({ ...ctx, http }, phase.stream, { state: phase.state, checkpoint: at.page })) {
+    const shaped = phase.shape(page);
+    yield {
+      records: shaped.records,
+      checkpoint: { ...plan, page: page.checkpoint as HttpStreamCheckpoint, tie: shaped.tie },
+      ...(shaped.state ? { state: shaped.state } : {}),
+    };
+  }
+}
 
-  if (plan.phase === "events") {
-    const types = stream.events ?? [];
-    const events: HttpStream = {
-      request: { url: "/events", query: { "types[]": types, "created[gte]": plan.since } },
+/** One phase over the kit's loop: what to request, the state the loop starts from, and how a page becomes records. */
+interface PhaseReader {
+  stream: HttpStream;
+  state: JsonObject | null;
+  shape(page: Page): { records: SourceRecord[]; state: JsonObject | undefined; tie: Tie | null };
+}
+
+function listPhase(stream: StripeStream, plan: Plan, request: ReadRequest): PhaseReader {
+  const mutable = stream.events !== undefined;
+  const stamp = plan.stamp ?? 0;
+  return {
+    stream: {
+      request: { url: stream.path, query: { ...stream.params, "created[gte]": plan.since } },
+      paginator,
+      recordsPath: "data",
+      // Mutable objects take their state from the stamp; immutable ones from the greatest `created` read.
+      cursorField: mutable ? null : "created",
+    },
+    state: mutable ? null : request.state,
+    shape: (page) =>
+      mutable
+        ? { records: page.records.map((record) => listedVersion(record, stamp)), state: { cursor: stamp }, tie: null }
+        : { records: page.records, state: page.state, tie: null },
+  };
+}
+
+function eventsPhase(stream: StripeStream, plan: Plan, request: ReadRequest, startDate: number | null, resumedTie: Tie | null): PhaseReader {
+  let tie = resumedTie;
+  return {
+    stream: {
+      request: { url: "/events", query: { "types[]": stream.events ?? [], "created[gte]": plan.since } },
       paginator,
       recordsPath: "data",
       cursorField: "created",
-    };
-    let tie = at.tie;
-    for await (const page of readHttpStream(loop, events, { state: request.state, checkpoint: at.page })) {
+    },
+    // The loop's cursor starts from the committed one, so a run without events keeps (at least) it.
+    state: request.state,
+    shape: (page) => {
       const taken = newestVersions(page.records, tie);
       tie = taken.tie;
       const records: SourceRecord[] = [];
@@ -90,25 +126,11 @@ export async function* readStripeStream(
         const record = changedRecord(event, stream, request.stream, startDate);
         if (record) records.push(record);
       }
+      // Never behind the read's stamp, so a quiet object's cursor does not age out of the event retention.
       const cursor = Math.max(numberOr(stateCursor(page.state ?? null), 0), plan.stamp ?? 0);
-      yield { records, checkpoint: { ...plan, page: page.checkpoint as HttpStreamCheckpoint, tie }, state: { cursor } };
-    }
-    return;
-  }
-
-  const mutable = stream.events !== undefined;
-  const list: HttpStream = {
-    request: { url: stream.path, query: { ...stream.params, "created[gte]": plan.since } },
-    paginator,
-    recordsPath: "data",
-    // Mutable objects take their state from the stamp; immutable ones from the greatest `created` read.
-    cursorField: mutable ? null : "created",
+      return { records, state: { cursor }, tie };
+    },
   };
-  for await (const page of readHttpStream(loop, list, { state: mutable ? null : request.state, checkpoint: at.page })) {
-    const records = mutable ? page.records.map((record) => listedVersion(record, plan.stamp as number)) : page.records;
-    const state = mutable ? { cursor: plan.stamp } : page.state;
-    yield { records, checkpoint: { ...plan, page: page.checkpoint as HttpStreamCheckpoint, tie: null }, ...(state ? { state } : {}) };
-  }
 }
 
 function startPlan(stream: StripeStream, config: StripeConfig, request: ReadRequest, now: Date): Plan {
@@ -144,7 +166,8 @@ function listedVersion(record: SourceRecord, stamp: number): SourceRecord {
  * in the current second travel in the checkpoint, so the rule holds across page and chunk boundaries.
  */
 function newestVersions(events: SourceRecord[], start: Tie | null): { events: SourceRecord[]; tie: Tie | null } {
-  let tie = start;
+  // A copy: the previous page's checkpoint holds `start`, and the engine may still be reporting it.
+  let tie = start ? { at: start.at, ids: [...start.ids] } : null;
   const kept: SourceRecord[] = [];
   for (const event of events) {
     const created = eventCreated(event);

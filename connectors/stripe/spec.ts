@@ -1,8 +1,11 @@
 /**
  * Stripe (research/connectors-saas.md §3). Lists are newest-first with an immutable `created`; changes to mutable
  * objects are only visible through /v1/events (30-day retention). So, as Airbyte's connector does, every record of a
- * mutable object carries `updated`: the object's `created` when read from its list endpoint, the event's `created`
- * when the change came from an event. `updated` is the cursor, and `*.deleted` events arrive as deletes.
+ * mutable object carries `updated`: the event's `created` when the change came from an event; when read from its list
+ * endpoint, the object's own `updated` where it has one (products) and otherwise the time the read started, less five
+ * minutes for clock skew. Not the object's `created`, as Airbyte uses: a full read that follows a lapse of the event
+ * retention must win over older versions already loaded from events. `updated` is the cursor, and `*.deleted` events
+ * arrive as deletes.
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";

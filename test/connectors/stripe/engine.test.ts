@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
+import { workerdSocket } from "../../../src/warehouses/pg-socket";
 import { as, bootstrapWorkspace, type Caller, createD1Source, pgConfig } from "../../helpers/api";
 import { d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { SMALL_COUNTS, type Tenant, tenant } from "./harness";
@@ -16,7 +17,9 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 const schemas: string[] = [];
 
 async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: env.PG_URL });
+  const client = new pg.Client({ connectionString: env.PG_URL, stream: workerdSocket(false) });
+  // Without a listener, the socket's close after end() surfaces as an unhandled error in workerd.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     return (await client.query(sql, params)).rows as T[];

@@ -83,8 +83,8 @@ export function stripeConfig(t: Tenant, extra: Partial<StripeConfig> = {}): Stri
 const vars = env as unknown as { ENVIRONMENT?: string; HOST_OVERRIDES?: string };
 
 /** The engine's side: a development client with recorded (not slept) waits and a clock the test controls. */
-export function context(options: Partial<HttpClientOptions> & { now?: Date } = {}) {
-  const { now, ...clientOptions } = options;
+export function context(options: Partial<HttpClientOptions> & { at?: Date } = {}) {
+  const { at, ...clientOptions } = options;
   const sleeps: number[] = [];
   const controller = new AbortController();
   const http = createHttpClient({
@@ -96,7 +96,7 @@ export function context(options: Partial<HttpClientOptions> & { now?: Date } = {
     },
     ...clientOptions,
   });
-  const clock = now ?? new Date();
+  const clock = at ?? new Date();
   const ctx: ConnectorContext = { http, signal: controller.signal, now: () => clock };
   return { ctx, sleeps, controller, nowSeconds: Math.floor(clock.getTime() / 1000) };
 }

@@ -50,12 +50,12 @@ describe("stripe list phase (first run, full_refresh)", () => {
   it("resumes exactly after a checkpoint's page with the stamp it started with; a finished checkpoint reads nothing", async () => {
     const t = tenant();
     await t.seed({ counts: SMALL_COUNTS });
-    const first = context({ now: new Date("2030-01-01T00:00:00Z") });
+    const first = context({ at: new Date("2030-01-01T00:00:00Z") });
     const pages = await readAll(first.ctx, stripeConfig(t), readRequest("customers", "full_refresh"));
     const truth = (await t.objects("customers")).data;
     await t.clearRequests();
 
-    const later = context({ now: new Date("2030-01-02T00:00:00Z") });
+    const later = context({ at: new Date("2030-01-02T00:00:00Z") });
     const resumed = await readAll(later.ctx, stripeConfig(t), readRequest("customers", "full_refresh", null, roundTrip(pages[0]!.checkpoint)));
     expect(records(resumed).map((r) => r.id)).toEqual(truth.slice(100).map((c) => c.id));
     expect(records(resumed).every((r) => r.updated === stampOf(first.nowSeconds))).toBe(true);
@@ -170,6 +170,9 @@ describe("stripe events phase (incremental after a committed cursor)", () => {
     const truth = new Map((await t.objects("payment_intents")).data.map((pi) => [pi.id, pi]));
     const got = records(pages);
     expect(pages.map((p) => p.records.length)).toEqual([50, 10]);
+    // Each page's checkpoint keeps the objects seen up to that page, unchanged by the pages read after it (the
+    // engine reports a page while the next one is already being read).
+    expect(pages.map((p) => (p.checkpoint.tie as { ids: string[] }).ids.length)).toEqual([50, 60]);
     expect(got.map((r) => r.id).sort()).toEqual([...change.created].sort());
     for (const record of got) {
       expect(record.latest_charge).toEqual(expect.stringMatching(/^ch_/));
@@ -242,6 +245,16 @@ describe("stripe events phase (incremental after a committed cursor)", () => {
     const pages = await readAll(ctx, stripeConfig(t), readRequest("customers", "incremental", { cursor: nowSeconds - 31 * DAY }));
     expect(records(pages)).toHaveLength(250);
     expect((await t.requests()).map((r) => r.path)).toEqual(["/v1/customers", "/v1/customers", "/v1/customers"]);
+    expect(pages.at(-1)!.state).toEqual({ cursor: stampOf(nowSeconds) });
+  });
+
+  it("moves a quiet stream's cursor to the read's stamp, so it does not age out of the event retention", async () => {
+    const t = tenant();
+    await t.seed({ counts: SMALL_COUNTS });
+    const { now } = await t.account();
+    const { ctx, nowSeconds } = context({ at: new Date((now + DAY) * 1000) });
+    const pages = await readAll(ctx, stripeConfig(t), readRequest("payouts", "incremental", { cursor: now - 20 * DAY }));
+    expect((await t.requests()).map((r) => r.path)).toEqual(["/v1/events"]);
     expect(pages.at(-1)!.state).toEqual({ cursor: stampOf(nowSeconds) });
   });
 
