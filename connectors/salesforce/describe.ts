@@ -134,7 +134,9 @@ async function describedStream(session: SalesforceSession, name: string): Promis
   try {
     return streamFromDescribe(await describeObject(session, name));
   } catch (error) {
-    if (isConnectorError(error) && (error.details.status === 403 || error.details.status === 404)) return null;
+    // Only a refusal of this object: the daily limit is a 403 too, and must end the discovery, not shorten it.
+    const closed = isConnectorError(error) && error.kind === "configuration" && (error.details.status === 403 || error.details.status === 404);
+    if (closed) return null;
     throw error;
   }
 }

@@ -44,14 +44,13 @@ export async function* readObject(
   const loopCtx = { ...ctx, http: session.http };
 
   let checkpoint: SalesforceCheckpoint | null = resumed;
-  // A resumed read continues its query's locator; only a fresh query can be the request that fails.
-  let startedFresh = resumed === null;
+  // A resumed read first continues its checkpoint's query locator; any later attempt is a new query after `after`.
+  let continueLocator = resumed !== null;
   for (;;) {
-    const query: HttpStream = httpStream(session, plan, startedFresh ? (checkpoint?.after ?? null) : null);
+    const query = httpStream(session, plan, continueLocator ? null : (checkpoint?.after ?? null));
     let delivered = false;
     try {
-      const position = { state: request.state, checkpoint: startedFresh ? null : checkpoint };
-      for await (const page of readHttpStream(loopCtx, query, position)) {
+      for await (const page of readHttpStream(loopCtx, query, { state: request.state, checkpoint: continueLocator ? checkpoint : null })) {
         const after = lastPosition(page.records, plan.shape.cursor) ?? checkpoint?.after ?? null;
         // A replacement query starts from an empty loop checkpoint; the greatest cursor seen so far carries over.
         const cursor = maxCursor(page.checkpoint.cursor as CursorValue | null, checkpoint?.cursor);
@@ -61,8 +60,9 @@ export async function* readObject(
       }
       return;
     } catch (error) {
-      if (!isExpiredQueryLocator(error) || (startedFresh && !delivered) || !checkpoint) throw error;
-      startedFresh = true;
+      // Only a locator can expire; a new query that fails before its first page fails for another reason.
+      if (!isExpiredQueryLocator(error) || (!continueLocator && !delivered) || !checkpoint) throw error;
+      continueLocator = false;
     }
   }
 }

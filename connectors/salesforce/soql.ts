@@ -23,7 +23,7 @@ export interface QueryShape {
 }
 
 /** sObject API names: letters, digits and single underscores, with `__` before a namespace or suffix (`ns__Foo__c`). */
-export const SOBJECT_NAME = /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:__[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*){0,2}$/;
+const SOBJECT_NAME = /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:__[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*){0,2}$/;
 const RECORD_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 
 /**

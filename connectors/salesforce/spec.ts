@@ -10,7 +10,6 @@
 import { z } from "zod";
 import type { LoaderTypeSpec, StreamSpec } from "../kit/contract";
 import { apiVersionField, credentialField, type Fields, secretField, startDateField, stream } from "../kit/spec-helpers";
-import { SOBJECT_NAME } from "./soql";
 
 /** Spring '26; Summer '26 (v67.0) is also GA. Salesforce keeps old versions for years, so a pin is safe. */
 const API_VERSION = "v66.0";
@@ -121,13 +120,21 @@ const listed: StreamSpec[] = [
   }),
 ];
 
+const NAME = "[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*";
 /**
- * Streams outside the static list: any sObject API name (custom objects `Invoice__c`, namespaced `ns__Foo__c`,
- * standard objects such as `Product2`). The spec assumes the common case (SystemModstamp, deletions through
- * queryAll); the run replaces it with what the object's describe says (connectors/salesforce/describe.ts).
+ * Objects a loader can select beyond the static list: standard objects (`Product2`) and custom objects with their
+ * companions, optionally namespaced (`Invoice__c`, `ns__Invoice__c`, `Invoice__History`). Not the suffixes that
+ * cannot be replicated with SOQL: external objects (`__x`, no queryAll, no SystemModstamp), platform events
+ * (`__e`, not queryable) and big objects (`__b`).
+ */
+const UNLISTED_NAME = new RegExp(`^(?:(?:${NAME}__)?${NAME}__(?:c|kav|mdt|History|Share|Feed)|${NAME})$`);
+
+/**
+ * The spec of such a stream assumes the common case (SystemModstamp, deletions through queryAll); when the run
+ * starts, the object's describe says what it really has (connectors/salesforce/describe.ts).
  */
 function unlistedStream(name: string): StreamSpec | null {
-  if (name.length > 120 || !SOBJECT_NAME.test(name)) return null;
+  if (name.length > 120 || !UNLISTED_NAME.test(name)) return null;
   // Object names are case-insensitive: `account` would read Account into a second table.
   if (listed.some((s) => s.name.toLowerCase() === name.toLowerCase())) return null;
   return stream(name, { primaryKey: ["Id"], cursor: "SystemModstamp", deletes: true, fields: { Id: "string", SystemModstamp: "date-time" } });

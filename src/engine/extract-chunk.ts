@@ -36,12 +36,17 @@ export function retryDelaySeconds(attempts: number, hinted?: number): number {
   return Math.min(2 ** Math.max(1, attempts), 300);
 }
 
+/**
+ * The stream's spec: from the static or config-derived catalog, else from the source's live discovery (databases,
+ * Salesforce custom objects). Discovery runs once per run; the tracker remembers the result for later chunks.
+ */
 async function resolveStream(connectorCtx: ConnectorContext, type: string, config: JsonObject, name: string): Promise<StreamSpec> {
   const connector = connectorFor(type)!;
-  const catalog = catalogFor(connector, config) ?? (connector.discover ? await connector.discover(connectorCtx, config) : []);
-  const stream = catalog.find((s) => s.name === name);
-  if (!stream) throw new ConnectorError("configuration", `stream "${name}" is not available from this ${type} source`);
-  return stream;
+  const listed = catalogFor(connector, config)?.find((s) => s.name === name);
+  if (listed) return listed;
+  const discovered = connector.discover ? (await connector.discover(connectorCtx, config)).find((s) => s.name === name) : undefined;
+  if (!discovered) throw new ConnectorError("configuration", `stream "${name}" is not available from this ${type} source`);
+  return discovered;
 }
 
 /**
@@ -96,7 +101,13 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
   let warehouse: WarehouseAdapter | undefined;
   let target: StreamTarget | undefined;
   try {
-    const stream = await resolveStream(connectorCtx, loader.loaderType, loaderConfig, message.stream);
+    let stream: StreamSpec;
+    if (claim.specJson) {
+      stream = JSON.parse(claim.specJson) as StreamSpec;
+    } else {
+      stream = await resolveStream(connectorCtx, loader.loaderType, loaderConfig, message.stream);
+      await tracker.rememberStreamSpec(message.stream, message.chunk, leaseToken, JSON.stringify(stream));
+    }
     warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
     target = {
       schema: loader.targetSchema,

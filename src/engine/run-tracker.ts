@@ -39,6 +39,7 @@ type StreamRow = {
   restarts: number;
   last_error: string;
   config_error: number;
+  spec: string | null;
 };
 
 type RunRow = {
@@ -58,6 +59,8 @@ export type ClaimResult =
       /** JSON text: RPC results stay flat (a recursive JSON type makes TypeScript's RPC mapping explode). */
       checkpointJson: string | null;
       stateJson: string | null;
+      /** The stream's spec as the first chunk resolved it (discovery can cost API quota: once per run). */
+      specJson: string | null;
       pages: number;
       exhausted: boolean;
     }
@@ -98,7 +101,8 @@ export class RunTracker extends DurableObject<Env> {
         rows_loaded INTEGER NOT NULL DEFAULT 0, error_message TEXT NOT NULL DEFAULT '', chunk INTEGER NOT NULL DEFAULT 0,
         lease_token TEXT, lease_delivery TEXT, lease_until INTEGER NOT NULL DEFAULT 0, checkpoint TEXT, start_state TEXT, pending_state TEXT,
         pages INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0, last_progress_at INTEGER NOT NULL DEFAULT 0,
-        restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', config_error INTEGER NOT NULL DEFAULT 0);
+        restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', config_error INTEGER NOT NULL DEFAULT 0,
+        spec TEXT);
     `);
   }
 
@@ -186,6 +190,7 @@ export class RunTracker extends DurableObject<Env> {
       syncMode: s.sync_mode,
       checkpointJson: s.checkpoint,
       stateJson: s.start_state,
+      specJson: s.spec,
       pages: s.pages,
       exhausted: s.exhausted === 1,
     };
@@ -220,6 +225,10 @@ export class RunTracker extends DurableObject<Env> {
     );
     await this.flush(false);
     return { continue: true };
+  }
+
+  rememberStreamSpec(streamName: string, chunk: number, leaseToken: string, specJson: string): void {
+    if (this.holds(streamName, chunk, leaseToken)) this.ctx.storage.sql.exec("UPDATE streams SET spec = ? WHERE name = ?", specJson, streamName);
   }
 
   /** The source has no more pages: a redelivery after this goes straight to finalizing, reading nothing again. */

@@ -59,8 +59,9 @@ describe("salesforce catalog", () => {
 
   it("unlistedStream accepts sObject API names outside the static list, and nothing else", () => {
     expect(salesforceSpec.unlistedStream("Invoice__c")).toMatchObject({ name: "Invoice__c", primary_key: ["Id"], cursor_field: "SystemModstamp", reports_deletes: true });
-    for (const name of ["ns__Shipment__c", "Product2", "My_Object__c"]) expect(salesforceSpec.unlistedStream(name)?.name).toBe(name);
-    for (const name of ["account", "ACCOUNT", "Invoice c", "Invoice___c", "_Invoice__c", "Invoice__c_", "1Invoice", "Id;DROP", ""]) {
+    for (const name of ["ns__Shipment__c", "Product2", "My_Object__c", "Invoice__History"]) expect(salesforceSpec.unlistedStream(name)?.name).toBe(name);
+    const refused = ["account", "ACCOUNT", "Bogus__x", "Order_Event__e", "Archive__b", "ns__Thing", "Invoice c", "Invoice___c", "_Invoice__c", "Invoice__c_", "1Invoice", "Id;DROP", ""];
+    for (const name of refused) {
       expect(salesforceSpec.unlistedStream(name), name).toBeNull();
     }
   });

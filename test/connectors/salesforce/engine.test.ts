@@ -153,7 +153,7 @@ describe("salesforce → D1 through the engine", () => {
     await o.seed();
     const { loader, schema } = await createLoader(owner, await createD1Source(owner), o, [{ name: "Invoice__c", sync_mode: "incremental" }]);
     const first = await triggerAndWait(owner, loader.id);
-    expect(first).toMatchObject({ status: "completed", rows_loaded: SMALL.Invoice__c, streams_failed: 0 });
+    expect(first, JSON.stringify(first.streams)).toMatchObject({ status: "completed", rows_loaded: SMALL.Invoice__c, streams_failed: 0 });
     const table = `${schema}__invoice__c`;
     const invoices = await o.records("Invoice__c");
     const rows = await d1Rows(table);

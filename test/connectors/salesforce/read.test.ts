@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../connectors/kit/contract";
 import { salesforceConnector } from "../../../connectors/salesforce";
+import { toRecord } from "../../../connectors/salesforce/read";
+import { dateTimeLiteral, soqlQuery } from "../../../connectors/salesforce/soql";
 import {
   apiRequests,
   asDelivered,
@@ -233,5 +235,42 @@ describe("salesforce read: requests and records", () => {
     }
     expect(seen).toEqual([2000]);
     expect(apiRequests(await o.requests()).filter((r) => r.path.includes("/query"))).toHaveLength(1);
+  });
+});
+
+describe("salesforce records and SOQL, piece by piece", () => {
+  it("drops `attributes` at every level, keeps parent records nested, and marks recycle-bin rows", () => {
+    const raw = {
+      attributes: { type: "Invoice__c", url: "/services/data/v66.0/sobjects/Invoice__c/a0B" },
+      Id: "a0B000000000001AAA",
+      IsDeleted: true,
+      SystemModstamp: "2025-03-04T05:06:07.000+0000",
+      Account__r: { attributes: { type: "Account", url: "/x" }, Name: "Zoë Müller GmbH", Owner: { attributes: { type: "User" }, Name: "Ann" } },
+      Opportunity__r: null,
+    };
+    expect(toRecord(raw, "SystemModstamp")).toEqual({
+      Id: "a0B000000000001AAA",
+      IsDeleted: true,
+      SystemModstamp: "2025-03-04T05:06:07.000+0000",
+      Account__r: { Name: "Zoë Müller GmbH", Owner: { Name: "Ann" } },
+      Opportunity__r: null,
+      _loader_deleted_at: "2025-03-04T05:06:07.000Z",
+    });
+    expect(toRecord({ ...raw, IsDeleted: false }, "SystemModstamp")).not.toHaveProperty("_loader_deleted_at");
+  });
+
+  it("writes datetime literals unquoted with a zone, and resumes after a position in (cursor, Id) order", () => {
+    const base = { object: "Invoice__c", fields: ["Id", "Name"], cursor: "SystemModstamp", since: null, after: null };
+    expect(dateTimeLiteral("2025-03-04T05:06:07.000+0000")).toBe("2025-03-04T05:06:07Z");
+    expect(dateTimeLiteral("2025-03-04T07:06:07+02:00")).toBe("2025-03-04T05:06:07Z");
+    expect(dateTimeLiteral("2025-01-01")).toBe("2025-01-01T00:00:00Z");
+    expect(soqlQuery({ ...base, since: "2025-01-01" })).toBe("SELECT Id, Name FROM Invoice__c WHERE SystemModstamp >= 2025-01-01T00:00:00Z ORDER BY SystemModstamp ASC, Id ASC");
+    expect(soqlQuery({ ...base, after: { at: null, id: "a0B000000000001AAA" } })).toBe(
+      "SELECT Id, Name FROM Invoice__c WHERE (SystemModstamp != null OR Id > 'a0B000000000001AAA') ORDER BY SystemModstamp ASC, Id ASC",
+    );
+    expect(soqlQuery({ ...base, cursor: null, after: { at: null, id: "a0B000000000001" } })).toBe("SELECT Id, Name FROM Invoice__c WHERE Id > 'a0B000000000001' ORDER BY Id ASC");
+    // Checkpoints travel through the queue: nothing but a record id or a timestamp reaches the query text.
+    expect(() => soqlQuery({ ...base, after: { at: null, id: "x' OR Name != '" } })).toThrow(/not a Salesforce record id/);
+    expect(() => soqlQuery({ ...base, since: "yesterday" })).toThrow(/not a timestamp/);
   });
 });
