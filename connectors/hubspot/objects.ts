@@ -36,8 +36,6 @@ export function crmObject(stream: string): CrmObject | undefined {
   return modifiedProperty ? { objectType: stream, modifiedProperty } : undefined;
 }
 
-export const CRM_OBJECT_TYPES = Object.keys(MODIFIED_PROPERTY);
-
 export interface PropertySet {
   names: string[];
   /** The properties API's `type` per name: string, number, date, datetime, enumeration, bool. */

@@ -18,6 +18,10 @@
  *
  * Owners: GET /crm/v3/owners/, which has no modified filter, so incremental reads keep updatedAt >= the committed
  * cursor client-side, then list archived (deactivated) owners the same way as soft deletes. Pipelines: one GET.
+ * start_date applies to CRM objects only: owners and pipelines are reference tables the objects point into.
+ *
+ * A record archived after the newest change the previous run saw arrives as a soft-deleted row even if no run
+ * loaded it live (it was archived before the first run): the archived list cannot tell, and the row is marked.
  */
 import type { ConnectorContext, ReadRequest, SourceRecord } from "../kit/contract";
 import { stateCursor, type HttpStream } from "../kit/declarative";
@@ -66,7 +70,8 @@ export async function planRead(
   const object = crmObject(name);
   if (object) {
     const properties = await objectProperties(http, object.objectType);
-    return { phases: crmPhases(ctx, object, properties, config, request, committed, upper, options), committed };
+    const read: CrmRead = { ctx, object, properties, startDate: config.start_date ?? null, committed, upper, options };
+    return { phases: request.sync_mode === "full_refresh" ? fullRefreshPhases(read) : incrementalPhases(read), committed };
   }
   if (name === "owners") return { phases: ownerPhases(ctx, committed), committed };
   const pipelineType = PIPELINES[name];
@@ -74,31 +79,48 @@ export async function planRead(
   throw new ConnectorError("configuration", `stream "${name}" is not a HubSpot stream this loader can read`);
 }
 
-function crmPhases(
-  ctx: ConnectorContext,
-  object: CrmObject,
-  properties: PropertySet,
-  config: HubspotConfig,
-  request: ReadRequest,
-  committed: CursorValue | null,
-  upper: string,
-  options: PlanOptions,
-): Phase[] {
+interface CrmRead {
+  ctx: ConnectorContext;
+  object: CrmObject;
+  properties: PropertySet;
+  startDate: string | null;
+  committed: CursorValue | null;
+  upper: string;
+  options: PlanOptions;
+}
+
+/** Every live record: listed, or searched without date filter when the property names do not fit in a URL. */
+function everything({ object, properties, options }: CrmRead): Phase {
   const shape = shapeRecord(properties);
-  const inUrl = encodeURIComponent(properties.names.join(",")).length <= options.propertiesQueryBudget;
-  const everything: Phase = inUrl
+  return fitsInUrl(properties, options)
     ? { name: "list", stream: listStream(object, properties.names, false, shape) }
     : { name: "search", stream: searchStream(object, properties.names, null, null, shape) };
-  const startDate = config.start_date ? `${config.start_date}T00:00:00.000Z` : null;
+}
 
-  if (request.sync_mode === "full_refresh") return [startDate ? { ...everything, keep: changedSince("updatedAt", startDate) } : everything];
-  if (committed === null) return [startDate ? { name: "search", stream: searchStream(object, properties.names, startDate, upper, shape) } : everything];
+function fullRefreshPhases(read: CrmRead): Phase[] {
+  const all = everything(read);
+  return [read.startDate ? { ...all, keep: changedSince("updatedAt", startOf(read.startDate)) } : all];
+}
+
+function incrementalPhases(read: CrmRead): Phase[] {
+  const { ctx, object, properties, startDate, committed, upper, options } = read;
+  const shape = shapeRecord(properties);
+  if (committed === null) {
+    return [startDate ? { name: "search", stream: searchStream(object, properties.names, startOf(startDate), upper, shape) } : everything(read)];
+  }
   const tombstone = (record: SourceRecord) => deleted(shape(record), "archivedAt", ctx);
+  const archivedProperties = fitsInUrl(properties, options) ? properties.names : null;
   return [
     { name: "search", stream: searchStream(object, properties.names, String(committed), upper, shape) },
-    { name: "archived", stream: listStream(object, inUrl ? properties.names : null, true, tombstone), keep: changedSince("archivedAt", committed) },
+    { name: "archived", stream: listStream(object, archivedProperties, true, tombstone), keep: changedSince("archivedAt", committed) },
   ];
 }
+
+function fitsInUrl(properties: PropertySet, options: PlanOptions): boolean {
+  return encodeURIComponent(properties.names.join(",")).length <= options.propertiesQueryBudget;
+}
+
+const startOf = (date: string) => `${date}T00:00:00.000Z`;
 
 function ownerPhases(ctx: ConnectorContext, committed: CursorValue | null): Phase[] {
   if (committed === null) return [{ name: "owners", stream: ownersStream(false) }];

@@ -4,13 +4,11 @@
  * and the fake's control API as the oracle.
  */
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
 import { hubspotConnector } from "../../../connectors/hubspot";
 import type { HubspotConfig } from "../../../connectors/hubspot/spec";
 import type { ConnectorContext, JsonObject, Page, ReadRequest, SourceRecord, StreamSpec, SyncMode } from "../../../connectors/kit/contract";
 import { hostOverridesFromJson } from "../../../connectors/kit/host-policy";
 import { createHttpClient, type HttpClientOptions } from "../../../connectors/kit/http";
-import * as registry from "../../../connectors/registry";
 
 export const FAKE_CLIENT_ID = "fake-hubspot-client-id";
 export const FAKE_CLIENT_SECRET = "fake-hubspot-client-secret";
@@ -89,7 +87,7 @@ export type Tenant = ReturnType<typeof tenant>;
 const vars = env as unknown as { ENVIRONMENT?: string; HOST_OVERRIDES?: string };
 
 /** The engine's side: a development client, with waits recorded instead of slept. */
-export function context(options: Partial<HttpClientOptions> & { now?: () => Date } = {}) {
+export function context(options: Partial<Omit<HttpClientOptions, "now">> & { now?: () => Date } = {}) {
   const sleeps: number[] = [];
   const controller = new AbortController();
   const { now, ...clientOptions } = options;
@@ -134,20 +132,8 @@ export async function readUntilError(ctx: ConnectorContext, config: HubspotConfi
 }
 
 export const records = (pages: Page[]): SourceRecord[] => pages.flatMap((p) => p.records);
-export const idsOf = (rows: Array<{ id: unknown }>) => rows.map((r) => String(r.id));
+export const idsOf = (rows: ReadonlyArray<Record<string, unknown>>) => rows.map((r) => String(r.id));
 export const sorted = (ids: string[]) => [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
 
 /** The API requests of a log (token requests and control calls are not in it unless asked for). */
 export const apiRequests = (log: LoggedRequest[]) => log.filter((r) => r.path.startsWith("/crm/"));
-
-/**
- * The engine finds readers through connectors/registry.ts, which the lead edits: until it lists hubspotConnector,
- * engine tests lend it the connector. Once registered this does nothing.
- */
-export function lendConnectorToRegistry(): void {
-  if (registry.connectorFor("hubspot")) return;
-  const original = registry.connectorFor;
-  vi.spyOn(registry, "connectorFor").mockImplementation((type: string) =>
-    type === "hubspot" ? (hubspotConnector as unknown as ReturnType<typeof original>) : original(type),
-  );
-}

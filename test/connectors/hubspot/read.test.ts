@@ -11,8 +11,18 @@ import { apiRequests, context, idsOf, readAll, readRequest, records, sorted, ten
 const epoch = (iso: string) => String(Date.parse(iso));
 const maxOf = (values: string[]) => values.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
 
+async function propertyDefs(t: ReturnType<typeof tenant>, type: string): Promise<Array<{ name: string; type: string }>> {
+  return (await t.get(`/crm/v3/properties/${type}`)).results;
+}
+
 async function propertyNames(t: ReturnType<typeof tenant>, type: string): Promise<string[]> {
-  return ((await t.get(`/crm/v3/properties/${type}`)).results as Array<{ name: string }>).map((p) => p.name);
+  return (await propertyDefs(t, type)).map((p) => p.name);
+}
+
+/** What a property value becomes in a row: number and bool properties typed, the rest kept as HubSpot's strings. */
+function typed(type: string | undefined, value: string | null): unknown {
+  if (value === null || (type !== "number" && type !== "bool")) return value;
+  return type === "bool" ? value === "true" : Number(value);
 }
 
 describe("hubspot full_refresh of a CRM object", () => {
@@ -45,11 +55,12 @@ describe("hubspot full_refresh of a CRM object", () => {
     const row = rows.find((r) => r.id === sample.id)!;
     expect(row).not.toHaveProperty("properties");
     expect(row).toMatchObject({ id: sample.id, createdAt: sample.createdAt, updatedAt: sample.updatedAt, archived: false });
+    const types = new Map((await propertyDefs(t, "contacts")).map((p) => [p.name, p.type]));
+    expect([types.get("hs_object_id"), types.get("hs_email_optout"), types.get("email")]).toEqual(["number", "bool", "string"]);
     for (const [name, value] of Object.entries(sample.properties as Record<string, string | null>)) {
-      if (name === "hs_object_id" || name === "associatedcompanyid") expect(row[name], name).toBe(value === null ? null : Number(value));
-      else if (name === "hs_email_optout") expect(row[name], name).toBe(value === null ? null : value === "true");
-      else expect(row[name], name).toBe(value);
+      expect(row[name], name).toBe(typed(types.get(name), value));
     }
+    expect(row.hs_object_id).toBe(Number(sample.id));
     expect(Object.keys(row).sort()).toEqual([...names, "id", "createdAt", "updatedAt", "archived"].sort());
 
     expect(pages.at(-1)!.checkpoint).toMatchObject({ phase: "done", next: null });
