@@ -13,6 +13,8 @@ export default defineConfig(async () => {
       globalSetup: ["./test/global-setup.ts"],
       // Request logs of passing tests are noise; a failing test still shows its output.
       silent: "passed-only",
+      // The JSON report lets .ci/run print a plain "N passed, N failed" line that any CI log reader understands.
+      reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
       projects: [
         {
           plugins: [
