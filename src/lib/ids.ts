@@ -2,12 +2,6 @@ export function newId(): string {
   return crypto.randomUUID();
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** 32 base62 characters ≈ 190 bits: unguessable, so a plain SHA-256 of the key is a safe lookup hash. */

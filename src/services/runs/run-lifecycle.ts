@@ -8,7 +8,6 @@ import { loaderRuns, loaders, streamStates } from "../../db/schema";
 import { nowIso } from "../../lib/time";
 import type { ServiceContext } from "../context";
 import { getLoaderRow, openLoaderConfig, selectedStreamsOf } from "../loaders/loader-store";
-import { nextRunAt } from "../loaders/schedule";
 import { openSourceConfig, requireSource } from "../sources/source-store";
 import type { RunStreamSummary } from "./run-store";
 
@@ -78,11 +77,4 @@ export async function commitStreamState(ctx: ServiceContext, loaderId: string, s
     .insert(streamStates)
     .values({ loaderId, stream, state: JSON.stringify(state), runId, updatedAt: now })
     .onConflictDoUpdate({ target: [streamStates.loaderId, streamStates.stream], set: { state: JSON.stringify(state), runId, updatedAt: now } });
-}
-
-export async function refreshNextRun(ctx: ServiceContext, loaderId: string) {
-  const [loader] = await ctx.db.select().from(loaders).where(eq(loaders.id, loaderId)).limit(1);
-  if (loader?.status === "active" && loader.schedule && !loader.nextRunAt) {
-    await ctx.db.update(loaders).set({ nextRunAt: nextRunAt(loader.schedule, new Date()) }).where(eq(loaders.id, loaderId));
-  }
 }
