@@ -209,6 +209,37 @@ export const replicationMethodField = z
     "How changes are found. `cursor`: rows whose cursor column is at or after the last synced value (deletes are not seen). Log-based CDC is not offered: it needs a long-lived replication session that Workers cannot hold.",
   );
 
+/**
+ * The fields every database source's config opens with, in the order a form shows them: where the server is and
+ * who connects. Identifier limits differ per engine, so `database` and `user` come from the spec.
+ */
+export function databaseServerFields(defaultPort: number, login: { database: z.ZodString; user: z.ZodString; password: string }) {
+  return {
+    host: hostField,
+    port: portField(defaultPort),
+    database: login.database,
+    user: login.user,
+    password: secretField(login.password),
+  };
+}
+
+/** The fields every database source's config closes with: how changes are found. */
+export const databaseReplicationFields = {
+  replication_method: replicationMethodField,
+  cursor_field: cursorColumnField,
+};
+
+/** A database source's spec apart from its name and config: password auth, streams discovered from the database. */
+export function databaseSourceSpec(streams: string) {
+  return {
+    category: "database" as const,
+    auth_method: "password",
+    secret_fields: ["password"],
+    credential_sets: [["password"]],
+    streams: discoveredFromConfig(streams),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Credential sets
 

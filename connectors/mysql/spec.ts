@@ -5,32 +5,24 @@
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
-import {
-  cursorColumnField,
-  discoveredFromConfig,
-  hostField,
-  portField,
-  replicationMethodField,
-  secretField,
-} from "../kit/spec-helpers";
+import { databaseReplicationFields, databaseServerFields, databaseSourceSpec } from "../kit/spec-helpers";
 
 /** MySQL identifiers are at most 64 characters. */
 const identifier = z.string().min(1).max(64);
 
 const config = z
   .object({
-    host: hostField,
-    port: portField(3306),
-    database: identifier.describe("Database (schema) to read."),
-    user: z.string().min(1).max(80).describe("User to connect as; it needs SELECT on the tables."),
-    password: secretField("Password of the user."),
+    ...databaseServerFields(3306, {
+      database: identifier.describe("Database (schema) to read."),
+      user: z.string().min(1).max(80).describe("User to connect as; it needs SELECT on the tables."),
+      password: "Password of the user.",
+    }),
     ssl_mode: z
       .enum(["disabled", "required", "verify_ca", "verify_identity"])
       .default("required")
       .describe("TLS to the server: required (default) encrypts; verify_ca/verify_identity also check the certificate; disabled only for local development."),
     tables: z.array(identifier).optional().describe("Only these tables; empty means every table of the database."),
-    replication_method: replicationMethodField,
-    cursor_field: cursorColumnField,
+    ...databaseReplicationFields,
   })
   .strict();
 
@@ -39,12 +31,8 @@ export type MysqlConfig = z.infer<typeof config>;
 export const mysqlSpec = {
   type: "mysql",
   title: "MySQL",
-  category: "database",
-  auth_method: "password",
   config,
-  secret_fields: ["password"],
-  credential_sets: [["password"]],
-  streams: discoveredFromConfig(
+  ...databaseSourceSpec(
     "One stream per table of the database (narrowed by `tables`). Tables with the cursor column sync incrementally; the others full_refresh.",
   ),
 } satisfies LoaderTypeSpec<MysqlConfig>;

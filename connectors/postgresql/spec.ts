@@ -6,25 +6,18 @@
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
-import {
-  cursorColumnField,
-  discoveredFromConfig,
-  hostField,
-  portField,
-  replicationMethodField,
-  secretField,
-} from "../kit/spec-helpers";
+import { databaseReplicationFields, databaseServerFields, databaseSourceSpec } from "../kit/spec-helpers";
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
 const identifier = z.string().min(1).max(63);
 
 const config = z
   .object({
-    host: hostField,
-    port: portField(5432),
-    database: identifier.describe("Database to read."),
-    user: identifier.describe("Role to connect as; it needs USAGE on the schemas and SELECT on the tables."),
-    password: secretField("Password of the role."),
+    ...databaseServerFields(5432, {
+      database: identifier.describe("Database to read."),
+      user: identifier.describe("Role to connect as; it needs USAGE on the schemas and SELECT on the tables."),
+      password: "Password of the role.",
+    }),
     sslmode: z
       .enum(["disable", "require", "verify-ca", "verify-full"])
       .default("require")
@@ -34,8 +27,7 @@ const config = z
       .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)?$/, "must be table or schema.table"))
       .optional()
       .describe("Only these tables (table or schema.table); empty means every table of the schemas."),
-    replication_method: replicationMethodField,
-    cursor_field: cursorColumnField,
+    ...databaseReplicationFields,
   })
   .strict();
 
@@ -44,12 +36,8 @@ export type PostgresqlConfig = z.infer<typeof config>;
 export const postgresqlSpec = {
   type: "postgresql",
   title: "PostgreSQL",
-  category: "database",
-  auth_method: "password",
   config,
-  secret_fields: ["password"],
-  credential_sets: [["password"]],
-  streams: discoveredFromConfig(
+  ...databaseSourceSpec(
     "One stream per table or view of the configured schemas (narrowed by `tables`), named schema.table. Tables with the cursor column sync incrementally; the others full_refresh.",
   ),
 } satisfies LoaderTypeSpec<PostgresqlConfig>;

@@ -1,13 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { as, bootstrapWorkspace, createD1Source } from "../helpers/api";
-import { createRestLoader, d1Rows, fakeControl, fakeRequests, restConfig, triggerAndWait, uniqueName } from "../helpers/engine";
-
-async function fakeItems(tenant: string): Promise<any[]> {
-  const { fakeRestBase } = await import("../helpers/engine");
-  const res = await fetch(`${fakeRestBase()}/t/${tenant}/all/items`);
-  return (await res.json()) as any[];
-}
+import { committedState, createRestLoader, d1Rows, fakeControl, fakeItems, fakeRequests, restConfig, triggerAndWait, uniqueName } from "../helpers/engine";
 
 describe("rest_api → D1, end to end through the queue and the RunTracker", () => {
   it("loads every record exactly once, with the exact counters, and sends the documented requests", async () => {
@@ -44,8 +38,7 @@ describe("rest_api → D1, end to end through the queue and the RunTracker", () 
 
     const loaderAfter = (await as(owner)(`/loaders/${loader.id}`)).json;
     expect(loaderAfter).toMatchObject({ last_run_id: run.id, status: "active" });
-    const state = await env.DB.prepare("select state from stream_states where loader_id = ?").bind(loader.id).first<any>();
-    expect(JSON.parse(state.state)).toMatchObject({ cursor: source.at(-1).updated_at });
+    expect(await committedState(loader.id, "items")).toMatchObject({ cursor: source.at(-1).updated_at });
   });
 
   it("incremental: the next run asks only for changes and updates rows in place; no change loads nothing new", async () => {

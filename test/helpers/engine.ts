@@ -1,11 +1,10 @@
-/** Fixtures for engine tests: the fake REST API's control endpoints, rest_api loaders, and waiting for runs. */
+/** Fixtures for engine tests: the fake REST API (control, items, request log), loaders, committed state, and waiting for runs. */
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { as, type Caller } from "./api";
+import { fakeBase } from "./connector";
 
-export function fakeRestBase(): string {
-  return `http://127.0.0.1:${JSON.parse(env.FAKE_PORTS)["rest-api"]}`;
-}
+export const fakeRestBase = () => fakeBase("rest-api");
 
 export async function fakeControl(tenant: string, action: string, body?: unknown, method = "POST") {
   const res = await fetch(`${fakeRestBase()}/t/${tenant}/_control/${action}`, {
@@ -20,6 +19,12 @@ export async function fakeControl(tenant: string, action: string, body?: unknown
 export async function fakeRequests(tenant: string): Promise<Array<{ method: string; path: string; query: Record<string, string>; headers: Record<string, string> }>> {
   const res = await fetch(`${fakeRestBase()}/t/${tenant}/_control/requests`);
   return res.json() as Promise<any>;
+}
+
+/** Every item of a tenant of the fake (`/all/items`, unpaged): the oracle for what a load must hold. */
+export async function fakeItems(tenant: string): Promise<any[]> {
+  const res = await fetch(`${fakeRestBase()}/t/${tenant}/all/items`);
+  return (await res.json()) as any[];
 }
 
 export function uniqueName(prefix: string): string {
@@ -50,13 +55,24 @@ export function restConfig(tenant: string, streams: RestStream[], auth: unknown 
   };
 }
 
-export async function createRestLoader(caller: Caller, sourceId: string, config: unknown, streams: Array<{ name: string; sync_mode: string }>, extra: Record<string, unknown> = {}) {
-  const res = await as(caller)("/loaders", {
-    method: "POST",
-    body: { name: "REST loader", loader_type: "rest_api", source_id: sourceId, config, target_schema: "RAW", selected_streams: streams, sync_mode: "full_refresh", ...extra },
-  });
+/** POST /loaders that must succeed; the created loader as the API answers it. */
+export async function createLoader(caller: Caller, body: Record<string, unknown>) {
+  const res = await as(caller)("/loaders", { method: "POST", body });
   expect(res.status, JSON.stringify(res.json)).toBe(201);
   return res.json;
+}
+
+export async function createRestLoader(caller: Caller, sourceId: string, config: unknown, streams: Array<{ name: string; sync_mode: string }>, extra: Record<string, unknown> = {}) {
+  return createLoader(caller, {
+    name: "REST loader",
+    loader_type: "rest_api",
+    source_id: sourceId,
+    config,
+    target_schema: "RAW",
+    selected_streams: streams,
+    sync_mode: "full_refresh",
+    ...extra,
+  });
 }
 
 const TERMINAL = ["completed", "failed", "cancelled"];
@@ -83,6 +99,12 @@ export async function triggerAndWait(caller: Caller, loaderId: string) {
   const triggered = await as(caller)(`/loaders/${loaderId}/trigger`, { method: "POST" });
   expect(triggered.status, JSON.stringify(triggered.json)).toBe(201);
   return waitForRun(caller, loaderId, triggered.json.id);
+}
+
+/** A stream's committed state (parsed), or null before its first commit. */
+export async function committedState(loaderId: string, stream: string): Promise<Record<string, unknown> | null> {
+  const row = await env.DB.prepare("select state from stream_states where loader_id = ? and stream = ?").bind(loaderId, stream).first<{ state: string }>();
+  return row ? (JSON.parse(row.state) as Record<string, unknown>) : null;
 }
 
 export async function d1Rows(table: string, orderBy = "id"): Promise<any[]> {

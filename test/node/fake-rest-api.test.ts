@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningFake } from "../fakes/index";
 import { startFakeRestApi } from "../fakes/rest-api/server";
+import type { LoggedRequest } from "../fakes/rest-api/tenant";
 
 interface Item {
   id: number;
@@ -16,12 +17,6 @@ interface Item {
   owner: { id: number; email: string };
 }
 
-interface Logged {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-}
 
 type Style = "page" | "offset" | "cursor" | "next-url" | "link";
 const STYLES: Style[] = ["page", "offset", "cursor", "next-url", "link"];
@@ -60,9 +55,9 @@ async function faults(tenant: string, body: Record<string, unknown>): Promise<vo
   expect(status).toBe(200);
 }
 
-async function loggedRequests(tenant: string): Promise<Logged[]> {
+async function loggedRequests(tenant: string): Promise<LoggedRequest[]> {
   const response = await fetch(`${base}/t/${tenant}/_control/requests`);
-  return (await response.json()) as Logged[];
+  return (await response.json()) as LoggedRequest[];
 }
 
 async function get<T>(url: string, headers: Record<string, string> = {}) {

@@ -8,6 +8,8 @@ import type { Filter, PublicObjectSearchRequest } from "@hubspot/api-client/lib/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningFake } from "../fakes/index";
 import { DEFAULT_COUNTS, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startHubSpotFake } from "../fakes/hubspot/server";
+import type { CountKey as ObjectName } from "../fakes/hubspot/records";
+import type { LoggedRequest } from "../fakes/hubspot/tenants";
 
 let fake: RunningFake;
 let base: string;
@@ -22,30 +24,12 @@ afterAll(async () => {
 });
 
 const ENGAGEMENTS = ["calls", "emails", "meetings", "notes", "tasks"] as const;
-type ObjectName =
-  | "contacts"
-  | "companies"
-  | "deals"
-  | "tickets"
-  | "products"
-  | "line_items"
-  | (typeof ENGAGEMENTS)[number]
-  | "owners";
 
 interface Oracle {
   live: { id: string; updatedAt: string }[];
   archived: { id: string; archivedAt?: string; updatedAt?: string }[];
 }
 
-interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string>;
-  body: unknown;
-  api_version: string | null;
-  status: number;
-}
 
 interface MutationResult {
   at: string;

@@ -8,17 +8,10 @@ import jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningFake } from "../fakes/index";
 import { startSalesforceFake } from "../fakes/salesforce/server";
+import type { LogEntry as LoggedRequest } from "../fakes/salesforce/tenants";
+import { controlClient } from "../helpers/fake-control";
 
 type Row = Record<string, unknown>;
-interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: string | null;
-  api_version: string | null;
-  status: number;
-}
 
 const DATA_OBJECTS = ["Account", "Case", "Contact", "Invoice__c", "Lead", "Opportunity", "User"];
 const CLIENT = { clientId: "loaders-test-client", clientSecret: "loaders-test-secret" };
@@ -35,15 +28,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-async function control<T = Row>(tenant: string, method: string, action: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/_fake/${tenant}/${action}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`control ${method} ${action}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
+const control = <T = Row>(tenant: string, method: string, action: string, body?: unknown) => controlClient(`${base}/_fake/${tenant}`)<T>(method, action, body);
 
 const seed = (tenant: string, body: Row = {}) => control<{ counts: Record<string, number>; refresh_token: string }>(tenant, "POST", "seed", body);
 const dump = async (tenant: string, object: string) => (await control<{ records: Row[] }>(tenant, "GET", `records/${object}`)).records;

@@ -7,6 +7,8 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningFake } from "../fakes/index";
 import { startStripeFake } from "../fakes/stripe/server";
+import type { LoggedRequest } from "../fakes/stripe/tenants";
+import { type Control, controlClient } from "../helpers/fake-control";
 
 let fake: RunningFake;
 let base: string;
@@ -22,14 +24,6 @@ afterAll(async () => {
 
 function client(tenant: string, config: Stripe.StripeConfig = {}) {
   return new Stripe(`sk_test_${tenant}`, { host: "127.0.0.1", port: fake.port, protocol: "http", ...config });
-}
-
-interface Logged {
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string>;
-  status: number;
 }
 
 interface SeedReport {
@@ -53,19 +47,12 @@ interface Record_ {
   [key: string]: unknown;
 }
 
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const response = await fetch(`${base}/_fake/${path}`, init);
-  const json = (await response.json()) as T;
-  if (!response.ok) throw new Error(`control ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const control: Control = (method, path, body) => controlClient(`${base}/_fake`)(method, path, body);
 
 const seed = (tenant: string, body: object = {}) => control<SeedReport>("POST", `${tenant}/seed`, body);
 const mutate = (tenant: string, body: object) => control<MutateResult>("POST", `${tenant}/mutate`, body);
 const faults = (tenant: string, body: object) => control<unknown>("POST", `${tenant}/faults`, body);
-const requests = async (tenant: string) => (await control<{ data: Logged[] }>("GET", `${tenant}/requests`)).data;
+const requests = async (tenant: string) => (await control<{ data: LoggedRequest[] }>("GET", `${tenant}/requests`)).data;
 const clearRequests = (tenant: string) => control<unknown>("DELETE", `${tenant}/requests`);
 async function dump(tenant: string, object: string, account?: string) {
   const query = account ? `?account=${account}` : "";

@@ -2,39 +2,25 @@
  * Drives the rest_api connector against the fake REST API (test/fakes/rest-api) the way the engine would: a
  * development-mode http client with HOST_OVERRIDES, and each test in its own fake tenant.
  */
-import { env } from "cloudflare:workers";
-import type { ConnectorContext, JsonObject, Page, ReadRequest, SyncMode } from "../../connectors/kit/contract";
-import { hostOverridesFromJson } from "../../connectors/kit/host-policy";
-import { createHttpClient, type HttpClientOptions } from "../../connectors/kit/http";
+import type { ConnectorContext, Page, ReadRequest } from "../../connectors/kit/contract";
 import { type RestApiConfig, restApiConfigSchema } from "../../connectors/rest_api/config";
 import { restApiConnector } from "../../connectors/rest_api";
+import type { LoggedRequest } from "../fakes/rest-api/tenant";
+import { fakeBase, fakePort as fakePortOf, readPages, type ReadRequestOf, readRequestFor, streamNamed } from "../helpers/connector";
+import { controlClient, uniqueTenant } from "../helpers/fake-control";
 
-export function fakePort(): number {
-  const port = (JSON.parse(env.FAKE_PORTS) as Record<string, number>)["rest-api"];
-  if (!port) throw new Error('the "rest-api" fake is not registered in test/fakes/index.ts, so FAKE_PORTS has no port for it');
-  return port;
-}
+export { connectorContext as context } from "../helpers/connector";
 
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-}
+export const fakePort = () => fakePortOf("rest-api");
+
+/** An entry of the fake's request log, as its control API answers it. */
+export type { LoggedRequest };
 
 /** A fresh tenant of the fake: its base URLs and its control endpoints. */
 export function tenant(prefix: string) {
-  const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  const root = `http://127.0.0.1:${fakePort()}/t/${name}`;
-  const control = async (method: string, action: string, body?: unknown) => {
-    const response = await fetch(`${root}/_control/${action}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`control ${action} failed: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const name = uniqueTenant(prefix);
+  const root = `${fakeBase("rest-api")}/t/${name}`;
+  const control = controlClient(`${root}/_control`);
   return {
     name,
     /** Reached directly, as a development-mode config may. */
@@ -53,37 +39,11 @@ export function config(input: unknown): RestApiConfig {
   return restApiConfigSchema.parse(input);
 }
 
-/** Vars every Worker has (wrangler.toml, overridden by the vitest config); test/env.d.ts declares only test ones. */
-const vars = env as unknown as { ENVIRONMENT?: string; HOST_OVERRIDES?: string };
+/** The streams are the config's own, so a request names the config first. */
+export const readRequest = (cfg: RestApiConfig, ...request: Parameters<ReadRequestOf>): ReadRequest =>
+  readRequestFor((name) => streamNamed(restApiConnector.streamsFromConfig(cfg), name))(...request);
 
-/** The engine's side: a development client with recorded (not slept) waits. */
-export function context(options: Partial<HttpClientOptions> = {}) {
-  const sleeps: number[] = [];
-  const controller = new AbortController();
-  const http = createHttpClient({
-    development: vars.ENVIRONMENT === "development",
-    hostOverrides: hostOverridesFromJson(vars.HOST_OVERRIDES),
-    signal: controller.signal,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...options,
-  });
-  const ctx: ConnectorContext = { http, signal: controller.signal, now: () => new Date() };
-  return { ctx, sleeps, controller };
-}
-
-export function readRequest(cfg: RestApiConfig, stream: string, syncMode: SyncMode, state: JsonObject | null = null, checkpoint: JsonObject | null = null): ReadRequest {
-  const spec = restApiConnector.streamsFromConfig(cfg).find((s) => s.name === stream);
-  if (!spec) throw new Error(`no stream ${stream}`);
-  return { stream: spec, sync_mode: syncMode, state, checkpoint };
-}
-
-export async function readAll(ctx: ConnectorContext, cfg: RestApiConfig, request: ReadRequest): Promise<Page[]> {
-  const pages: Page[] = [];
-  for await (const page of restApiConnector.read(ctx, cfg, request)) pages.push(page);
-  return pages;
-}
+export const readAll = (ctx: ConnectorContext, cfg: RestApiConfig, request: ReadRequest): Promise<Page[]> => readPages(restApiConnector, ctx, cfg, request);
 
 export const ids = (pages: Page[]) => pages.flatMap((p) => p.records.map((r) => r.id as number));
 

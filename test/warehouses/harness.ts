@@ -4,13 +4,13 @@
  * Reads go straight to the database (D1 binding, or a separate pg client), never through the adapter under test.
  */
 import { env } from "cloudflare:workers";
-import { Client } from "pg";
+import type { Client } from "pg";
 import type { WarehouseAdapter } from "../../src/warehouses/contract";
 import { D1Warehouse, d1TableName } from "../../src/warehouses/d1";
-import { workerdSocket } from "../../src/warehouses/pg-socket";
 import { schemaName, tableName } from "../../src/warehouses/naming";
 import { type PostgresConfig, PostgresWarehouse, parsePostgresConfig } from "../../src/warehouses/postgresql";
 import { type ColumnType, d1ColumnType, postgresColumnType } from "../../src/warehouses/types";
+import { connectPostgres } from "../helpers/postgres";
 
 export interface Statement {
   sql: string;
@@ -112,12 +112,7 @@ export function postgresHarness(): WarehouseUnderTest {
   const adapters: WarehouseAdapter[] = [];
   let reader: Client | null = null;
   const read = async () => {
-    if (!reader) {
-      const config = postgresTestConfig();
-      reader = new Client({ ...config, ssl: false, stream: workerdSocket(false) });
-      reader.on("error", () => undefined);
-      await reader.connect();
-    }
+    reader ??= await connectPostgres({ ...postgresTestConfig(), ssl: false });
     return reader;
   };
   return {

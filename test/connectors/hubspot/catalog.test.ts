@@ -5,25 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { hubspotConnector } from "../../../connectors/hubspot";
-import { as, bootstrapWorkspace } from "../../helpers/api";
+import { servedLoaderType, servedStreams } from "../../helpers/connector";
 import { context, readAll, readRequest, records, tenant } from "./harness";
 
 describe("hubspot catalog", () => {
   it("is served as the connector declares it, with its reader available", async () => {
-    const owner = await bootstrapWorkspace();
-    const res = await as(owner)("/loader-types");
-    expect(res.status).toBe(200);
-    const entry = res.json.find((t: any) => t.type === "hubspot");
+    const entry = await servedLoaderType("hubspot");
     expect(entry).toMatchObject({ reader_available: true, api_version: "v3", streams_discovered_from_config: false });
-    expect(entry.streams).toEqual(
-      hubspotConnector.streams.map((s) => ({
-        name: s.name,
-        primary_key: s.primary_key,
-        cursor_field: s.cursor_field,
-        supported_sync_modes: s.supported_sync_modes,
-        reports_deletes: s.reports_deletes ?? false,
-      })),
-    );
+    expect(entry.streams).toEqual(servedStreams(hubspotConnector.streams));
     expect(entry.streams.map((s: any) => s.name)).toEqual([
       "contacts",
       "companies",

@@ -3,53 +3,26 @@
  * fake's own data as the oracle. PostgreSQL for loading, merging and soft deletes; D1 for a failing stream.
  */
 import { env } from "cloudflare:workers";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
-import { workerdSocket } from "../../../src/warehouses/pg-socket";
-import { as, bootstrapWorkspace, type Caller, createD1Source, pgConfig } from "../../helpers/api";
-import { d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { describe, expect, it } from "vitest";
+import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
+import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { idsOf, sorted, tenant, type Tenant } from "./harness";
 
-const schemas: string[] = [];
+const { query, columnTypes, dropAfterAll } = postgresReader();
 
-async function query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-  // pg's own lazy choice of socket fails under vitest's workerd loader; src/warehouses/pg-socket.ts explains.
-  const client = new pg.Client({ connectionString: env.PG_URL, stream: workerdSocket(false) });
-  // Without a listener, the socket's close after end() surfaces as an unhandled error in workerd.
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-afterAll(async () => {
-  for (const schema of schemas) await query(`drop schema if exists "${schema}" cascade`);
-});
-
-async function createLoader(caller: Caller, sourceId: string, t: Tenant, streams: Array<{ name: string; sync_mode: string }>, targetSchema: string) {
-  const res = await as(caller)("/loaders", {
-    method: "POST",
-    body: {
-      name: "HubSpot CRM",
-      loader_type: "hubspot",
-      source_id: sourceId,
-      config: t.config(),
-      target_schema: targetSchema,
-      selected_streams: streams,
-      sync_mode: "incremental",
-    },
+async function createHubspotLoader(caller: Caller, sourceId: string, t: Tenant, streams: Array<{ name: string; sync_mode: string }>, targetSchema: string) {
+  const loader = await createLoader(caller, {
+    name: "HubSpot CRM",
+    loader_type: "hubspot",
+    source_id: sourceId,
+    config: t.config(),
+    target_schema: targetSchema,
+    selected_streams: streams,
+    sync_mode: "incremental",
   });
-  expect(res.status, JSON.stringify(res.json)).toBe(201);
-  expect(res.json.status).toBe("active");
-  return res.json;
-}
-
-async function committedState(loaderId: string, stream: string) {
-  const row = await env.DB.prepare("select state from stream_states where loader_id = ? and stream = ?").bind(loaderId, stream).first<{ state: string }>();
-  return row ? JSON.parse(row.state) : null;
+  expect(loader.status).toBe("active");
+  return loader;
 }
 
 async function loaderStatus(loaderId: string, until: (row: { status: string; status_error: string }) => boolean) {
@@ -69,14 +42,13 @@ describe("hubspot → PostgreSQL, end to end", () => {
     const owner = await bootstrapWorkspace();
     const t = tenant("e2e-pg");
     await t.seed({ contacts: 650, companies: 180, owners: 40 });
-    const source = await as(owner)("/sources", { method: "POST", body: { name: "Postgres", source_type: "postgresql", config: pgConfig() } });
-    expect(source.status).toBe(201);
+    const sourceId = await createPostgresSource(owner);
     const schema = uniqueName("HUBSPOT_RAW");
     const s = schema.toLowerCase();
-    schemas.push(s);
-    const loader = await createLoader(
+    dropAfterAll(s);
+    const loader = await createHubspotLoader(
       owner,
-      source.json.id,
+      sourceId,
       t,
       [
         { name: "contacts", sync_mode: "incremental" },
@@ -95,7 +67,7 @@ describe("hubspot → PostgreSQL, end to end", () => {
     expect(first).toMatchObject({ status: "completed", streams_failed: 0 });
     expect(first.rows_loaded).toBe(contacts0.live.length + companies0.live.length + owners0.live.length + pipelines.length);
 
-    const contactRows = await query(`select * from "${s}"."contacts"`);
+    const contactRows = await query<any>(`select * from "${s}"."contacts"`);
     expect(sorted(idsOf(contactRows))).toEqual(sorted(idsOf(contacts0.live)));
     const sampleId = contacts0.live[17]!.id;
     const sample = await t.get(`/crm/v3/objects/contacts/${sampleId}?properties=email,firstname,lastname,hs_email_optout,associatedcompanyid`);
@@ -112,34 +84,32 @@ describe("hubspot → PostgreSQL, end to end", () => {
     expect(iso(row.lastmodifieddate)).toBe(sample.updatedAt);
     expect(row.hs_email_optout).toBe(sample.properties.hs_email_optout === null ? null : sample.properties.hs_email_optout === "true");
     expect(row.hs_object_id === null ? null : Number(row.hs_object_id)).toBe(Number(sampleId));
-    const columns = await query<{ column_name: string; data_type: string }>(
-      "select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'contacts'",
-      [s],
-    );
-    const types = Object.fromEntries(columns.map((c) => [c.column_name, c.data_type]));
+    const types = await columnTypes(s, "contacts");
     expect(types).toMatchObject({ id: "text", updated_at: "timestamp with time zone", archived: "boolean", hs_email_optout: "boolean", email: "text" });
     expect(types).not.toHaveProperty("properties");
     expect(await committedState(loader.id, "contacts")).toEqual({ cursor: latest(contacts0.live.map((r) => r.updatedAt)) });
 
-    const companyRows = await query(`select * from "${s}"."companies"`);
+    const companyRows = await query<any>(`select * from "${s}"."companies"`);
     expect(sorted(idsOf(companyRows))).toEqual(sorted(idsOf(companies0.live)));
-    const ownerRows = await query(`select * from "${s}"."owners"`);
+    const ownerRows = await query<any>(`select * from "${s}"."owners"`);
     expect(sorted(idsOf(ownerRows))).toEqual(sorted(idsOf(owners0.live)));
-    const pipelineRows = await query(`select * from "${s}"."deal_pipelines"`);
+    const pipelineRows = await query<any>(`select * from "${s}"."deal_pipelines"`);
     expect(pipelineRows.map((r) => r.id)).toEqual(pipelines.map((p: any) => p.id));
     expect(pipelineRows[0].stages).toEqual(pipelines[0].stages);
 
     // Changes in HubSpot: contacts edited, created and archived; companies archived; an owner edited, one deactivated.
     const edited = await t.mutate({ object: "contacts", update: 4 });
     const created = await t.mutate({ object: "contacts", create: 3 });
-    const removed = await t.mutate({ object: "contacts", delete: 5 });
+    // Archive contacts that were not just edited: the edited ones are read back live below.
+    const removable = contacts0.live.map((r) => r.id).filter((id) => !edited.updated.includes(id)).slice(0, 5);
+    const removed = await t.mutate({ object: "contacts", delete: removable });
     const companiesGone = await t.mutate({ object: "companies", delete: 2 });
     const ownerChange = await t.mutate({ object: "owners", update: 1, delete: 1 });
 
     const second = await triggerAndWait(owner, loader.id);
     expect(second).toMatchObject({ status: "completed", streams_failed: 0 });
     const contacts1 = await t.records("contacts");
-    const after = await query(`select * from "${s}"."contacts"`);
+    const after = await query<any>(`select * from "${s}"."contacts"`);
     expect(sorted(idsOf(after.filter((r) => r._loader_deleted_at === null)))).toEqual(sorted(idsOf(contacts1.live)));
     // Every record archived since the committed cursor arrives as a soft delete: the five just archived keep their
     // row, marked; one archived before the first run but after its newest change arrives as a deleted row too.
@@ -163,11 +133,11 @@ describe("hubspot → PostgreSQL, end to end", () => {
     expect(await committedState(loader.id, "contacts")).toEqual({ cursor: removed.at });
 
     const companies1 = await t.records("companies");
-    const companyAfter = await query(`select * from "${s}"."companies"`);
+    const companyAfter = await query<any>(`select * from "${s}"."companies"`);
     expect(sorted(idsOf(companyAfter))).toEqual(sorted(idsOf(companies1.live)));
     expect(companyAfter.filter((r) => companiesGone.deleted.includes(r.id))).toEqual([]);
 
-    const ownersAfter = await query(`select * from "${s}"."owners"`);
+    const ownersAfter = await query<any>(`select * from "${s}"."owners"`);
     const editedOwner = ownersAfter.find((r) => r.id === ownerChange.updated[0]);
     const ownerNow = await t.get(`/crm/v3/owners/${ownerChange.updated[0]}`);
     expect(editedOwner).toMatchObject({ last_name: ownerNow.lastName, _loader_deleted_at: null, _loader_run_id: second.id });
@@ -192,7 +162,7 @@ describe("hubspot → D1, end to end", () => {
     await t.faults({ missing_scopes: ["crm.objects.deals.read"] });
     const sourceId = await createD1Source(owner);
     const schema = uniqueName("hs");
-    const loader = await createLoader(
+    const loader = await createHubspotLoader(
       owner,
       sourceId,
       t,

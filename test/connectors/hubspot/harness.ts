@@ -3,30 +3,24 @@
  * a development-mode kit client with HOST_OVERRIDES (configs name the production host), one fake tenant per test,
  * and the fake's control API as the oracle.
  */
-import { env } from "cloudflare:workers";
 import { hubspotConnector } from "../../../connectors/hubspot";
 import type { HubspotConfig } from "../../../connectors/hubspot/spec";
-import type { ConnectorContext, JsonObject, Page, ReadRequest, SourceRecord, StreamSpec, SyncMode } from "../../../connectors/kit/contract";
-import { hostOverridesFromJson } from "../../../connectors/kit/host-policy";
-import { createHttpClient, type HttpClientOptions } from "../../../connectors/kit/http";
+import type { LoggedRequest as FakeLoggedRequest } from "../../fakes/hubspot/tenants";
+import type { ConnectorContext, Page, ReadRequest, StreamSpec } from "../../../connectors/kit/contract";
+import type { HttpClientOptions } from "../../../connectors/kit/http";
+import { connectorContext, fakeBase as fakeBaseOf, readPages, readRequestFor, streamNamed } from "../../helpers/connector";
+import { controlClient, uniqueTenant } from "../../helpers/fake-control";
+
+export { records } from "../../helpers/connector";
 
 export const FAKE_CLIENT_ID = "fake-hubspot-client-id";
 export const FAKE_CLIENT_SECRET = "fake-hubspot-client-secret";
 
-export function fakeBase(): string {
-  const port = (JSON.parse(env.FAKE_PORTS) as Record<string, number>).hubspot;
-  if (!port) throw new Error('the "hubspot" fake is not registered in test/fakes/index.ts, so FAKE_PORTS has no port for it');
-  return `http://127.0.0.1:${port}`;
-}
+export const fakeBase = () => fakeBaseOf("hubspot");
 
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string>;
+/** An entry of the fake's request log; `body` loosened so tests can reach into the JSON they sent. */
+export interface LoggedRequest extends Omit<FakeLoggedRequest, "body"> {
   body: any;
-  api_version: string | null;
-  status: number;
 }
 
 export interface Oracle {
@@ -45,16 +39,8 @@ type ObjectName = string;
 
 /** A fresh tenant of the fake, named by its private-app token `pat-<tenant>`. */
 export function tenant(prefix: string) {
-  const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  const control = async (method: string, action: string, body?: unknown) => {
-    const response = await fetch(`${fakeBase()}/_fake/${name}/${action}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`control ${action} failed: ${response.status} ${await response.text()}`);
-    return response.status === 204 ? null : response.json();
-  };
+  const name = uniqueTenant(prefix);
+  const control = controlClient(`${fakeBase()}/_fake/${name}`);
   return {
     name,
     token: `pat-${name}`,
@@ -83,42 +69,18 @@ export function tenant(prefix: string) {
 
 export type Tenant = ReturnType<typeof tenant>;
 
-/** Vars every Worker has (wrangler.toml, overridden by the vitest config); test/env.d.ts declares only test ones. */
-const vars = env as unknown as { ENVIRONMENT?: string; HOST_OVERRIDES?: string };
-
-/** The engine's side: a development client, with waits recorded instead of slept. */
+/** The engine's side; `now` is the connector's clock, in place of the kit client's option of that name. */
 export function context(options: Partial<Omit<HttpClientOptions, "now">> & { now?: () => Date } = {}) {
-  const sleeps: number[] = [];
-  const controller = new AbortController();
-  const { now, ...clientOptions } = options;
-  const http = createHttpClient({
-    development: vars.ENVIRONMENT === "development",
-    hostOverrides: hostOverridesFromJson(vars.HOST_OVERRIDES),
-    signal: controller.signal,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...clientOptions,
-  });
-  const ctx: ConnectorContext = { http, signal: controller.signal, now: now ?? (() => new Date()) };
-  return { ctx, sleeps, controller };
+  const { now, ...client } = options;
+  return connectorContext(client, now);
 }
 
-export function streamSpec(name: string): StreamSpec {
-  const spec = hubspotConnector.streams.find((s) => s.name === name);
-  if (!spec) throw new Error(`no hubspot stream ${name}`);
-  return spec;
-}
+export const streamSpec = (name: string): StreamSpec => streamNamed(hubspotConnector.streams, name);
+export const readRequest = readRequestFor(streamSpec);
 
-export function readRequest(stream: string, syncMode: SyncMode, state: JsonObject | null = null, checkpoint: JsonObject | null = null): ReadRequest {
-  return { stream: streamSpec(stream), sync_mode: syncMode, state, checkpoint };
-}
-
-export async function readAll(ctx: ConnectorContext, config: HubspotConfig, request: ReadRequest, connector = hubspotConnector): Promise<Page[]> {
-  const pages: Page[] = [];
-  for await (const page of connector.read(ctx, config, request)) pages.push(JSON.parse(JSON.stringify(page)) as Page);
-  return pages;
-}
+/** Pages as JSON copies, each taken the moment the connector yields it. */
+export const readAll = (ctx: ConnectorContext, config: HubspotConfig, request: ReadRequest, connector = hubspotConnector): Promise<Page[]> =>
+  readPages(connector, ctx, config, request, (page) => JSON.parse(JSON.stringify(page)) as Page);
 
 /** Pages until the read fails, and the failure. */
 export async function readUntilError(ctx: ConnectorContext, config: HubspotConfig, request: ReadRequest): Promise<{ pages: Page[]; error: any }> {
@@ -131,7 +93,6 @@ export async function readUntilError(ctx: ConnectorContext, config: HubspotConfi
   throw new Error(`the read did not fail; it delivered ${pages.length} pages`);
 }
 
-export const records = (pages: Page[]): SourceRecord[] => pages.flatMap((p) => p.records);
 export const idsOf = (rows: ReadonlyArray<Record<string, unknown>>) => rows.map((r) => String(r.id));
 export const sorted = (ids: string[]) => [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
 

@@ -3,52 +3,30 @@
  * Row counts and values are compared with the fake's own records (its control API), across full_refresh and
  * incremental runs, updates, creates and deletes, the daily API limit, and a custom object outside the catalog.
  */
-import { env } from "cloudflare:workers";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { snakeCase } from "../../../src/warehouses/naming";
-import { workerdSocket } from "../../../src/warehouses/pg-socket";
-import { as, bootstrapWorkspace, type Caller, createD1Source, pgConfig } from "../../helpers/api";
-import { d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
+import { createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { servedLoaderType } from "../../helpers/connector";
+import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { CLIENT_ID, CLIENT_SECRET, expectedRows, type FakeOrg, org, type Row, SMALL } from "./harness";
 
 const DATA = "/services/data/v66.0";
-const schemas: string[] = [];
-let reader: pg.Client | null = null;
+const { query, columnTypes, dropAfterAll } = postgresReader();
 
-/** One connection for the file, ended after it: opening one per query leaves workerd sockets closing mid-test. */
-async function pgQuery<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-  if (!reader) {
-    // pg's own lazy choice of socket fails under vitest's workerd loader; src/warehouses/pg-socket.ts explains.
-    reader = new pg.Client({ connectionString: env.PG_URL, stream: workerdSocket(false) });
-    reader.on("error", () => undefined);
-    await reader.connect();
-  }
-  return (await reader.query(sql, params)).rows as T[];
-}
-
-afterAll(async () => {
-  for (const schema of schemas) await pgQuery(`drop schema if exists "${schema}" cascade`);
-  await reader?.end();
-});
-
-async function createLoader(caller: Caller, sourceId: string, o: FakeOrg, streams: Array<{ name: string; sync_mode: string }>) {
+async function createSalesforceLoader(caller: Caller, sourceId: string, o: FakeOrg, streams: Array<{ name: string; sync_mode: string }>) {
   const schema = uniqueName("SF_RAW");
-  const res = await as(caller)("/loaders", {
-    method: "POST",
-    body: {
-      name: "Salesforce CRM Loader",
-      loader_type: "salesforce",
-      source_id: sourceId,
-      config: { instance_url: "https://mycompany.my.salesforce.com", client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: o.refreshToken },
-      target_schema: schema,
-      selected_streams: streams,
-      sync_mode: "incremental",
-    },
+  const loader = await createLoader(caller, {
+    name: "Salesforce CRM Loader",
+    loader_type: "salesforce",
+    source_id: sourceId,
+    config: { instance_url: "https://mycompany.my.salesforce.com", client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: o.refreshToken },
+    target_schema: schema,
+    selected_streams: streams,
+    sync_mode: "incremental",
   });
-  expect(res.status, JSON.stringify(res.json)).toBe(201);
-  expect(res.json.status).toBe("active");
-  return { loader: res.json, schema: schema.toLowerCase() };
+  expect(loader.status).toBe("active");
+  return { loader, schema: schema.toLowerCase() };
 }
 
 const ms = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2")));
@@ -75,34 +53,27 @@ describe("salesforce → PostgreSQL through the engine", () => {
     const o = org("e2e-pg");
     // 9,000 accounts are five 2,000-record pages: more than one chunk (CHUNK_MAX_PAGES is 4 in tests).
     await o.seed({ ...SMALL, Account: 9000, Contact: 300 });
-    const source = await as(owner)("/sources", { method: "POST", body: { name: "Postgres", source_type: "postgresql", config: pgConfig() } });
-    expect(source.status).toBe(201);
-    const { loader, schema } = await createLoader(owner, source.json.id, o, [
+    const { loader, schema } = await createSalesforceLoader(owner, await createPostgresSource(owner), o, [
       { name: "Account", sync_mode: "incremental" },
       { name: "Contact", sync_mode: "full_refresh" },
     ]);
-    schemas.push(schema);
+    dropAfterAll(schema);
 
     const first = await triggerAndWait(owner, loader.id);
     expect(first).toMatchObject({ status: "completed", rows_loaded: 9300, streams_failed: 0 });
     const accounts = await o.records("Account");
-    const rows = await pgQuery(`select * from "${schema}"."account" order by id`);
+    const rows = await query(`select * from "${schema}"."account" order by id`);
     expect(rows).toHaveLength(9000);
     expect(rows.map((r) => r.id)).toEqual(accounts.map((a) => a.Id).sort());
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     for (const account of accounts) expectRowMatches(byId.get(account.Id as string), account, ACCOUNT_COLUMNS);
     expect(rows.every((r) => r._loader_deleted_at === null && r._loader_run_id === first.id)).toBe(true);
-    const types = Object.fromEntries(
-      (await pgQuery<{ column_name: string; data_type: string }>(
-        "select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'account'",
-        [schema],
-      )).map((c) => [c.column_name, c.data_type]),
-    );
+    const types = await columnTypes(schema, "account");
     // Typed from the catalog schema where it names the field, else from the values (DESIGN §4).
     expect(types).toMatchObject({ id: "text", system_modstamp: "timestamp with time zone", created_date: "timestamp with time zone", is_deleted: "boolean", name: "text", description: "text" });
     expect(Object.keys(types)).not.toContain("billing_address");
     expect(Object.keys(types)).not.toContain("attributes");
-    expect(await pgQuery(`select 1 from "${schema}"."contact"`)).toHaveLength(300);
+    expect(await query(`select 1 from "${schema}"."contact"`)).toHaveLength(300);
     // Two chunks: the second one describes again and continues the first one's query locator, with no new query.
     // (The first chunk may already have prefetched the fifth page before its budget ended; the engine drops it.)
     const accountCalls = (await o.requests())
@@ -126,7 +97,7 @@ describe("salesforce → PostgreSQL through the engine", () => {
     expect(streamOf(second, "Account")).toMatchObject({ status: "completed", rows_loaded: reread.length });
     expect(streamOf(second, "Contact")).toMatchObject({ status: "completed", rows_loaded: 295 });
 
-    const merged = await pgQuery(`select * from "${schema}"."account" order by id`);
+    const merged = await query(`select * from "${schema}"."account" order by id`);
     expect(merged).toHaveLength(9002);
     const mergedById = new Map(merged.map((r) => [r.id as string, r]));
     for (const id of [...changed.updated, ...changed.created, ...changed.deleted]) {
@@ -140,7 +111,7 @@ describe("salesforce → PostgreSQL through the engine", () => {
       expect(row.is_deleted).toBe(true);
       expect(ms(row._loader_deleted_at)).toBe(ms(row.system_modstamp));
     }
-    const contacts = await pgQuery<{ id: string }>(`select id from "${schema}"."contact"`);
+    const contacts = await query<{ id: string }>(`select id from "${schema}"."contact"`);
     expect(contacts).toHaveLength(295);
     for (const id of contactsGone.deleted) expect(contacts.map((c) => c.id)).not.toContain(id);
   });
@@ -151,7 +122,7 @@ describe("salesforce → D1 through the engine", () => {
     const owner = await bootstrapWorkspace();
     const o = org("e2e-custom");
     await o.seed();
-    const { loader, schema } = await createLoader(owner, await createD1Source(owner), o, [{ name: "Invoice__c", sync_mode: "incremental" }]);
+    const { loader, schema } = await createSalesforceLoader(owner, await createD1Source(owner), o, [{ name: "Invoice__c", sync_mode: "incremental" }]);
     const first = await triggerAndWait(owner, loader.id);
     expect(first, JSON.stringify(first.streams)).toMatchObject({ status: "completed", rows_loaded: SMALL.Invoice__c, streams_failed: 0 });
     const table = `${schema}__invoice__c`;
@@ -172,7 +143,7 @@ describe("salesforce → D1 through the engine", () => {
     const owner = await bootstrapWorkspace();
     const o = org("e2e-daily");
     await o.seed({ ...SMALL, Opportunity: 4500 });
-    const { loader, schema } = await createLoader(owner, await createD1Source(owner), o, [{ name: "Opportunity", sync_mode: "incremental" }]);
+    const { loader, schema } = await createSalesforceLoader(owner, await createD1Source(owner), o, [{ name: "Opportunity", sync_mode: "incremental" }]);
     // describe, the query and the second page are the three calls allowed; the third page is refused.
     await o.faults({ daily_limit: 3 });
     const failed = await triggerAndWait(owner, loader.id);
@@ -192,9 +163,7 @@ describe("salesforce → D1 through the engine", () => {
 
 describe("GET /loader-types", () => {
   it("serves the salesforce catalog the connector reads, with its reader available", async () => {
-    const owner = await bootstrapWorkspace();
-    const res = await as(owner)("/loader-types");
-    const salesforce = res.json.find((t: any) => t.type === "salesforce");
+    const salesforce = await servedLoaderType("salesforce");
     const { salesforceConnector } = await import("../../../connectors/salesforce");
     expect(salesforce).toMatchObject({ reader_available: true, api_version: "v66.0", streams_discovered_from_config: false });
     expect(salesforce.streams).toEqual(

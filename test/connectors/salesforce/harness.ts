@@ -3,12 +3,14 @@
  * development-mode kit client with HOST_OVERRIDES, a config naming the production hosts, one fake tenant (org) per
  * test, and the fake's control API to seed data, inject faults and read its request log.
  */
-import { env } from "cloudflare:workers";
-import type { ConnectorContext, JsonObject, Page, ReadRequest, StreamSpec, SyncMode } from "../../../connectors/kit/contract";
-import { hostOverridesFromJson } from "../../../connectors/kit/host-policy";
-import { createHttpClient, type HttpClientOptions } from "../../../connectors/kit/http";
+import type { ConnectorContext, Page, ReadRequest, StreamSpec } from "../../../connectors/kit/contract";
 import { salesforceConnector } from "../../../connectors/salesforce";
 import { type SalesforceConfig, salesforceSpec } from "../../../connectors/salesforce/spec";
+import type { LogEntry } from "../../fakes/salesforce/tenants";
+import { connectorContext, fakeBase as fakeBaseOf, readPages, readRequestFor, streamNamed } from "../../helpers/connector";
+import { controlClient, uniqueTenant } from "../../helpers/fake-control";
+
+export { connectorContext as context, records } from "../../helpers/connector";
 
 export const CLIENT_ID = "loaders-test-client";
 export const CLIENT_SECRET = "loaders-test-client-secret";
@@ -17,37 +19,17 @@ export const VERSION = "66.0";
 /** Small orgs by default: every object named, since the fake gives an unnamed object its default (thousands). */
 export const SMALL = { User: 5, Account: 30, Contact: 40, Lead: 20, Opportunity: 25, Case: 15, Invoice__c: 12 };
 
-export function fakeBase(): string {
-  const port = (JSON.parse(env.FAKE_PORTS) as Record<string, number>).salesforce;
-  if (!port) throw new Error('the "salesforce" fake is not registered in test/fakes/index.ts');
-  return `http://127.0.0.1:${port}`;
-}
+export const fakeBase = () => fakeBaseOf("salesforce");
 
-export interface LoggedRequest {
-  at: string;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: string | null;
-  api_version: string | null;
-  status: number;
-}
+/** An entry of the fake's request log, as its control API answers it. */
+export type LoggedRequest = LogEntry;
 
 export type Row = Record<string, unknown>;
 
 /** A fresh org of the fake, named uniquely, with its control endpoints. */
 export function org(prefix: string) {
-  const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  const control = async <T = any>(method: string, action: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${fakeBase()}/_fake/${name}/${action}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`control ${action} failed: ${response.status} ${await response.text()}`);
-    return (response.status === 204 ? undefined : await response.json()) as T;
-  };
+  const name = uniqueTenant(prefix);
+  const control = controlClient(`${fakeBase()}/_fake/${name}`);
   return {
     name,
     refreshToken: `refresh-${name}`,
@@ -73,43 +55,11 @@ export function sfConfig(o: FakeOrg, extra: Record<string, unknown> = {}): Sales
   });
 }
 
-/** Vars every Worker has (wrangler.toml, overridden by the vitest config); test/env.d.ts declares only test ones. */
-const vars = env as unknown as { ENVIRONMENT?: string; HOST_OVERRIDES?: string };
+/** A stream of the catalog, or a custom object outside it (`Invoice__c`). */
+export const catalogStream = (name: string): StreamSpec => streamNamed(salesforceSpec.streams, name, salesforceSpec.unlistedStream);
+export const readRequest = readRequestFor(catalogStream);
 
-/** The engine's side: a development client as extract-chunk.ts builds it, with recorded (not slept) waits. */
-export function context(options: Partial<HttpClientOptions> = {}) {
-  const sleeps: number[] = [];
-  const controller = new AbortController();
-  const http = createHttpClient({
-    development: vars.ENVIRONMENT === "development",
-    hostOverrides: hostOverridesFromJson(vars.HOST_OVERRIDES),
-    signal: controller.signal,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...options,
-  });
-  const ctx: ConnectorContext = { http, signal: controller.signal, now: () => new Date() };
-  return { ctx, sleeps, controller };
-}
-
-export function catalogStream(name: string): StreamSpec {
-  const found = salesforceSpec.streams.find((s) => s.name === name) ?? salesforceSpec.unlistedStream(name);
-  if (!found) throw new Error(`no stream ${name}`);
-  return found;
-}
-
-export function readRequest(stream: StreamSpec | string, syncMode: SyncMode, state: JsonObject | null = null, checkpoint: JsonObject | null = null): ReadRequest {
-  return { stream: typeof stream === "string" ? catalogStream(stream) : stream, sync_mode: syncMode, state, checkpoint };
-}
-
-export async function readAll(ctx: ConnectorContext, config: SalesforceConfig, request: ReadRequest): Promise<Page[]> {
-  const pages: Page[] = [];
-  for await (const page of salesforceConnector.read(ctx, config, request)) pages.push(page);
-  return pages;
-}
-
-export const records = (pages: Page[]) => pages.flatMap((p) => p.records);
+export const readAll = (ctx: ConnectorContext, config: SalesforceConfig, request: ReadRequest): Promise<Page[]> => readPages(salesforceConnector, ctx, config, request);
 export const idsOf = (rows: Row[]) => rows.map((r) => r.Id as string);
 
 /** The fake's records of an object that a given read must return, in the read's order (SystemModstamp, Id). */

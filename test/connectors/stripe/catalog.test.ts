@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { stripeConnector } from "../../../connectors/stripe";
 import { stripeStream } from "../../../connectors/stripe/streams";
-import { as, bootstrapWorkspace } from "../../helpers/api";
+import { servedLoaderType, servedStreams } from "../../helpers/connector";
 import { script, reply, testClient } from "../../kit/fake-fetch";
 import { API_VERSION, context, readAll, readRequest, records, SMALL_COUNTS, stripeConfig, tenant } from "./harness";
 
@@ -10,19 +10,9 @@ const FAKE_SERVES = new Set(["customers", "charges", "payment_intents", "invoice
 
 describe("the stripe catalog is what the connector reads", () => {
   it("GET /loader-types serves exactly the connector's streams, each with an endpoint", async () => {
-    const owner = await bootstrapWorkspace();
-    const res = await as(owner)("/loader-types");
-    const entry = res.json.find((t: any) => t.type === "stripe");
+    const entry = await servedLoaderType("stripe");
     expect(entry).toMatchObject({ api_version: API_VERSION, auth_method: "api_key", secret_fields: ["api_key"] });
-    expect(entry.streams).toEqual(
-      stripeConnector.streams.map((s) => ({
-        name: s.name,
-        primary_key: s.primary_key,
-        cursor_field: s.cursor_field,
-        supported_sync_modes: s.supported_sync_modes,
-        reports_deletes: s.reports_deletes ?? false,
-      })),
-    );
+    expect(entry.streams).toEqual(servedStreams(stripeConnector.streams));
     for (const s of entry.streams) expect(stripeStream(s.name), s.name).toBeDefined();
   });
 

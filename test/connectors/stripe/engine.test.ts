@@ -4,55 +4,34 @@
  * registry); the first test says so plainly when it is not.
  */
 import { env } from "cloudflare:workers";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
-import { workerdSocket } from "../../../src/warehouses/pg-socket";
-import { as, bootstrapWorkspace, type Caller, createD1Source, pgConfig } from "../../helpers/api";
-import { d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
+import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { servedLoaderType } from "../../helpers/connector";
+import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { SMALL_COUNTS, type Tenant, tenant } from "./harness";
 
 const DAY = 86_400;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
-const schemas: string[] = [];
-
-async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: env.PG_URL, stream: workerdSocket(false) });
-  // Without a listener, the socket's close after end() surfaces as an unhandled error in workerd.
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-afterAll(async () => {
-  for (const schema of schemas) await query(`drop schema if exists "${schema}" cascade`);
-});
+const { query, columnTypes, dropAfterAll } = postgresReader();
 
 async function createStripeLoader(owner: Caller, sourceId: string, t: Tenant, schema: string, streams: Array<[string, "incremental" | "full_refresh"]>) {
-  const res = await as(owner)("/loaders", {
-    method: "POST",
-    body: {
-      name: "Stripe",
-      loader_type: "stripe",
-      source_id: sourceId,
-      config: { api_key: t.key },
-      target_schema: schema,
-      selected_streams: streams.map(([name, sync_mode]) => ({ name, sync_mode })),
-      sync_mode: "incremental",
-    },
+  const loader = await createLoader(owner, {
+    name: "Stripe",
+    loader_type: "stripe",
+    source_id: sourceId,
+    config: { api_key: t.key },
+    target_schema: schema,
+    selected_streams: streams.map(([name, sync_mode]) => ({ name, sync_mode })),
+    sync_mode: "incremental",
   });
-  expect(res.status, JSON.stringify(res.json)).toBe(201);
-  expect(res.json.status).toBe("active");
-  return res.json;
+  expect(loader.status).toBe("active");
+  return loader;
 }
 
 async function committedCursor(loaderId: string, stream: string): Promise<number> {
-  const row = await env.DB.prepare("select state from stream_states where loader_id = ? and stream = ?").bind(loaderId, stream).first<{ state: string }>();
-  return JSON.parse(row!.state).cursor as number;
+  return (await committedState(loaderId, stream))!.cursor as number;
 }
 
 const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
@@ -60,9 +39,7 @@ const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name
 describe("stripe → warehouse through the engine", () => {
   it("the Worker has the stripe reader registered", async () => {
     expect(connectorFor("stripe"), "add stripeConnector (connectors/stripe/index.ts) to connectors/registry.ts").toBeDefined();
-    const owner = await bootstrapWorkspace();
-    const types = (await as(owner)("/loader-types")).json;
-    expect(types.find((t: any) => t.type === "stripe")).toMatchObject({ reader_available: true });
+    expect(await servedLoaderType("stripe")).toMatchObject({ reader_available: true });
   });
 
   it("PostgreSQL: a first full read, then only changes from events — updates in place, deletes soft-deleted", async () => {
@@ -71,12 +48,11 @@ describe("stripe → warehouse through the engine", () => {
     const frozen = Math.floor(Date.now() / 1000) - 3600;
     await t.seed({ counts: { ...SMALL_COUNTS, customers: 450 }, now: frozen });
     const owner = await bootstrapWorkspace();
-    const source = await as(owner)("/sources", { method: "POST", body: { name: "Postgres", source_type: "postgresql", config: pgConfig() } });
-    expect(source.status).toBe(201);
+    const sourceId = await createPostgresSource(owner);
     const schema = uniqueName("STRIPE_RAW");
     const s = schema.toLowerCase();
-    schemas.push(s);
-    const loader = await createStripeLoader(owner, source.json.id, t, schema, [
+    dropAfterAll(s);
+    const loader = await createStripeLoader(owner, sourceId, t, schema, [
       ["customers", "incremental"],
       ["subscriptions", "incremental"],
       ["payment_intents", "incremental"],
@@ -111,11 +87,7 @@ describe("stripe → warehouse through the engine", () => {
       expect(Number(row.updated)).toBe(stamp);
       expect(row.metadata).toEqual(customer.metadata);
     }
-    const columns = await query<{ column_name: string; data_type: string }>(
-      "select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'customers'",
-      [s],
-    );
-    expect(Object.fromEntries(columns.map((c) => [c.column_name, c.data_type]))).toMatchObject({
+    expect(await columnTypes(s, "customers")).toMatchObject({
       id: "text",
       created: "bigint",
       updated: "bigint",

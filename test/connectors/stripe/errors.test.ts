@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { stripeConnector } from "../../../connectors/stripe";
 import { classifyStripeError, HAND_BACK_SECONDS } from "../../../connectors/stripe/errors";
-import { reply, script, testClient } from "../../kit/fake-fetch";
-import { context, failure, readAll, readRequest, records, SMALL_COUNTS, stripeConfig, tenant } from "./harness";
+import { failure, reply, script, testClient } from "../../kit/fake-fetch";
+import { context, readAll, readRequest, records, SMALL_COUNTS, stripeConfig, tenant } from "./harness";
 
 const statuses = async (t: ReturnType<typeof tenant>) => (await t.requests()).map((r) => r.status);
 

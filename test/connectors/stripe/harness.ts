@@ -3,28 +3,20 @@
  * client with HOST_OVERRIDES, so the connector addresses https://api.stripe.com and reaches the fake. One fake
  * tenant per test; the API key names it.
  */
-import { env } from "cloudflare:workers";
-import type { ConnectorContext, JsonObject, Page, ReadRequest, SyncMode } from "../../../connectors/kit/contract";
-import { hostOverridesFromJson } from "../../../connectors/kit/host-policy";
-import { createHttpClient, type HttpClientOptions } from "../../../connectors/kit/http";
+import type { ConnectorContext, Page, ReadRequest } from "../../../connectors/kit/contract";
+import type { HttpClientOptions } from "../../../connectors/kit/http";
 import { stripeConnector } from "../../../connectors/stripe";
 import { type StripeConfig, stripeSpec } from "../../../connectors/stripe/spec";
+import type { LoggedRequest } from "../../fakes/stripe/tenants";
+import { connectorContext, fakeBase, readPages, readRequestFor, streamNamed } from "../../helpers/connector";
+import { controlClient } from "../../helpers/fake-control";
+
+export { records } from "../../helpers/connector";
 
 export const API_VERSION = stripeSpec.api_version;
 
-export function fakeBase(): string {
-  const port = (JSON.parse(env.FAKE_PORTS) as Record<string, number>).stripe;
-  if (!port) throw new Error('the "stripe" fake is not registered in test/fakes/index.ts');
-  return `http://127.0.0.1:${port}`;
-}
-
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string>;
-  status: number;
-}
+/** An entry of the fake's request log, as its control API answers it. */
+export type { LoggedRequest };
 
 export interface FakeObjects {
   data: Array<Record<string, any>>;
@@ -34,16 +26,7 @@ export interface FakeObjects {
 /** A fresh tenant of the fake. Tenant names are alphanumeric because the config's key pattern is. */
 export function tenant(prefix = "st") {
   const name = `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const root = `${fakeBase()}/_fake/${name}`;
-  const control = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${root}/${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`control ${method} ${path} failed: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<any>;
-  };
+  const control = controlClient(`${fakeBase("stripe")}/_fake/${name}`);
   return {
     name,
     key: `sk_test_${name}`,
@@ -80,50 +63,16 @@ export function stripeConfig(t: Tenant, extra: Partial<StripeConfig> = {}): Stri
   return stripeSpec.config.parse({ api_key: t.key, ...extra });
 }
 
-const vars = env as unknown as { ENVIRONMENT?: string; HOST_OVERRIDES?: string };
-
-/** The engine's side: a development client with recorded (not slept) waits and a clock the test controls. */
+/** The engine's side, with a clock the test controls: frozen at `at` (default: now). */
 export function context(options: Partial<HttpClientOptions> & { at?: Date } = {}) {
-  const { at, ...clientOptions } = options;
-  const sleeps: number[] = [];
-  const controller = new AbortController();
-  const http = createHttpClient({
-    development: vars.ENVIRONMENT === "development",
-    hostOverrides: hostOverridesFromJson(vars.HOST_OVERRIDES),
-    signal: controller.signal,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...clientOptions,
-  });
+  const { at, ...client } = options;
   const clock = at ?? new Date();
-  const ctx: ConnectorContext = { http, signal: controller.signal, now: () => clock };
-  return { ctx, sleeps, controller, nowSeconds: Math.floor(clock.getTime() / 1000) };
+  return { ...connectorContext(client, () => clock), nowSeconds: Math.floor(clock.getTime() / 1000) };
 }
 
-export function readRequest(stream: string, syncMode: SyncMode, state: JsonObject | null = null, checkpoint: JsonObject | null = null): ReadRequest {
-  const spec = stripeSpec.streams.find((s) => s.name === stream);
-  if (!spec) throw new Error(`no stream ${stream}`);
-  return { stream: spec, sync_mode: syncMode, state, checkpoint };
-}
+export const readRequest = readRequestFor((name) => streamNamed(stripeSpec.streams, name));
 
-export async function readAll(ctx: ConnectorContext, config: StripeConfig, request: ReadRequest): Promise<Page[]> {
-  const pages: Page[] = [];
-  for await (const page of stripeConnector.read(ctx, config, request)) pages.push(page);
-  return pages;
-}
-
-export const records = (pages: Page[]) => pages.flatMap((page) => page.records);
-
-/** The settled error of a promise that must reject. */
-export async function failure(promise: Promise<unknown>): Promise<Error & { kind?: string; details?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { kind?: string; details?: Record<string, unknown> };
-  }
-  throw new Error("expected a rejection");
-}
+export const readAll = (ctx: ConnectorContext, config: StripeConfig, request: ReadRequest): Promise<Page[]> => readPages(stripeConnector, ctx, config, request);
 
 /** What the connector stamps on listed records: the read's start less its five-minute clock margin. */
 export const stampOf = (nowSeconds: number) => nowSeconds - 300;

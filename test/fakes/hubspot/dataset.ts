@@ -6,7 +6,7 @@
 import { CRM_OBJECT_NAMES, type CrmObjectName } from "./catalog";
 import { slug } from "./gen-helpers";
 import { GENERATION_ORDER, GENERATORS } from "./generators";
-import { createRng, type Rng } from "./prng";
+import { createRng, type Rng } from "../shared/prng";
 import { addRecord, type Counts, type CrmRecord, type Dataset, type ObjectTable, type OwnerRecord } from "./records";
 import { COMPANY_STEMS, FIRST_NAMES, LAST_NAMES, TEAMS } from "./words";
 

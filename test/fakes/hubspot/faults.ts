@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { rateLimited, serverError, type RateLimitPolicy } from "./errors";
 import type { Reply } from "./http-util";
-import { createRng, type Rng } from "./prng";
+import { createRng, type Rng } from "../shared/prng";
 
 const serverStatus = z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]);
 

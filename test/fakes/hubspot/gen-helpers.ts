@@ -1,5 +1,5 @@
 /** Building blocks of the per-type generators: string-valued properties, picks of live records, edits. */
-import type { Rng } from "./prng";
+import type { Rng } from "../shared/prng";
 import { activeRecords, type CrmRecord, type Dataset, type ObjectTable } from "./records";
 
 export interface GenerateContext {

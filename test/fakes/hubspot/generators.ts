@@ -6,7 +6,7 @@ import type { CrmObjectName } from "./catalog";
 import type { Edit, Generator } from "./gen-helpers";
 import { ACTIVITY_EDITS, ACTIVITY_GENERATORS } from "./generators-activity";
 import { CRM_EDITS, company, contact, deal, ticket } from "./generators-crm";
-import type { Rng } from "./prng";
+import type { Rng } from "../shared/prng";
 import type { CrmRecord } from "./records";
 
 export const GENERATORS: Readonly<Record<CrmObjectName, Generator>> = {

@@ -1,19 +1,10 @@
-/** node:http plumbing: reading bodies, writing replies, flattening query strings for the request log. */
-import type { IncomingMessage, ServerResponse } from "node:http";
+/** HubSpot's side of the node:http plumbing: how bodies are logged and replies written (the rest is ../shared/http). */
+import type { ServerResponse } from "node:http";
 
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-}
-
-export function readRaw(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 /** The body as the log records it: JSON and forms parsed, anything else kept as text, nothing as null. */
@@ -29,23 +20,6 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
     }
   }
   return raw;
-}
-
-export function queryObject(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key);
-    out[key] = values.length === 1 ? (values[0] ?? "") : values;
-  }
-  return out;
-}
-
-export function lowercaseHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
 }
 
 export function send(res: ServerResponse, reply: Reply) {

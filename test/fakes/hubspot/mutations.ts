@@ -7,7 +7,7 @@
 import type { CrmObjectName } from "./catalog";
 import { slug } from "./gen-helpers";
 import { GENERATORS, applyEdit } from "./generators";
-import type { Rng } from "./prng";
+import type { Rng } from "../shared/prng";
 import { activeRecords, addRecord, type CrmRecord } from "./records";
 import { dataset, type Tenant } from "./tenants";
 import { FIRST_NAMES, LAST_NAMES, TEAMS } from "./words";

@@ -2,16 +2,16 @@
  * A fake of HubSpot's CRM API (api.hubapi.com) for offline tests: tenancy by bearer token, seeded data,
  * injectable faults, and a request log per tenant. The contract is in README.md next to this file.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage } from "node:http";
 import type { RunningFake } from "../index";
+import { listen, lowercaseHeaders, queryObject, readBody, stop } from "../shared/http";
 import { associationsApi } from "./associations-api";
 import { authenticate, tokenRequest, type TokenStore } from "./auth";
 import type { RouteContext } from "./context";
 import { control } from "./control";
 import { notFound } from "./errors";
 import { injectedFault, rateLimitHeaders, recordRequest } from "./faults";
-import { lowercaseHeaders, parseBody, queryObject, readRaw, send, type Reply } from "./http-util";
+import { parseBody, send, type Reply } from "./http-util";
 import { objectsApi } from "./objects-api";
 import { ownersApi } from "./owners-api";
 import { parseApiPath, type ApiName } from "./paths";
@@ -74,7 +74,7 @@ function crmApi(state: FakeState, req: IncomingMessage, url: URL, raw: string, n
 
 async function handle(state: FakeState, req: IncomingMessage): Promise<Reply> {
   const url = new URL(req.url ?? "/", "http://fake.invalid");
-  const raw = await readRaw(req);
+  const raw = await readBody(req);
   const now = Date.now();
   if (url.pathname.startsWith("/_fake/")) return control(state, req.method ?? "GET", url.pathname, raw, now);
   const tokenVersion = TOKEN_PATHS[url.pathname];
@@ -93,13 +93,6 @@ async function handle(state: FakeState, req: IncomingMessage): Promise<Reply> {
   return reply;
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
 export async function startHubSpotFake(options: { port?: number } = {}): Promise<RunningFake> {
   const state: FakeState = { tenants: createTenantRegistry(), tokens: new Map() };
   const server = createServer((req, res) => {
@@ -113,10 +106,6 @@ export async function startHubSpotFake(options: { port?: number } = {}): Promise
     name: "hubspot",
     port,
     hosts: ["api.hubapi.com"],
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => stop(server),
   };
 }

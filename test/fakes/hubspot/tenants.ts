@@ -4,7 +4,7 @@
  */
 import { DATA_END, DEFAULT_COUNTS, generateDataset } from "./dataset";
 import { createFaultState, type FaultState, type RateWindow } from "./faults";
-import { createRng, type Rng } from "./prng";
+import { createRng, type Rng } from "../shared/prng";
 import type { Counts, Dataset } from "./records";
 
 export interface LoggedRequest {

@@ -1,3 +1,4 @@
+import { createRng } from "../shared/prng";
 import { HttpError, rejectUnknownKeys } from "./http";
 
 /**
@@ -36,22 +37,10 @@ const NO_FAULTS: FaultConfig = {
 
 const MAX_SLOW_MS = 60_000;
 
-/** mulberry32: tiny, fast and good enough to spread faults; the point is reproducibility, not quality. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export class Faults {
   config: FaultConfig = { ...NO_FAULTS };
   private failuresLeft = 0;
-  private random = seededRandom(NO_FAULTS.seed);
+  private random = createRng(NO_FAULTS.seed).next;
 
   /** Replaces the whole configuration (absent fields fall back to "no fault") and restarts the PRNG and fail_first. */
   configure(body: Record<string, unknown>): FaultConfig {
@@ -72,7 +61,7 @@ export class Faults {
     }
     this.config = config;
     this.failuresLeft = config.fail_first;
-    this.random = seededRandom(config.seed);
+    this.random = createRng(config.seed).next;
     return config;
   }
 

@@ -68,12 +68,3 @@ export function rejectUnknownKeys(body: Record<string, unknown>, allowed: readon
   const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) throw new HttpError(400, `unknown ${what} field(s): ${unknown.join(", ")}`);
 }
-
-export function lowercaseHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return headers;
-}

@@ -4,11 +4,11 @@
  * The contract is README.md beside this file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { RunningFake } from "../index";
+import { listen, lowercaseHeaders, stop } from "../shared/http";
 import { challenge, isAuthorized } from "./auth";
 import { controlActions } from "./control";
-import { errorReply, HttpError, lowercaseHeaders, readJsonObject, send, type Reply } from "./http";
+import { errorReply, HttpError, readJsonObject, send, type Reply } from "./http";
 import { listStyles } from "./list-styles";
 import { type Tenant, Tenants } from "./tenant";
 
@@ -35,24 +35,8 @@ export async function startFakeRestApi(options: FakeRestApiOptions = {}): Promis
       send(res, errorReply(500, "the fake server itself failed; see its console"));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    name: REST_API_FAKE_NAME,
-    port,
-    hosts: REST_API_HOSTS,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const port = await listen(server, options.port, options.host);
+  return { name: REST_API_FAKE_NAME, port, hosts: REST_API_HOSTS, close: () => stop(server) };
 }
 
 async function handle(tenants: Tenants, req: IncomingMessage, res: ServerResponse): Promise<void> {

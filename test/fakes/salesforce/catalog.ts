@@ -94,15 +94,16 @@ export const OPPORTUNITY_STAGES: ReadonlyArray<readonly [string, number, string]
 export const CASE_STATUSES = ["New", "Working", "Escalated", "Closed"];
 export const INVOICE_STATUSES = ["Draft", "Sent", "Paid", "Overdue", "Void"];
 
+/** What the catalog's business objects all allow; an object that does not (User, AggregateResult) says so. */
+const REPLICABLE = { queryable: true, replicateable: true, retrieveable: true, deletable: true } as const;
+
 const user: ObjectDef = {
   name: "User",
   label: "User",
   labelPlural: "Users",
   keyPrefix: "005",
   custom: false,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
+  ...REPLICABLE,
   // Users are deactivated, never deleted: no IsDeleted field and no getDeleted support.
   deletable: false,
   fields: [
@@ -130,10 +131,7 @@ const account: ObjectDef = {
   labelPlural: "Accounts",
   keyPrefix: "001",
   custom: false,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
-  deletable: true,
+  ...REPLICABLE,
   fields: [
     idField(),
     isDeleted(),
@@ -160,10 +158,7 @@ const contact: ObjectDef = {
   labelPlural: "Contacts",
   keyPrefix: "003",
   custom: false,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
-  deletable: true,
+  ...REPLICABLE,
   fields: [
     idField(),
     isDeleted(),
@@ -191,10 +186,7 @@ const lead: ObjectDef = {
   labelPlural: "Leads",
   keyPrefix: "00Q",
   custom: false,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
-  deletable: true,
+  ...REPLICABLE,
   fields: [
     idField(),
     isDeleted(),
@@ -229,10 +221,7 @@ const opportunity: ObjectDef = {
   labelPlural: "Opportunities",
   keyPrefix: "006",
   custom: false,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
-  deletable: true,
+  ...REPLICABLE,
   fields: [
     idField(),
     isDeleted(),
@@ -263,10 +252,7 @@ const supportCase: ObjectDef = {
   labelPlural: "Cases",
   keyPrefix: "500",
   custom: false,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
-  deletable: true,
+  ...REPLICABLE,
   fields: [
     idField(),
     isDeleted(),
@@ -297,10 +283,7 @@ const invoice: ObjectDef = {
   labelPlural: "Invoices",
   keyPrefix: "a0B",
   custom: true,
-  queryable: true,
-  replicateable: true,
-  retrieveable: true,
-  deletable: true,
+  ...REPLICABLE,
   fields: [
     idField(),
     ownerId(),

@@ -8,7 +8,7 @@ import { DATA_OBJECTS } from "./dataset";
 import { applyFaultUpdate } from "./faults";
 import type { FakeResponse } from "./http";
 import { mutate, type MutateRequest } from "./mutate";
-import { createRng } from "./prng";
+import { createRng } from "../shared/prng";
 import { renderField } from "./soql/values";
 import { currentRefreshToken, type Tenant, TENANT_NAME, type TenantRegistry, tenantNow } from "./tenants";
 

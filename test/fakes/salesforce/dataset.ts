@@ -7,7 +7,7 @@
 import { OBJECTS } from "./catalog";
 import { type GenContext, GENERATORS } from "./generators";
 import { salesforceId } from "./ids";
-import { createRng, hashString, type Rng } from "./prng";
+import { createRng, type Rng } from "../shared/prng";
 import { DAY_MS, type FieldValue, type SfRecord, floorToSecond } from "./records";
 import type { ObjectDef } from "./schema";
 
@@ -141,7 +141,7 @@ export function generateDataset(tenant: string, counts: Readonly<Record<string, 
   for (const def of DATA_OBJECTS) {
     const store: ObjectStore = { def, records: [], byId: new Map(), nextSerial: 1 };
     dataset.stores.set(def.name, store);
-    const rng = createRng(hashString(`${tenant}:${def.name}`));
+    const rng = createRng(`${tenant}:${def.name}`);
     const count = Math.max(0, Math.floor(counts[def.name] ?? DEFAULT_COUNTS[def.name] ?? 0));
     // Users exist before the business data they own.
     const end = def.name === "User" ? HISTORY_START + 60 * DAY_MS : HISTORY_END;

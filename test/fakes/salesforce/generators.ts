@@ -11,7 +11,7 @@ import {
   OPPORTUNITY_STAGES,
   RATINGS,
 } from "./catalog";
-import type { Rng } from "./prng";
+import type { Rng } from "../shared/prng";
 import { DAY_MS, type SfRecord, toDateString } from "./records";
 import {
   CASE_SUBJECTS,

@@ -4,8 +4,8 @@
  * The serial uses the digits-upper-lower alphabet so ASCII order equals creation order, which makes
  * `ORDER BY Id` and the default (creation) order agree, as they do in a real org.
  */
+import { BASE62 } from "../shared/prng";
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 const POD = "Fk";
 

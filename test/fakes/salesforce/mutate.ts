@@ -8,7 +8,7 @@ import { ControlError } from "./control-error";
 import { assembleRecord, type Dataset, type ObjectStore } from "./dataset";
 import { TOUCHES } from "./generators";
 import { normalizeId } from "./ids";
-import type { Rng } from "./prng";
+import type { Rng } from "../shared/prng";
 import { type FieldValue, type SfRecord, formatDateTime } from "./records";
 
 export interface MutateRequest {

@@ -5,7 +5,7 @@
  * in the current minute is reported only after that minute ends; the fake uses second precision.
  */
 import { type FakeResponse, apiError, ok } from "./http";
-import { DAY_MS, formatDateTime } from "./records";
+import { DAY_MS, formatDateTime, type SfRecord } from "./records";
 import type { ObjectDef } from "./schema";
 import { type Tenant, tenantNow } from "./tenants";
 
@@ -39,32 +39,35 @@ function replicable(def: ObjectDef): FakeResponse | undefined {
   return def.replicateable ? undefined : apiError(400, "INVALID_TYPE", `entity type ${def.name} does not support replication`);
 }
 
-export function getDeleted(tenant: Tenant, def: ObjectDef, params: URLSearchParams): FakeResponse {
+/** The object's records whose SystemModstamp lies in the request's window (up to now), or why there are none. */
+function changedInWindow(tenant: Tenant, def: ObjectDef, params: URLSearchParams): FakeResponse | { now: number; covered: number; records: SfRecord[] } {
   const refusal = replicable(def);
   if (refusal) return refusal;
   const window = replicationWindow(tenant, params);
   if ("status" in window) return window;
   const covered = Math.min(window.end, window.now);
-  const records = tenant.dataset.stores.get(def.name)?.records ?? [];
-  const deletedRecords = records
-    .filter((r) => r.IsDeleted === true && typeof r.SystemModstamp === "number" && r.SystemModstamp >= window.start && r.SystemModstamp <= covered)
+  const records = (tenant.dataset.stores.get(def.name)?.records ?? []).filter(
+    (r) => typeof r.SystemModstamp === "number" && r.SystemModstamp >= window.start && r.SystemModstamp <= covered,
+  );
+  return { now: window.now, covered, records };
+}
+
+export function getDeleted(tenant: Tenant, def: ObjectDef, params: URLSearchParams): FakeResponse {
+  const changed = changedInWindow(tenant, def, params);
+  if ("status" in changed) return changed;
+  const deletedRecords = changed.records
+    .filter((r) => r.IsDeleted === true)
     .map((r) => ({ id: String(r.Id), deletedDate: formatDateTime(Number(r.SystemModstamp)) }));
   return ok({
     deletedRecords,
-    earliestDateAvailable: formatDateTime(window.now - RECYCLE_BIN_DAYS * DAY_MS),
-    latestDateCovered: formatDateTime(covered),
+    earliestDateAvailable: formatDateTime(changed.now - RECYCLE_BIN_DAYS * DAY_MS),
+    latestDateCovered: formatDateTime(changed.covered),
   });
 }
 
 export function getUpdated(tenant: Tenant, def: ObjectDef, params: URLSearchParams): FakeResponse {
-  const refusal = replicable(def);
-  if (refusal) return refusal;
-  const window = replicationWindow(tenant, params);
-  if ("status" in window) return window;
-  const covered = Math.min(window.end, window.now);
-  const records = tenant.dataset.stores.get(def.name)?.records ?? [];
-  const ids = records
-    .filter((r) => r.IsDeleted !== true && typeof r.SystemModstamp === "number" && r.SystemModstamp >= window.start && r.SystemModstamp <= covered)
-    .map((r) => String(r.Id));
-  return ok({ ids, latestDateCovered: formatDateTime(covered) });
+  const changed = changedInWindow(tenant, def, params);
+  if ("status" in changed) return changed;
+  const ids = changed.records.filter((r) => r.IsDeleted !== true).map((r) => String(r.Id));
+  return ok({ ids, latestDateCovered: formatDateTime(changed.covered) });
 }

@@ -3,8 +3,8 @@
  * cursors, limits, replication resources) for offline tests, plus a control API for tests. See README.md.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { RunningFake } from "../index";
+import { listen, lowercaseHeaders, readBody, stop } from "../shared/http";
 import { routeApi } from "./api";
 import { admit, limitInfoHeader, serverError } from "./auth";
 import { controlRequest } from "./control";
@@ -21,23 +21,6 @@ interface Routed {
   tenant?: Tenant;
   response: FakeResponse;
   apiVersion: string | null;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
 }
 
 function send(res: ServerResponse, response: FakeResponse): void {
@@ -86,7 +69,7 @@ async function handle(registry: TenantRegistry, req: IncomingMessage, res: Serve
     send(res, controlRequest(registry, method, url.pathname.slice("/_fake/".length).split("/").filter(Boolean), body));
     return;
   }
-  const headers = flatHeaders(req);
+  const headers = lowercaseHeaders(req);
   let routed: Routed;
   try {
     routed = route(registry, method, url, headers, body);
@@ -119,19 +102,5 @@ export async function startSalesforceFake(options: { port?: number } = {}): Prom
       if (!res.headersSent) send(res, serverError());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    name: "salesforce",
-    port,
-    hosts: HOSTS,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { name: "salesforce", port: await listen(server, options.port), hosts: HOSTS, close: () => stop(server) };
 }

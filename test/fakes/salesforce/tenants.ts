@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { type Dataset, DEFAULT_COUNTS, generateDataset } from "./dataset";
 import { defaultFaults, type FaultSettings } from "./faults";
 import { orgIdFor } from "./ids";
-import { createRng, hashString, type Rng } from "./prng";
+import { createRng, hashText, type Rng } from "../shared/prng";
 import { floorToSecond } from "./records";
 import type { JsonValue } from "./soql/values";
 
@@ -64,11 +64,11 @@ export function createTenant(name: string, counts: Record<string, number> = {}, 
   const faults = defaultFaults();
   return {
     name,
-    orgId: orgIdFor(hashString(name)),
+    orgId: orgIdFor(hashText(name)),
     counts: merged,
     client,
     dataset: generateDataset(name, merged),
-    mutationRng: createRng(hashString(`${name}:mutations`)),
+    mutationRng: createRng(`${name}:mutations`),
     faultRng: createRng(faults.seed),
     faults,
     apiUsage: 0,

@@ -6,8 +6,9 @@ import type { ObjectName } from "./catalog";
 import { OBJECT_NAMES, kindOf } from "./catalog";
 import type { JsonObject } from "./json";
 import { clone } from "./json";
-import type { Rng } from "./prng";
-import { createRng, stripeId } from "./prng";
+import type { Rng } from "../shared/prng";
+import { createRng } from "../shared/prng";
+import { stripeId } from "./ids";
 
 /** The version the fake reports as the account default; events are rendered in it (it also names the shapes served). */
 export const ACCOUNT_API_VERSION = "2025-09-30.clover";

@@ -7,8 +7,8 @@ import type { ObjectName } from "./catalog";
 import { isObjectName } from "./catalog";
 import type { ErrorFields } from "./errors";
 import { ApiFailure, ControlError } from "./errors";
-import type { Rng } from "./prng";
-import { createRng } from "./prng";
+import type { Rng } from "../shared/prng";
+import { createRng } from "../shared/prng";
 
 export const FAULT_KINDS = ["rate_limit", "lock_timeout", "expired_key", "500", "502", "503", "504"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -120,14 +120,3 @@ export function readRange(params: ParamObject, name: string): Range | undefined 
   }
   return range;
 }
-
-/** Flat view for the request log: `{"created[gte]": "1700000000", "expand[0]": "data.customer"}`. */
-export function flatQuery(search: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of search) {
-    const existing = out[key];
-    if (existing === undefined) out[key] = value;
-    else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return out;
-}

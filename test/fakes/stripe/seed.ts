@@ -26,7 +26,7 @@ import {
   addSubscription,
   refundable,
 } from "./operations";
-import type { Rng } from "./prng";
+import type { Rng } from "../shared/prng";
 
 export type Counts = Partial<Record<ObjectName, number>>;
 

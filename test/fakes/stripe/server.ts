@@ -6,18 +6,18 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { RunningFake } from "../index";
+import { listen, lowercaseHeaders, queryObject, readBody, stop } from "../shared/http";
+import { BASE62 } from "../shared/prng";
 import { handleApi, objectForPath } from "./api";
 import { authenticate, invalidKey, redactKey } from "./auth";
 import { handleControl } from "./control";
 import { ACCOUNT_API_VERSION } from "./dataset";
 import { ApiFailure, ControlError, errorBody, invalidRequest, unrecognizedUrl } from "./errors";
-import { flatQuery, parseParams } from "./params";
+import { parseParams } from "./params";
 import type { LoggedRequest, Tenant } from "./tenants";
 import { TenantRegistry } from "./tenants";
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const requestId = () => `req_${[...randomBytes(14)].map((byte) => BASE62[byte % 62]).join("")}`;
 
 /** `2025-09-30.clover`, or an older bare date; beta headers append `; feature=v1`. */
@@ -27,12 +27,6 @@ const ACCOUNT_HEADER = /^acct_[A-Za-z0-9]+$/;
 function headerValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
@@ -73,8 +67,8 @@ function serveApi(registry: TenantRegistry, exchange: Exchange, response: Server
     entry = {
       method,
       path: url.pathname,
-      query: flatQuery(url.searchParams),
-      headers: Object.fromEntries(Object.keys(request.headers).map((name) => [name, headerValue(request, name) ?? ""])),
+      query: queryObject(url.searchParams),
+      headers: lowercaseHeaders(request),
       body: exchange.body,
       status: 0,
       request_id: id,
@@ -156,19 +150,5 @@ export async function startStripeFake(options: { port?: number } = {}): Promise<
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    name: "stripe",
-    port,
-    hosts: ["api.stripe.com"],
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { name: "stripe", port: await listen(server, options.port), hosts: ["api.stripe.com"], close: () => stop(server) };
 }

@@ -6,7 +6,7 @@
 import { OBJECT_NAMES } from "./catalog";
 import { Dataset } from "./dataset";
 import { FaultPlan } from "./faults";
-import { createRng } from "./prng";
+import { createRng } from "../shared/prng";
 import type { Counts, SeedReport } from "./seed";
 import { CONNECTED_DIVISOR, DEFAULT_COUNTS, seedDataset } from "./seed";
 

@@ -1,23 +1,26 @@
 /**
- * Deterministic randomness for the fake: every tenant's dataset is derived from a PRNG seeded by its id, so two
- * runs against the same tenant see the same ids, amounts and ordering.
+ * Seeded pseudo-random numbers for every fake: a tenant's dataset and fault dice derive from a seed, so the same
+ * tenant (or the same `seed` control value) gives the same ids, values and failures on every run, and tests can
+ * assert exact results without the fakes exposing their internals.
  */
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** Digits, upper, lower: in ASCII order, so ids encoded with it sort as their numbers do. */
+export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
-  /** Uniform integer in [min, max]. */
+  /** Uniform integer in [min, max], both inclusive. */
   int(min: number, max: number): number;
   chance(probability: number): boolean;
   pick<T>(items: readonly T[]): T;
   /** Picks a key of `weights` with probability proportional to its value. */
   weighted<K extends string>(weights: Readonly<Record<K, number>>): K;
+  /** `length` base62 characters (0-9, A-Z, a-z). */
   chars(length: number): string;
 }
 
-/** FNV-1a over the text, so any string (tenant id, "tenant/acct_…") can seed a generator. */
+/** FNV-1a, 32 bit: a stable number from any text (a tenant name, "tenant/acct_…"). */
 export function hashText(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -27,8 +30,8 @@ export function hashText(text: string): number {
   return hash >>> 0;
 }
 
+/** mulberry32: tiny, fast and good enough for test data (not for anything secret). A text seed is hashed first. */
 export function createRng(seed: string | number): Rng {
-  // mulberry32: tiny, fast and good enough for test data.
   let state = typeof seed === "number" ? seed >>> 0 : hashText(seed);
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -65,18 +68,4 @@ export function createRng(seed: string | number): Rng {
       return out;
     },
   };
-}
-
-/**
- * Stripe ids: prefix, underscore, opaque base62. Newer Stripe ids start with a time-ordered segment; ours start with
- * a per-dataset sequence number instead, so objects created in the same second sort newest-first by id.
- */
-export function stripeId(prefix: string, sequence: number, rng: Rng): string {
-  let encoded = "";
-  let n = sequence;
-  do {
-    encoded = BASE62[n % 62] + encoded;
-    n = Math.floor(n / 62);
-  } while (n > 0);
-  return `${prefix}_1${encoded.padStart(6, "0")}${rng.chars(17)}`;
 }
