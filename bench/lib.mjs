@@ -1,5 +1,7 @@
-// Shared pieces of the benchmarks: child processes (the fake API, wrangler dev), the API client, and RSS sampling.
+// Shared pieces of the benchmarks: child processes (the fake API, wrangler dev), the API client, RSS sampling, and
+// one engine run (seed the fake, create a source and a rest_api loader, trigger it, wait for the end).
 import { spawn } from "node:child_process";
+import pg from "pg";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +33,7 @@ export async function startFakeApi() {
   return { port: Number(port), base: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
 }
 
-export async function startWorker({ fakePort, port }) {
+export async function startWorker({ fakePort, port, extraArgs = [] }) {
   const dir = mkdtempSync(join(tmpdir(), "loaders-bench-"));
   const envFile = join(dir, ".env");
   writeFileSync(
@@ -46,7 +48,7 @@ export async function startWorker({ fakePort, port }) {
   const wrangler = join(root, "node_modules/.bin/wrangler");
   const migrate = spawn(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "true" } });
   await new Promise((resolve) => migrate.on("exit", resolve));
-  const child = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", envFile, "--log-level", "warn", "--show-interactive-dev-session=false"], {
+  const child = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", envFile, "--log-level", "warn", "--show-interactive-dev-session=false", ...extraArgs], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "true" },
@@ -108,4 +110,63 @@ export function api(base) {
 
 export function pgUrl() {
   return process.env.LOADERS_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+}
+
+export async function seed(fake, tenant, count) {
+  const res = await fetch(`${fake.base}/t/${tenant}/_control/seed`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count }) });
+  if (!res.ok) throw new Error(`seed failed: ${res.status}`);
+}
+
+/** One full_refresh run of a rest_api loader over the fake's cursor list; `onPoll` sees each polled run. */
+export async function engineRun(worker, fake, tenant, { warehouse, schema, page = 100, onPoll }) {
+  const call = api(worker.base);
+  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
+  const ws = boot.workspace.id;
+  const key = boot.api_key.key;
+  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key, workspace: ws });
+  let sourceBody = { name: "d1", source_type: "d1" };
+  if (warehouse === "postgresql") {
+    const url = new URL(pgUrl());
+    sourceBody = {
+      name: "pg",
+      source_type: "postgresql",
+      config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" },
+    };
+  }
+  const source = await scoped("/sources", { method: "POST", body: sourceBody });
+  const loader = await scoped("/loaders", {
+    method: "POST",
+    body: {
+      name: "bench",
+      loader_type: "rest_api",
+      source_id: source.id,
+      target_schema: schema,
+      sync_mode: "full_refresh",
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: `https://api.example.com/t/${tenant}`,
+        auth: { type: "none" },
+        paginator: { type: "cursor", cursor_param: "after", cursor_path: "next_cursor", limit_param: "limit", limit: page },
+        streams: [{ name: "items", path: "/cursor/items", records_path: "results", primary_key: ["id"] }],
+      },
+    },
+  });
+  const started = performance.now();
+  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
+  let current = run;
+  while (!["completed", "failed", "cancelled"].includes(current.status)) {
+    await new Promise((r) => setTimeout(r, 400));
+    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
+    onPoll?.(current);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message}`);
+  return { rows: current.rows_loaded, seconds, rowsPerSecond: current.rows_loaded / seconds };
+}
+
+export async function dropSchema(schema) {
+  const client = new pg.Client({ connectionString: pgUrl() });
+  await client.connect();
+  await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.end();
 }

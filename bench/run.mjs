@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { api, pgUrl, root, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { dropSchema, engineRun, pgUrl, root, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, arg, i, all) => (arg.startsWith("--") ? [...acc, [arg.slice(2), all[i + 1]?.startsWith("--") || all[i + 1] === undefined ? "true" : all[i + 1]]] : acc), []),
@@ -19,11 +19,6 @@ const RECORDS = Number(args.records ?? 200_000);
 const MEMORY_SMALL = Number(args["memory-small"] ?? 50_000);
 const MEMORY_LARGE = Number(args["memory-large"] ?? 500_000);
 const PAGE = 100;
-
-async function seed(fake, tenant, count) {
-  const res = await fetch(`${fake.base}/t/${tenant}/_control/seed`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count }) });
-  if (!res.ok) throw new Error(`seed failed: ${res.status}`);
-}
 
 function copyText(value) {
   if (value === null || value === undefined) return "\\N";
@@ -61,58 +56,6 @@ async function nodeBaseline(fake, tenant) {
   return { rows, seconds, rowsPerSecond: rows / seconds };
 }
 
-async function engineRun(worker, fake, tenant, { warehouse, schema }) {
-  const call = api(worker.base);
-  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
-  const ws = boot.workspace.id;
-  const key = boot.api_key.key;
-  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key, workspace: ws });
-  let sourceBody = { name: "d1", source_type: "d1" };
-  if (warehouse === "postgresql") {
-    const url = new URL(pgUrl());
-    sourceBody = {
-      name: "pg",
-      source_type: "postgresql",
-      config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" },
-    };
-  }
-  const source = await scoped("/sources", { method: "POST", body: sourceBody });
-  const loader = await scoped("/loaders", {
-    method: "POST",
-    body: {
-      name: "bench",
-      loader_type: "rest_api",
-      source_id: source.id,
-      target_schema: schema,
-      sync_mode: "full_refresh",
-      selected_streams: [{ name: "items" }],
-      config: {
-        base_url: `https://api.example.com/t/${tenant}`,
-        auth: { type: "none" },
-        paginator: { type: "cursor", cursor_param: "after", cursor_path: "next_cursor", limit_param: "limit", limit: PAGE },
-        streams: [{ name: "items", path: "/cursor/items", records_path: "results", primary_key: ["id"] }],
-      },
-    },
-  });
-  const started = performance.now();
-  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
-  let current = run;
-  while (!["completed", "failed", "cancelled"].includes(current.status)) {
-    await new Promise((r) => setTimeout(r, 400));
-    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message}`);
-  return { rows: current.rows_loaded, seconds, rowsPerSecond: current.rows_loaded / seconds };
-}
-
-async function dropSchema(schema) {
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  await client.query(`drop schema if exists "${schema}" cascade`);
-  await client.end();
-}
-
 const results = { date: new Date().toISOString(), records: RECORDS, page_size: PAGE };
 const fake = await startFakeApi();
 try {
@@ -137,8 +80,10 @@ try {
   }
 
   if (args["skip-memory"] !== "true") {
-    // PostgreSQL first: its data lives outside workerd, so the peak is the engine's own memory. Local D1 stores the
-    // warehouse inside the workerd process, so its figure includes SQLite's cache of the growing table.
+    // PostgreSQL first: its data lives outside workerd. Local D1 stores the warehouse inside the workerd process, so
+    // its figure includes SQLite's cache of the growing table. Both peaks also hold what the local runtime has not
+    // collected yet: per-subrequest objects awaiting a major GC in our isolate and in miniflare's outbound isolate,
+    // and wrangler's local trace capture (X_LOCAL_OBSERVABILITY) — bench/memory-profile.mjs breaks them down.
     for (const warehouse of ["postgresql", "d1"]) {
       console.log(`memory: peak workerd RSS, ${MEMORY_SMALL} vs ${MEMORY_LARGE} records into ${warehouse}`);
       const peaks = {};
