@@ -19,6 +19,7 @@ import { createWarehouse } from "../warehouses";
 import type { StreamTarget, WarehouseAdapter } from "../warehouses/contract";
 import { runTracker } from "./dispatch";
 import type { ExtractMessage } from "./messages";
+import { tokenStoreFor } from "./token-keeper";
 
 export type ChunkOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
 
@@ -97,6 +98,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     http: createHttpClient({ hostOverrides: settings(env).HOST_OVERRIDES, development: settings(env).development, signal: abort.signal }),
     signal: abort.signal,
     now: () => new Date(),
+    tokens: tokenStoreFor(env, { workspaceId: message.workspaceId, loaderId: message.loaderId }),
   };
   let warehouse: WarehouseAdapter | undefined;
   let target: StreamTarget | undefined;
@@ -158,19 +160,24 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         for (;;) {
           const result = await pending;
           if (result.done) break;
-          // Prefetch: the next request is in flight while this page is grouped, written and reported.
-          pending = pages.next();
-          pending.catch(() => undefined);
           batch.push(result.value);
           batchRows += result.value.records.length;
           pagesThisChunk += 1;
-          if (batchRows < WRITE_BATCH_ROWS) continue;
+          const closesGroup = batchRows >= WRITE_BATCH_ROWS;
+          const endsChunk = closesGroup && (pagesThisChunk >= budget.maxPages || Date.now() - started >= budget.maxMilliseconds);
+          // Prefetch: the next request is in flight while this page is grouped, written and reported — unless the
+          // chunk ends with this group, when the page would be thrown away and read again by the next chunk.
+          if (!endsChunk) {
+            pending = pages.next();
+            pending.catch(() => undefined);
+          }
+          if (!closesGroup) continue;
           const reported = await flush();
           if (!reported.continue) {
             if (reported.reason === "cancelled") await warehouse.abortStream(target).catch(() => undefined);
             return { action: "ack", note: `stopped: ${reported.reason}` };
           }
-          if (pagesThisChunk >= budget.maxPages || Date.now() - started >= budget.maxMilliseconds) {
+          if (endsChunk) {
             await tracker.endChunk(message.stream, message.chunk, leaseToken);
             return { action: "ack", note: "chunk budget spent; next chunk enqueued" };
           }
