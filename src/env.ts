@@ -10,6 +10,7 @@ export interface Env {
   EXTRACT_QUEUE: Queue<unknown>;
   RUN_TRACKER: DurableObjectNamespace<import("./engine/run-tracker").RunTracker>;
   RATE_LIMITER: DurableObjectNamespace<import("./api/middleware/rate-limiter").WorkspaceRateLimiter>;
+  TOKEN_KEEPER: DurableObjectNamespace<import("./engine/token-keeper").TokenKeeper>;
   ENVIRONMENT?: string;
   ADMIN_TOKEN?: string;
   SECRETS_KEYRING?: string;

@@ -20,4 +20,5 @@ export default {
 } satisfies ExportedHandler<Env>;
 
 export { RunTracker } from "./engine/run-tracker";
+export { TokenKeeper } from "./engine/token-keeper";
 export { WorkspaceRateLimiter } from "./api/middleware/rate-limiter";

@@ -20,15 +20,17 @@ export function crmPath(path: string): string {
 }
 
 export function hubspotClient(ctx: ConnectorContext, config: HubspotConfig): HttpClient {
-  return ctx.http.extend({ baseUrl: HUBSPOT_BASE_URL, auth: hubspotAuth(config), classifyError: classifyHubspotError });
+  return ctx.http.extend({ baseUrl: HUBSPOT_BASE_URL, auth: hubspotAuth(ctx, config), classifyError: classifyHubspotError });
 }
 
-function hubspotAuth(config: HubspotConfig): AuthProvider {
+function hubspotAuth(ctx: ConnectorContext, config: HubspotConfig): AuthProvider {
   if (config.access_token) return bearer(config.access_token);
   const { client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken } = config;
   if (clientId && clientSecret && refreshToken) {
-    // HubSpot refresh tokens neither rotate nor expire, so nothing needs persisting after a refresh.
-    return oauth2RefreshToken({ tokenUrl: HUBSPOT_TOKEN_URL, clientId, clientSecret, refreshToken, clientAuth: "body" });
+    // HubSpot refresh tokens neither rotate nor expire; the keeper still saves a token request per chunk, since its
+    // 30-minute access token outlives many chunks.
+    const store = ctx.tokens ? { store: { tokens: ctx.tokens, field: "refresh_token" } } : {};
+    return oauth2RefreshToken({ tokenUrl: HUBSPOT_TOKEN_URL, clientId, clientSecret, refreshToken, clientAuth: "body", ...store });
   }
   throw new ConnectorError(
     "configuration",

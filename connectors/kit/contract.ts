@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { HttpClient } from "./http";
+import type { TokenResponse } from "./oauth2";
 
 export type SyncMode = "full_refresh" | "incremental";
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -77,6 +78,32 @@ export interface ConnectorContext {
   /** Aborted when the run is cancelled or the chunk's time budget is spent; stop at the next page boundary. */
   signal: AbortSignal;
   now(): Date;
+  /** The loader's OAuth token keeper, when the engine runs the read; absent in a one-off call. */
+  tokens?: TokenStore;
+}
+
+/**
+ * One keeper of a loader's OAuth tokens for all the chunks of its runs. Chunks extract in parallel; if each renewed
+ * on its own, a provider that rotates refresh tokens (single use: Salesforce with rotation on) would accept the
+ * first renewal and answer invalid_grant to the next, and a rotated token kept only in memory would be lost when
+ * the chunk ends (research/anchors.md §3 item 11: Airbyte's long-standing failure).
+ */
+export interface TokenStore {
+  /**
+   * A live access token for the refresh token the config holds at `field`: the one already issued if it still
+   * lives and is not `rejected`, else `obtain(current refresh token)` — one renewal at a time per loader. A rotated
+   * refresh token in the answer replaces the one in the loader's config. The answer never carries a refresh token.
+   */
+  token(request: TokenRequest, obtain: (refreshToken: string) => Promise<TokenResponse>): Promise<TokenResponse>;
+}
+
+export interface TokenRequest {
+  /** The secret field of the loader's config holding the refresh token, e.g. `refresh_token`. */
+  field: string;
+  /** The refresh token as this chunk read it from the config (a newer rotated one may exist). */
+  refreshToken: string;
+  /** An access token the API has just refused (HTTP 401): a token is wanted that is not this one. */
+  rejected?: string;
 }
 
 export interface ReadRequest {

@@ -212,7 +212,7 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
  * whose retries are already used up (a token request inside a request would otherwise multiply the attempts).
  */
 const FINAL = new WeakSet<ConnectorError>();
-function markFinal(error: ConnectorError): ConnectorError {
+export function markFinal(error: ConnectorError): ConnectorError {
   FINAL.add(error);
   return error;
 }

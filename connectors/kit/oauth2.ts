@@ -4,6 +4,7 @@
  */
 import type { AuthProvider } from "./auth";
 import { base64FromText } from "./base64";
+import type { TokenStore } from "./contract";
 import { ConnectorError, isConnectorError } from "./errors";
 import type { HttpClient } from "./http";
 
@@ -25,15 +26,15 @@ const EXPIRY_MARGIN_SECONDS = 60;
  * Concurrent requests share one token request.
  */
 export function cachedBearerToken(
-  obtain: (http: HttpClient) => Promise<TokenResponse>,
+  obtain: (http: HttpClient, rejected: string | undefined) => Promise<TokenResponse>,
   options: { now?: () => number; secrets: () => string[] },
 ): AuthProvider {
   const now = options.now ?? Date.now;
   let token: { value: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
-  const renew = (http: HttpClient): Promise<string> => {
-    pending ??= obtain(http)
+  const renew = (http: HttpClient, rejected?: string): Promise<string> => {
+    pending ??= obtain(http, rejected)
       .then((response) => {
         const expiresIn = Number(response.expires_in);
         const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? Math.max(expiresIn - EXPIRY_MARGIN_SECONDS, expiresIn / 2) : Infinity;
@@ -52,8 +53,9 @@ export function cachedBearerToken(
       headers.set("authorization", `Bearer ${value}`);
     },
     async refresh(http) {
+      const rejected = token?.value;
       token = undefined;
-      await renew(http);
+      await renew(http, rejected);
     },
     secretValues: () => [...options.secrets(), ...(token ? [token.value] : [])],
   };
@@ -85,8 +87,12 @@ export interface OAuth2RefreshTokenOptions {
   /** Where the client credentials go (RFC 6749 §2.3.1): the form body, or an HTTP Basic header. */
   clientAuth?: "body" | "basic";
   extraParams?: Record<string, string>;
-  /** Providers with rotation (Salesforce if enabled, HubSpot) return a new refresh token that must be persisted. */
-  onRotatedRefreshToken?: (refreshToken: string) => void | Promise<void>;
+  /**
+   * The engine's token keeper and the config field the refresh token lives in. With it, tokens are shared by every
+   * chunk of the loader and a rotated refresh token is saved into the loader; without it (a one-off call), a
+   * rotated token lives only as long as this provider.
+   */
+  store?: { tokens: TokenStore; field: string };
   /** Sees every token response, for provider extras such as Salesforce's `instance_url`. */
   onToken?: (response: TokenResponse) => void;
   now?: () => number;
@@ -94,27 +100,38 @@ export interface OAuth2RefreshTokenOptions {
 
 export function oauth2RefreshToken(options: OAuth2RefreshTokenOptions): AuthProvider {
   let refreshToken = options.refreshToken;
+  // Every refresh token this provider has sent or received, for redaction: a rotated one is as secret as the first.
+  const seen = new Set([refreshToken]);
   const viaBasic = options.clientAuth === "basic";
+  const grant = async (http: HttpClient, current: string): Promise<TokenResponse> => {
+    seen.add(current);
+    const form: Record<string, string> = {
+      grant_type: "refresh_token",
+      refresh_token: current,
+      ...(viaBasic ? {} : { client_id: options.clientId, client_secret: options.clientSecret }),
+      ...options.extraParams,
+    };
+    // RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined for Basic auth.
+    const headers: Record<string, string> = viaBasic
+      ? { authorization: `Basic ${base64FromText(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)}` }
+      : {};
+    const response = await requestToken(http, options.tokenUrl, form, headers);
+    if (typeof response.refresh_token === "string" && response.refresh_token) seen.add(response.refresh_token);
+    return response;
+  };
   return cachedBearerToken(
-    async (http) => {
-      const form: Record<string, string> = {
-        grant_type: "refresh_token",
-        refresh_token: refreshToken,
-        ...(viaBasic ? {} : { client_id: options.clientId, client_secret: options.clientSecret }),
-        ...options.extraParams,
-      };
-      // RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined for Basic auth.
-      const headers: Record<string, string> = viaBasic
-        ? { authorization: `Basic ${base64FromText(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)}` }
-        : {};
-      const response = await requestToken(http, options.tokenUrl, form, headers);
-      if (typeof response.refresh_token === "string" && response.refresh_token && response.refresh_token !== refreshToken) {
-        refreshToken = response.refresh_token;
-        await options.onRotatedRefreshToken?.(refreshToken);
+    async (http, rejected) => {
+      let response: TokenResponse;
+      if (options.store) {
+        const request = { field: options.store.field, refreshToken: options.refreshToken, ...(rejected ? { rejected } : {}) };
+        response = await options.store.tokens.token(request, (current) => grant(http, current));
+      } else {
+        response = await grant(http, refreshToken);
+        if (typeof response.refresh_token === "string" && response.refresh_token) refreshToken = response.refresh_token;
       }
       options.onToken?.(response);
       return response;
     },
-    { ...(options.now ? { now: options.now } : {}), secrets: () => [options.clientSecret, refreshToken] },
+    { ...(options.now ? { now: options.now } : {}), secrets: () => [options.clientSecret, ...seen] },
   );
 }

@@ -19,7 +19,7 @@ export function hasValue(obj: unknown, path: string): boolean {
   return value !== undefined && value !== null && value !== "";
 }
 
-function setPath(obj: Obj, path: string, value: unknown): void {
+export function setPath(obj: Obj, path: string, value: unknown): void {
   const parts = path.split(".");
   let cur = obj;
   for (const part of parts.slice(0, -1)) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiKey, basic, googleServiceAccount, googleServiceAccountFromJson, oauth2RefreshToken } from "../../connectors/kit/auth";
+import type { TokenRequest, TokenStore } from "../../connectors/kit/contract";
 import { base64FromBytes, base64Url, bytesFromBase64 } from "../../connectors/kit/base64";
 import { failure, reply, type SentRequest, testClient } from "./fake-fetch";
 
@@ -105,36 +106,63 @@ describe("oauth2RefreshToken", () => {
     expect(seen).toEqual(["https://acme.my.salesforce.com", "https://acme.my.salesforce.com"]);
   });
 
-  it("persists a rotated refresh token and uses it for the next refresh", async () => {
-    const rotated: string[] = [];
+  it("without a token store, uses a rotated refresh token for its next refresh and redacts both", async () => {
     const tokens = [
       { access_token: "a1", refresh_token: "rt-2" },
       { access_token: "a2", refresh_token: "rt-3" },
     ];
     let accepted = "a1";
+    const auth = oauth2RefreshToken({ tokenUrl: TOKEN_URL, clientId: "id", clientSecret: "sec", refreshToken: "rt-1" });
     const { http, sent } = testClient(
       (request) =>
         request.url === TOKEN_URL
           ? new Response(JSON.stringify(tokens.shift()))
           : new Response("{}", { status: request.headers.authorization === `Bearer ${accepted}` ? 200 : 401 }),
-      {
-        auth: oauth2RefreshToken({
-          tokenUrl: TOKEN_URL,
-          clientId: "id",
-          clientSecret: "sec",
-          refreshToken: "rt-1",
-          onRotatedRefreshToken: (token) => {
-            rotated.push(token);
-          },
-        }),
-      },
+      { auth },
     );
     await http.request({ url: `${API}/a` });
     accepted = "a2"; // the API ends the first session
     await http.request({ url: `${API}/b` });
     expect(sent.filter((r) => r.url === TOKEN_URL).map((r) => form(r).refresh_token)).toEqual(["rt-1", "rt-2"]);
-    expect(rotated).toEqual(["rt-2", "rt-3"]);
     expect(sent.at(-1)?.headers.authorization).toBe("Bearer a2");
+    expect(auth.secretValues()).toEqual(expect.arrayContaining(["sec", "rt-1", "rt-2", "rt-3", "a2"]));
+  });
+
+  it("with a token store, asks it for every token, naming the refused one, and refreshes with the token it hands out", async () => {
+    const asked: TokenRequest[] = [];
+    // A store as the engine's behaves for one chunk: it holds the newest refresh token (rotated by another chunk).
+    let current = "rt-rotated-elsewhere";
+    const tokens: TokenStore = {
+      async token(request, obtain) {
+        asked.push(request);
+        const { refresh_token: rotated, ...response } = await obtain(current);
+        if (rotated) current = rotated;
+        return response;
+      },
+    };
+    const issued = [
+      { access_token: "a1", refresh_token: "rt-next" },
+      { access_token: "a2", refresh_token: "rt-last" },
+    ];
+    let accepted = "a1";
+    const auth = oauth2RefreshToken({ tokenUrl: TOKEN_URL, clientId: "id", clientSecret: "sec", refreshToken: "rt-configured", store: { tokens, field: "refresh_token" } });
+    const { http, sent } = testClient(
+      (request) =>
+        request.url === TOKEN_URL
+          ? new Response(JSON.stringify(issued.shift()))
+          : new Response("{}", { status: request.headers.authorization === `Bearer ${accepted}` ? 200 : 401 }),
+      { auth },
+    );
+    await http.request({ url: `${API}/a` });
+    accepted = "a2";
+    await http.request({ url: `${API}/b` });
+    expect(asked).toEqual([
+      { field: "refresh_token", refreshToken: "rt-configured" },
+      { field: "refresh_token", refreshToken: "rt-configured", rejected: "a1" },
+    ]);
+    expect(sent.filter((r) => r.url === TOKEN_URL).map((r) => form(r).refresh_token)).toEqual(["rt-rotated-elsewhere", "rt-next"]);
+    expect(sent.at(-1)?.headers.authorization).toBe("Bearer a2");
+    expect(auth.secretValues()).toEqual(expect.arrayContaining(["rt-configured", "rt-rotated-elsewhere", "rt-next", "rt-last"]));
   });
 
   it("sends client credentials in a Basic header when asked, with extra params", async () => {
