@@ -9,6 +9,19 @@ import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 
+/** The command line of a bench script: `--name value` options, bare `--flag`s, and repeatable options. */
+export function commandLine(argv = process.argv.slice(2)) {
+  const at = (name) => argv.indexOf(`--${name}`);
+  return {
+    value: (name, fallback) => {
+      const i = at(name);
+      return i >= 0 && argv[i + 1] !== undefined && !argv[i + 1].startsWith("--") ? argv[i + 1] : fallback;
+    },
+    flag: (name) => at(name) >= 0,
+    all: (name) => argv.flatMap((arg, i) => (arg === `--${name}` && argv[i + 1] !== undefined ? [argv[i + 1]] : [])),
+  };
+}
+
 function waitForLine(child, pattern, what, timeoutMs = 120_000) {
   return new Promise((resolve, reject) => {
     let seen = "";
@@ -33,7 +46,12 @@ export async function startFakeApi() {
   return { port: Number(port), base: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
 }
 
-export async function startWorker({ fakePort, port, extraArgs = [] }) {
+/**
+ * `wrangler dev` on the embedded defaults. `localObservability` is wrangler's local trace capture (an extra isolate
+ * recording every request and subrequest for its dev UI, X_LOCAL_OBSERVABILITY): a tool of local development that
+ * production does not have, so the benchmarks leave it off unless asked to measure it.
+ */
+export async function startWorker({ fakePort, port, extraArgs = [], localObservability = false }) {
   const dir = mkdtempSync(join(tmpdir(), "loaders-bench-"));
   const envFile = join(dir, ".env");
   writeFileSync(
@@ -51,7 +69,7 @@ export async function startWorker({ fakePort, port, extraArgs = [] }) {
   const child = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", envFile, "--log-level", "warn", "--show-interactive-dev-session=false", ...extraArgs], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CI: "true" },
+    env: { ...process.env, CI: "true", X_LOCAL_OBSERVABILITY: String(localObservability) },
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {

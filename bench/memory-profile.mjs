@@ -5,8 +5,8 @@
 //   --heap            adds, per isolate of the worker's runtime, the V8 heap in use: JS + cppgc (the heap of
 //                     runtime objects such as Request, Response, Headers), garbage included. Isolates: our worker
 //                     with its Durable Objects, and miniflare's local-only ones — `outbound` (every subrequest of a
-//                     local worker passes through it), `obs` (wrangler's local trace capture, on unless
-//                     X_LOCAL_OBSERVABILITY=false), `d1`, `queue`, `entry`.
+//                     local worker passes through it), `obs` (wrangler's local trace capture, present only
+//                     with --local-observability), `d1`, `queue`, `entry`.
 //   --force-gc LIST   forces a full V8 collection in the listed isolates (ids as workerd names them, e.g.
 //                     outbound:0, or `all`) before each sample. A heap snapshot is the only way (workerd ignores
 //                     HeapProfiler.collectGarbage); its machinery costs a one-time ~60 MiB of RSS. Memory that
@@ -14,21 +14,18 @@
 //   --page N          records a page (the fake serves up to 1000), to tell per-request from per-record costs.
 //   --var KEY:VALUE   passed to the worker, e.g. --var CHUNK_MAX_PAGES:50.
 // Usage: node bench/memory-profile.mjs [--records 500000] [--warehouse postgresql|d1] [--page 100] [--heap]
-//                                      [--force-gc outbound:0] [--var KEY:VALUE …]
+//                                      [--force-gc outbound:0] [--var KEY:VALUE …] [--local-observability]
 // bench/workerd-gc-repro.mjs is the same question asked of a bare workerd, without wrangler, miniflare or our code.
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { dropSchema, engineRun, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { commandLine, dropSchema, engineRun, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 && argv[at + 1] !== undefined ? argv[at + 1] : fallback;
-};
-const RECORDS = Number(option("records", 500_000));
-const WAREHOUSE = option("warehouse", "postgresql");
-const PAGE = Number(option("page", 100));
-const FORCE_GC = option("force-gc", "").split(",").filter(Boolean);
-const HEAP = argv.includes("--heap") || FORCE_GC.length > 0;
+const cli = commandLine();
+const RECORDS = Number(cli.value("records", 500_000));
+const WAREHOUSE = cli.value("warehouse", "postgresql");
+const PAGE = Number(cli.value("page", 100));
+const FORCE_GC = cli.value("force-gc", "").split(",").filter(Boolean);
+const HEAP = cli.flag("heap") || FORCE_GC.length > 0;
+const LOCAL_OBSERVABILITY = cli.flag("local-observability");
 const INSPECTOR_PORT = 19235;
 const USER_WORKER = "core:user:loaders";
 /** The isolates worth watching, by workerd's name: our worker (with its Durable Objects) and miniflare's busiest. */
@@ -41,7 +38,7 @@ const LABELS = {
   "core:entry": "entry",
 };
 const SHOWN = new Set(Object.keys(LABELS));
-const vars = argv.flatMap((arg, i) => (arg === "--var" && argv[i + 1] ? ["--var", argv[i + 1]] : []));
+const vars = cli.all("var").flatMap((value) => ["--var", value]);
 
 /** Resident memory (VmRSS, with its file-backed part) of each workerd process below `pid`, largest first. */
 function workerdRss(pid) {
@@ -189,7 +186,7 @@ async function session(name, url, headers = {}) {
 const fake = await startFakeApi();
 try {
   await seed(fake, "profile", RECORDS);
-  const worker = await startWorker({ fakePort: fake.port, port: 18795, extraArgs: [...vars, ...(HEAP ? ["--inspector-port", String(INSPECTOR_PORT)] : [])] });
+  const worker = await startWorker({ fakePort: fake.port, port: 18795, extraArgs: [...vars, ...(HEAP ? ["--inspector-port", String(INSPECTOR_PORT)] : [])], localObservability: LOCAL_OBSERVABILITY });
   let sessions = [];
   let timer;
   try {

@@ -3,21 +3,21 @@
 //   throughput: N records (100 a page, as Stripe serves) from the fake REST API through the real engine in local
 //               workerd into PostgreSQL and into D1, vs a plain Node loop fetching the same pages + COPY into Postgres.
 //   memory:     peak RSS of workerd for a small vs a 10x larger stream (bounded by a page, not by a stream).
-// Usage: npm run bench [-- --records 200000 --memory-small 50000 --memory-large 500000 --skip-memory]
+// Usage: npm run bench [-- --records 200000 --memory-small 50000 --memory-large 500000 --skip-throughput --skip-memory
+//                         --local-observability]
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dropSchema, engineRun, pgUrl, root, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { commandLine, dropSchema, engineRun, pgUrl, root, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, arg, i, all) => (arg.startsWith("--") ? [...acc, [arg.slice(2), all[i + 1]?.startsWith("--") || all[i + 1] === undefined ? "true" : all[i + 1]]] : acc), []),
-);
-const RECORDS = Number(args.records ?? 200_000);
-const MEMORY_SMALL = Number(args["memory-small"] ?? 50_000);
-const MEMORY_LARGE = Number(args["memory-large"] ?? 500_000);
+const cli = commandLine();
+const RECORDS = Number(cli.value("records", 200_000));
+const MEMORY_SMALL = Number(cli.value("memory-small", 50_000));
+const MEMORY_LARGE = Number(cli.value("memory-large", 500_000));
+const LOCAL_OBSERVABILITY = cli.flag("local-observability");
 const PAGE = 100;
 
 function copyText(value) {
@@ -56,15 +56,24 @@ async function nodeBaseline(fake, tenant) {
   return { rows, seconds, rowsPerSecond: rows / seconds };
 }
 
-const results = { date: new Date().toISOString(), records: RECORDS, page_size: PAGE };
+const results = { date: new Date().toISOString(), records: RECORDS, page_size: PAGE, local_observability: LOCAL_OBSERVABILITY };
 const fake = await startFakeApi();
 try {
+  if (!cli.flag("skip-throughput")) await throughput();
+  if (!cli.flag("skip-memory")) await memory();
+} finally {
+  fake.stop();
+}
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify(results, null, 2));
+
+async function throughput() {
   await seed(fake, "bench", RECORDS);
   console.log(`throughput: ${RECORDS} records, ${PAGE} a page`);
   const baseline = await nodeBaseline(fake, "bench");
   console.log(`  baseline  Node fetch + COPY → Postgres   ${baseline.rowsPerSecond.toFixed(0).padStart(8)} rows/s (${baseline.seconds.toFixed(2)} s)`);
 
-  const worker = await startWorker({ fakePort: fake.port, port: 18787 });
+  const worker = await startWorker({ fakePort: fake.port, port: 18787, localObservability: LOCAL_OBSERVABILITY });
   try {
     const pgRun = await engineRun(worker, fake, "bench", { warehouse: "postgresql", schema: "bench_engine" });
     await dropSchema("bench_engine");
@@ -78,34 +87,30 @@ try {
   } finally {
     await worker.stop();
   }
-
-  if (args["skip-memory"] !== "true") {
-    // PostgreSQL first: its data lives outside workerd. Local D1 stores the warehouse inside the workerd process, so
-    // its figure includes SQLite's cache of the growing table. Both peaks also hold what the local runtime has not
-    // collected yet: per-subrequest objects awaiting a major GC in our isolate and in miniflare's outbound isolate,
-    // and wrangler's local trace capture (X_LOCAL_OBSERVABILITY) — bench/memory-profile.mjs breaks them down.
-    for (const warehouse of ["postgresql", "d1"]) {
-      console.log(`memory: peak workerd RSS, ${MEMORY_SMALL} vs ${MEMORY_LARGE} records into ${warehouse}`);
-      const peaks = {};
-      for (const [label, count] of [["small", MEMORY_SMALL], ["large", MEMORY_LARGE]]) {
-        await seed(fake, `mem_${label}`, count);
-        const worker = await startWorker({ fakePort: fake.port, port: 18788 });
-        try {
-          const schema = `mem_${label}`;
-          const run = await engineRun(worker, fake, `mem_${label}`, { warehouse, schema });
-          peaks[label] = workerdPeakRssMiB(worker.pid);
-          if (warehouse === "postgresql") await dropSchema(schema);
-          console.log(`  ${String(count).padStart(7)} records: peak RSS ${peaks[label].toFixed(0)} MiB (${run.rowsPerSecond.toFixed(0)} rows/s)`);
-        } finally {
-          await worker.stop();
-        }
-      }
-      console.log(`  ratio large/small: ${(peaks.large / peaks.small).toFixed(2)} (target < 1.5)`);
-      results[`memory_${warehouse}`] = { small: { records: MEMORY_SMALL, peak_rss_mib: peaks.small }, large: { records: MEMORY_LARGE, peak_rss_mib: peaks.large }, ratio: peaks.large / peaks.small };
-    }
-  }
-} finally {
-  fake.stop();
 }
-mkdirSync(join(root, "bench/results"), { recursive: true });
-writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify(results, null, 2));
+
+async function memory() {
+  // PostgreSQL first: its data lives outside workerd. Local D1 stores the warehouse inside the workerd process, so
+  // its figure includes SQLite's cache of the growing table. Both peaks also hold what the local runtime has not
+  // collected yet: per-subrequest objects awaiting a major GC in our isolate and in miniflare's outbound isolate
+  // (bench/memory-profile.mjs breaks them down, bench/workerd-gc-repro.mjs shows it without our code).
+  for (const warehouse of ["postgresql", "d1"]) {
+    console.log(`memory: peak workerd RSS, ${MEMORY_SMALL} vs ${MEMORY_LARGE} records into ${warehouse}${LOCAL_OBSERVABILITY ? " (with wrangler's local trace capture)" : ""}`);
+    const peaks = {};
+    for (const [label, count] of [["small", MEMORY_SMALL], ["large", MEMORY_LARGE]]) {
+      await seed(fake, `mem_${label}`, count);
+      const worker = await startWorker({ fakePort: fake.port, port: 18788, localObservability: LOCAL_OBSERVABILITY });
+      try {
+        const schema = `mem_${label}`;
+        const run = await engineRun(worker, fake, `mem_${label}`, { warehouse, schema });
+        peaks[label] = workerdPeakRssMiB(worker.pid);
+        if (warehouse === "postgresql") await dropSchema(schema);
+        console.log(`  ${String(count).padStart(7)} records: peak RSS ${peaks[label].toFixed(0)} MiB (${run.rowsPerSecond.toFixed(0)} rows/s)`);
+      } finally {
+        await worker.stop();
+      }
+    }
+    console.log(`  ratio large/small: ${(peaks.large / peaks.small).toFixed(2)} (target < 1.5)`);
+    results[`memory_${warehouse}`] = { small: { records: MEMORY_SMALL, peak_rss_mib: peaks.small }, large: { records: MEMORY_LARGE, peak_rss_mib: peaks.large }, ratio: peaks.large / peaks.small };
+  }
+}

@@ -17,18 +17,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { root, seed, startFakeApi } from "./lib.mjs";
+import { commandLine, root, seed, startFakeApi } from "./lib.mjs";
 
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 && argv[at + 1] !== undefined ? argv[at + 1] : fallback;
-};
-const FETCHES = Number(option("fetches", 20_000));
-const LIMIT = Number(option("limit", 100));
-const MODE = option("mode", "fetch");
-const INTERCEPTOR = argv.includes("--interceptor");
-const FORCE_GC = argv.includes("--force-gc");
+const cli = commandLine();
+const FETCHES = Number(cli.value("fetches", 20_000));
+const LIMIT = Number(cli.value("limit", 100));
+const MODE = cli.value("mode", "fetch");
+const INTERCEPTOR = cli.flag("interceptor");
+const FORCE_GC = cli.flag("force-gc");
 const PER_REQUEST = 1000;
 const PORT = 18810;
 const INSPECTOR_PORT = 19270;
