@@ -1,7 +1,8 @@
-/** How services reach the engine: the run's own RunTracker Durable Object, named by run id. */
+/** How services reach the engine: the run's own RunTracker, named by run id, and the loader's TokenKeeper. */
 import type { Env } from "../env";
 import type { RunRef } from "./messages";
 import type { RunTracker } from "./run-tracker";
+import type { TokenKeeper } from "./token-keeper";
 
 // The explicit stub type keeps TypeScript from expanding the RPC types of every method (TS2589).
 export function runTracker(env: Env, runId: string): DurableObjectStub<RunTracker> {
@@ -15,4 +16,13 @@ export async function dispatchRun(env: Env, ref: RunRef): Promise<void> {
 
 export async function requestCancel(env: Env, ref: RunRef, reason: string): Promise<void> {
   await runTracker(env, ref.runId).cancel(ref, reason);
+}
+
+export function tokenKeeper(env: Env, loaderId: string): DurableObjectStub<TokenKeeper> {
+  return env.TOKEN_KEEPER.getByName(`loader:${loaderId}`) as DurableObjectStub<TokenKeeper>;
+}
+
+/** A deleted loader's tokens go with it: nothing else would ever read them again. */
+export async function forgetLoaderTokens(env: Env, loaderId: string): Promise<void> {
+  await tokenKeeper(env, loaderId).forget();
 }

@@ -17,6 +17,7 @@ import { log } from "../lib/log";
 import { openJson, sealJson } from "../lib/secrets";
 import { serviceContext } from "../services/context";
 import { saveRotatedSecret } from "../services/loaders/rotate-secret";
+import { tokenKeeper } from "./dispatch";
 
 export interface LoaderRef {
   workspaceId: string;
@@ -56,6 +57,13 @@ export class TokenKeeper extends DurableObject<Env> {
     const turn = this.queue.then(() => this.serve(ref, request, obtain));
     this.queue = turn.catch(() => undefined);
     return turn;
+  }
+
+  /** Drops every token held, after any renewal in progress (the loader is deleted). */
+  async forget(): Promise<void> {
+    const turn = this.queue.then(() => this.ctx.storage.deleteAll());
+    this.queue = turn.catch(() => undefined);
+    await turn;
   }
 
   private async serve(ref: LoaderRef, request: TokenRequest, obtain: (refreshToken: string) => Promise<Obtained>): Promise<Obtained> {
@@ -146,7 +154,7 @@ function withRemainingLife(response: TokenResponse, expiresAt: number | null, no
 
 /** The connector-facing TokenStore of one loader: its keeper, with ConnectorErrors carried across the RPC as data. */
 export function tokenStoreFor(env: Env, ref: LoaderRef): TokenStore {
-  const keeper = env.TOKEN_KEEPER.getByName(`loader:${ref.loaderId}`) as DurableObjectStub<TokenKeeper>;
+  const keeper = tokenKeeper(env, ref.loaderId);
   return {
     async token(request, obtain) {
       // Cast: RPC types map `unknown` (TokenResponse's provider extras) to nothing serializable, which turns the

@@ -3,10 +3,12 @@
  * tokens, one renewal for concurrent callers, a rotated refresh token saved over the loader's, a stale config read
  * ignored, a user's new authorization adopted, and token-endpoint failures carried across RPC with their kind.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TokenResponse } from "../../connectors/kit/oauth2";
 import { ConnectorError } from "../../connectors/kit/errors";
+import { tokenKeeper } from "../../src/engine/dispatch";
 import { tokenStoreFor } from "../../src/engine/token-keeper";
 import { serviceContext } from "../../src/services/context";
 import { getLoaderRow, openLoaderConfig } from "../../src/services/loaders/loader-store";
@@ -110,5 +112,18 @@ describe("TokenKeeper", () => {
     const again = endpoint([{ access_token: "a2" }]);
     expect((await store.token({ field: FIELD, refreshToken: "rt-1" }, again.obtain)).access_token).toBe("a2");
     expect(again.spent).toEqual(["rt-1"]);
+  });
+
+  it("holds its tokens sealed, and forgets them when the loader is deleted", async () => {
+    const { owner, loader, ref, store } = await salesforceLoader("rt-plain-1");
+    await store.token({ field: FIELD, refreshToken: "rt-plain-1" }, endpoint([{ access_token: "access-plain-1", refresh_token: "rt-plain-2" }]).obtain);
+    const held = () => runInDurableObject(tokenKeeper(env, ref.loaderId), async (_instance, state) => [...(await state.storage.list<string>()).entries()]);
+    const stored = await held();
+    expect(stored.map(([key]) => key)).toEqual(["held:refresh_token"]);
+    expect(stored[0]![1]).toMatch(/^v1:k1:/);
+    for (const secret of ["rt-plain-1", "rt-plain-2", "access-plain-1"]) expect(stored[0]![1]).not.toContain(secret);
+
+    expect((await as(owner)(`/loaders/${loader.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(await held()).toEqual([]);
   });
 });

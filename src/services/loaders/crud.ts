@@ -6,6 +6,7 @@ import { AppError, validationError } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { requireRole, type ServiceContext } from "../context";
 import type { PageRequest } from "../pagination";
+import { forgetLoaderTokens } from "../../engine/dispatch";
 import { cancelLiveRun } from "../runs/cancel-run";
 import { requireSource } from "../sources/source-store";
 import { getLoaderRow, openLoaderConfig, sealLoaderConfig, secretPathsOf, selectedStreamsOf } from "./loader-store";
@@ -114,4 +115,5 @@ export async function deleteLoader(ctx: ServiceContext, workspaceId: string, loa
     ctx.db.delete(loaderRuns).where(and(eq(loaderRuns.loaderId, loaderId), inArray(loaderRuns.status, ["completed", "failed", "cancelled"]))),
     ctx.db.delete(loaders).where(and(eq(loaders.id, loaderId), eq(loaders.workspaceId, workspaceId))),
   ]);
+  await forgetLoaderTokens(ctx.env, loaderId);
 }
