@@ -4,7 +4,7 @@
 //               workerd into PostgreSQL and into D1, vs a plain Node loop fetching the same pages + COPY into Postgres.
 //   memory:     peak RSS of workerd for a small vs a 10x larger stream (bounded by a page, not by a stream).
 // Usage: npm run bench [-- --records 200000 --memory-small 50000 --memory-large 500000 --skip-throughput --skip-memory
-//                         --local-observability]
+//                         --memory-warehouses postgresql,d1 --local-observability]
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
@@ -18,6 +18,7 @@ const RECORDS = Number(cli.value("records", 200_000));
 const MEMORY_SMALL = Number(cli.value("memory-small", 50_000));
 const MEMORY_LARGE = Number(cli.value("memory-large", 500_000));
 const LOCAL_OBSERVABILITY = cli.flag("local-observability");
+const MEMORY_WAREHOUSES = cli.value("memory-warehouses", "postgresql,d1").split(",");
 const PAGE = 100;
 
 function copyText(value) {
@@ -94,7 +95,7 @@ async function memory() {
   // its figure includes SQLite's cache of the growing table. Both peaks also hold what the local runtime has not
   // collected yet: per-subrequest objects awaiting a major GC in our isolate and in miniflare's outbound isolate
   // (bench/memory-profile.mjs breaks them down, bench/workerd-gc-repro.mjs shows it without our code).
-  for (const warehouse of ["postgresql", "d1"]) {
+  for (const warehouse of MEMORY_WAREHOUSES) {
     console.log(`memory: peak workerd RSS, ${MEMORY_SMALL} vs ${MEMORY_LARGE} records into ${warehouse}${LOCAL_OBSERVABILITY ? " (with wrangler's local trace capture)" : ""}`);
     const peaks = {};
     for (const [label, count] of [["small", MEMORY_SMALL], ["large", MEMORY_LARGE]]) {
