@@ -202,3 +202,31 @@ describe("hubspot → D1, end to end", () => {
     expect(new Set(idsOf(contactsNow)).size).toBe(contactsNow.length);
   });
 });
+
+describe("hubspot OAuth through the engine", () => {
+  it("one token request serves every chunk of every stream and the next run: the loader's TokenKeeper shares the 30-minute token", async () => {
+    const owner = await bootstrapWorkspace();
+    const t = tenant("e2e-oauth");
+    // 650 contacts are seven 100-record pages: two chunks (CHUNK_MAX_PAGES is 4 in tests), beside two other streams.
+    await t.seed({ contacts: 650, companies: 30, owners: 5 });
+    const loader = await createLoader(owner, {
+      name: "HubSpot over OAuth",
+      loader_type: "hubspot",
+      source_id: await createD1Source(owner),
+      config: t.oauthConfig(),
+      target_schema: uniqueName("HS_OAUTH"),
+      selected_streams: [{ name: "contacts" }, { name: "companies" }, { name: "owners" }],
+      sync_mode: "full_refresh",
+    });
+    let live = 0;
+    for (const object of ["contacts", "companies", "owners"]) live += (await t.records(object)).live.length;
+    const runs = [await triggerAndWait(owner, loader.id), await triggerAndWait(owner, loader.id)];
+    for (const run of runs) expect(run).toMatchObject({ status: "completed", streams_failed: 0, rows_loaded: live });
+    const log = await t.requests();
+    expect(log.filter((r) => r.path === "/oauth/v1/token").map((r) => r.status)).toEqual([200]);
+    // Every API request of both runs carried that one token.
+    const api = log.filter((r) => r.path.startsWith("/crm/"));
+    expect(api.length).toBeGreaterThan(2 * 9);
+    expect(new Set(api.map((r) => r.headers.authorization)).size).toBe(1);
+  });
+});
