@@ -188,3 +188,39 @@ export async function dropSchema(schema) {
   await client.query(`drop schema if exists "${schema}" cascade`);
   await client.end();
 }
+
+/**
+ * A Chrome DevTools Protocol session on one isolate of workerd's inspector. `send` answers the command's result, or
+ * undefined after `timeoutMs`: an isolate answers only once it has started (after its first event), until then a
+ * question gets no answer.
+ */
+export async function devtoolsSession(url, headers = {}) {
+  const socket = new WebSocket(url, { headers });
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  let next = 1;
+  const waiting = new Map();
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    // Snapshot chunks and console events arrive as events; only the answers matter here.
+    if (message.id === undefined) return;
+    waiting.get(message.id)?.(message.result);
+    waiting.delete(message.id);
+  };
+  const send = (method, params = {}, timeoutMs = 2000) =>
+    new Promise((resolve) => {
+      const id = next++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      waiting.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => socket.close() };
+}

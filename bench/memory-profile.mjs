@@ -17,7 +17,7 @@
 //                                      [--force-gc outbound:0] [--var KEY:VALUE …] [--local-observability]
 // bench/workerd-gc-repro.mjs is the same question asked of a bare workerd, without wrangler, miniflare or our code.
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { commandLine, dropSchema, engineRun, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { commandLine, devtoolsSession, dropSchema, engineRun, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
 const cli = commandLine();
 const RECORDS = Number(cli.value("records", 500_000));
@@ -138,34 +138,7 @@ function descends(pid, ancestor) {
 }
 
 async function session(name, url, headers = {}) {
-  const socket = new WebSocket(url, { headers });
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve;
-    socket.onerror = reject;
-  });
-  let next = 1;
-  const waiting = new Map();
-  socket.onmessage = (event) => {
-    const message = JSON.parse(event.data);
-    // Snapshot chunks and console events arrive as events; only the answers matter here.
-    if (message.id === undefined) return;
-    waiting.get(message.id)?.(message.result);
-    waiting.delete(message.id);
-  };
-  // An isolate answers only once it has started, i.e. after its first event: until then a question gets no answer.
-  const send = (method, params = {}, timeoutMs = 2000) =>
-    new Promise((resolve) => {
-      const id = next++;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        resolve(undefined);
-      }, timeoutMs);
-      waiting.set(id, (result) => {
-        clearTimeout(timer);
-        resolve(result);
-      });
-      socket.send(JSON.stringify({ id, method, params }));
-    });
+  const { send, close } = await devtoolsSession(url, headers);
   let profiling = false;
   return {
     name,
@@ -179,7 +152,7 @@ async function session(name, url, headers = {}) {
       profiling ||= (await send("HeapProfiler.enable")) !== undefined;
       if (profiling) await send("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, 60_000);
     },
-    close: () => socket.close(),
+    close,
   };
 }
 

@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commandLine, root, seed, startFakeApi } from "./lib.mjs";
+import { commandLine, devtoolsSession, root, seed, startFakeApi } from "./lib.mjs";
 
 const cli = commandLine();
 const FETCHES = Number(cli.value("fetches", 20_000));
@@ -28,6 +28,8 @@ const FORCE_GC = cli.flag("force-gc");
 const PER_REQUEST = 1000;
 const PORT = 18810;
 const INSPECTOR_PORT = 19270;
+/** A snapshot of a grown isolate takes seconds; the wait only bounds a session that never answers. */
+const SNAPSHOT_TIMEOUT_MS = 60_000;
 
 // One request to the probe runs PER_REQUEST iterations: fetch a page and read its body, or build a page-sized JSON
 // document without any I/O.
@@ -86,30 +88,14 @@ async function collector() {
   const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
   const sessions = await Promise.all(
     targets.map(async (target) => {
-      const socket = new WebSocket(target.webSocketDebuggerUrl);
-      await new Promise((resolve, reject) => {
-        socket.onopen = resolve;
-        socket.onerror = reject;
-      });
-      let next = 1;
-      const waiting = new Map();
-      socket.onmessage = (event) => {
-        const message = JSON.parse(event.data);
-        if (message.id !== undefined) waiting.get(message.id)?.();
-      };
-      const send = (method) =>
-        new Promise((resolve) => {
-          const id = next++;
-          waiting.set(id, resolve);
-          socket.send(JSON.stringify({ id, method, params: {} }));
-        });
-      await send("HeapProfiler.enable");
-      return { send, socket };
+      const session = await devtoolsSession(target.webSocketDebuggerUrl);
+      await session.send("HeapProfiler.enable", {}, SNAPSHOT_TIMEOUT_MS);
+      return session;
     }),
   );
   return {
-    collect: () => Promise.all(sessions.map((s) => s.send("HeapProfiler.takeHeapSnapshot"))),
-    close: () => sessions.forEach((s) => s.socket.close()),
+    collect: () => Promise.all(sessions.map((s) => s.send("HeapProfiler.takeHeapSnapshot", {}, SNAPSHOT_TIMEOUT_MS))),
+    close: () => sessions.forEach((s) => s.close()),
   };
 }
 
