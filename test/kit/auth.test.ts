@@ -34,11 +34,11 @@ describe("static credentials", () => {
   });
 });
 
-/** A token endpoint plus an API that accepts only the newest token issued. */
+/** A token endpoint plus an API that accepts only the newest token issued, until `endSession()` ends it. */
 function oauthServer(responses: Array<Record<string, unknown> | { status: number; body: unknown }>) {
   let issued = 0;
   let current: string | undefined;
-  return (request: SentRequest) => {
+  const handle = (request: SentRequest) => {
     if (request.url === TOKEN_URL) {
       const next = responses[issued++] ?? { status: 500, body: { error: "script exhausted" } };
       if ("status" in next && typeof next.status === "number") return new Response(JSON.stringify(next.body), { status: next.status });
@@ -49,6 +49,11 @@ function oauthServer(responses: Array<Record<string, unknown> | { status: number
       ? new Response(JSON.stringify({ ok: true }))
       : new Response('{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}', { status: 401 });
   };
+  return Object.assign(handle, {
+    endSession: () => {
+      current = undefined;
+    },
+  });
 }
 
 const form = (request: SentRequest | undefined) => Object.fromEntries(new URLSearchParams(request?.body ?? ""));
@@ -107,21 +112,14 @@ describe("oauth2RefreshToken", () => {
   });
 
   it("without a token store, uses a rotated refresh token for its next refresh and redacts both", async () => {
-    const tokens = [
+    const server = oauthServer([
       { access_token: "a1", refresh_token: "rt-2" },
       { access_token: "a2", refresh_token: "rt-3" },
-    ];
-    let accepted = "a1";
+    ]);
     const auth = oauth2RefreshToken({ tokenUrl: TOKEN_URL, clientId: "id", clientSecret: "sec", refreshToken: "rt-1" });
-    const { http, sent } = testClient(
-      (request) =>
-        request.url === TOKEN_URL
-          ? new Response(JSON.stringify(tokens.shift()))
-          : new Response("{}", { status: request.headers.authorization === `Bearer ${accepted}` ? 200 : 401 }),
-      { auth },
-    );
+    const { http, sent } = testClient(server, { auth });
     await http.request({ url: `${API}/a` });
-    accepted = "a2"; // the API ends the first session
+    server.endSession();
     await http.request({ url: `${API}/b` });
     expect(sent.filter((r) => r.url === TOKEN_URL).map((r) => form(r).refresh_token)).toEqual(["rt-1", "rt-2"]);
     expect(sent.at(-1)?.headers.authorization).toBe("Bearer a2");
@@ -140,21 +138,14 @@ describe("oauth2RefreshToken", () => {
         return response;
       },
     };
-    const issued = [
+    const server = oauthServer([
       { access_token: "a1", refresh_token: "rt-next" },
       { access_token: "a2", refresh_token: "rt-last" },
-    ];
-    let accepted = "a1";
+    ]);
     const auth = oauth2RefreshToken({ tokenUrl: TOKEN_URL, clientId: "id", clientSecret: "sec", refreshToken: "rt-configured", store: { tokens, field: "refresh_token" } });
-    const { http, sent } = testClient(
-      (request) =>
-        request.url === TOKEN_URL
-          ? new Response(JSON.stringify(issued.shift()))
-          : new Response("{}", { status: request.headers.authorization === `Bearer ${accepted}` ? 200 : 401 }),
-      { auth },
-    );
+    const { http, sent } = testClient(server, { auth });
     await http.request({ url: `${API}/a` });
-    accepted = "a2";
+    server.endSession();
     await http.request({ url: `${API}/b` });
     expect(asked).toEqual([
       { field: "refresh_token", refreshToken: "rt-configured" },

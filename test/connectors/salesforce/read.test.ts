@@ -4,9 +4,10 @@
  * after the query locator expired) and token refresh.
  */
 import { describe, expect, it } from "vitest";
-import type { JsonObject } from "../../../connectors/kit/contract";
+import type { JsonObject, Page } from "../../../connectors/kit/contract";
 import { salesforceConnector } from "../../../connectors/salesforce";
 import { toRecord } from "../../../connectors/salesforce/read";
+import type { SalesforceConfig } from "../../../connectors/salesforce/spec";
 import { dateTimeLiteral, soqlQuery } from "../../../connectors/salesforce/soql";
 import {
   apiRequests,
@@ -28,6 +29,14 @@ import {
 
 const DATA = "/services/data/v66.0";
 const ADDRESS = /^(Billing|Mailing)Address$/;
+
+/** The first page of a full read, the read then abandoned (as a chunk that ends or dies after one page). */
+async function firstPage(config: SalesforceConfig, object: string): Promise<Page> {
+  const reader = salesforceConnector.read(context().ctx, config, readRequest(object, "full_refresh"))[Symbol.asyncIterator]();
+  const page = (await reader.next()).value as Page;
+  await reader.return?.(undefined);
+  return page;
+}
 
 /** The SOQL the connector must send: every non-compound field of the object, in describe order. */
 function selectOf(object: string, sample: Record<string, unknown>): string {
@@ -79,9 +88,7 @@ describe("salesforce read: requests and records", () => {
     const o = org("resume");
     await o.seed({ ...SMALL, Account: 4500 });
     const config = sfConfig(o);
-    const first = salesforceConnector.read(context().ctx, config, readRequest("Account", "full_refresh"))[Symbol.asyncIterator]();
-    const page1 = (await first.next()).value!;
-    await first.return?.(undefined);
+    const page1 = await firstPage(config, "Account");
     await o.clearRequests();
 
     const rest = await readAll(context().ctx, config, readRequest("Account", "full_refresh", null, page1.checkpoint));
@@ -103,9 +110,7 @@ describe("salesforce read: requests and records", () => {
     const o = org("locator");
     await o.seed({ ...SMALL, Account: 4500 });
     const config = sfConfig(o);
-    const first = salesforceConnector.read(context().ctx, config, readRequest("Account", "full_refresh"))[Symbol.asyncIterator]();
-    const page1 = (await first.next()).value!;
-    await first.return?.(undefined);
+    const page1 = await firstPage(config, "Account");
     // Re-seeding keeps the (deterministic) data and forgets every query locator, as 15 idle minutes do.
     await o.seed({ ...SMALL, Account: 4500 });
 
