@@ -29,8 +29,7 @@ function hubspotAuth(ctx: ConnectorContext, config: HubspotConfig): AuthProvider
   if (clientId && clientSecret && refreshToken) {
     // HubSpot refresh tokens neither rotate nor expire; the keeper still saves a token request per chunk, since its
     // 30-minute access token outlives many chunks.
-    const store = ctx.tokens ? { store: { tokens: ctx.tokens, field: "refresh_token" } } : {};
-    return oauth2RefreshToken({ tokenUrl: HUBSPOT_TOKEN_URL, clientId, clientSecret, refreshToken, clientAuth: "body", ...store });
+    return oauth2RefreshToken({ tokenUrl: HUBSPOT_TOKEN_URL, clientId, clientSecret, refreshToken, clientAuth: "body", tokens: ctx.tokens });
   }
   throw new ConnectorError(
     "configuration",

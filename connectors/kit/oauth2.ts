@@ -88,11 +88,13 @@ export interface OAuth2RefreshTokenOptions {
   clientAuth?: "body" | "basic";
   extraParams?: Record<string, string>;
   /**
-   * The engine's token keeper and the config field the refresh token lives in. With it, tokens are shared by every
-   * chunk of the loader and a rotated refresh token is saved into the loader; without it (a one-off call), a
-   * rotated token lives only as long as this provider.
+   * The engine's token keeper (`ConnectorContext.tokens`). With it, tokens are shared by every chunk of the loader
+   * and a rotated refresh token is saved into the loader's config at `refreshTokenField`; without it (a one-off
+   * call), a rotated token lives only as long as this provider.
    */
-  store?: { tokens: TokenStore; field: string };
+  tokens?: TokenStore | undefined;
+  /** The config field holding the refresh token; `refresh_token` unless a connector names it otherwise. */
+  refreshTokenField?: string;
   /** Sees every token response, for provider extras such as Salesforce's `instance_url`. */
   onToken?: (response: TokenResponse) => void;
   now?: () => number;
@@ -122,9 +124,9 @@ export function oauth2RefreshToken(options: OAuth2RefreshTokenOptions): AuthProv
   return cachedBearerToken(
     async (http, rejected) => {
       let response: TokenResponse;
-      if (options.store) {
-        const request = { field: options.store.field, refreshToken: options.refreshToken, ...(rejected ? { rejected } : {}) };
-        response = await options.store.tokens.token(request, (current) => grant(http, current));
+      if (options.tokens) {
+        const request = { field: options.refreshTokenField ?? "refresh_token", refreshToken: options.refreshToken, ...(rejected ? { rejected } : {}) };
+        response = await options.tokens.token(request, (current) => grant(http, current));
       } else {
         response = await grant(http, refreshToken);
         if (typeof response.refresh_token === "string" && response.refresh_token) refreshToken = response.refresh_token;

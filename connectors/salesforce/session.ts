@@ -42,7 +42,7 @@ export async function openSession(ctx: ConnectorContext, config: SalesforceConfi
     clientId,
     clientSecret,
     refreshToken,
-    ...(ctx.tokens ? { store: { tokens: ctx.tokens, field: "refresh_token" } } : {}),
+    tokens: ctx.tokens,
     onToken: (token) => {
       // The org's own answer wins over the configured URL (an org moved to another instance or My Domain). The
       // token endpoint is Salesforce's fixed login host, and the kit's host rules still apply to this URL.

@@ -142,7 +142,7 @@ describe("oauth2RefreshToken", () => {
       { access_token: "a1", refresh_token: "rt-next" },
       { access_token: "a2", refresh_token: "rt-last" },
     ]);
-    const auth = oauth2RefreshToken({ tokenUrl: TOKEN_URL, clientId: "id", clientSecret: "sec", refreshToken: "rt-configured", store: { tokens, field: "refresh_token" } });
+    const auth = oauth2RefreshToken({ tokenUrl: TOKEN_URL, clientId: "id", clientSecret: "sec", refreshToken: "rt-configured", tokens });
     const { http, sent } = testClient(server, { auth });
     await http.request({ url: `${API}/a` });
     server.endSession();
