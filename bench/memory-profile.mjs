@@ -11,10 +11,12 @@
 //                     outbound:0, or `all`) before each sample. A heap snapshot is the only way (workerd ignores
 //                     HeapProfiler.collectGarbage); its machinery costs a one-time ~60 MiB of RSS. Memory that
 //                     stops growing with it is garbage awaiting a major GC, not retention.
+//   --allocations     samples where our worker's isolate allocates what outlives young-generation collections (the
+//                     garbage that fills the old generation until V8's next major GC), and prints the top sites.
 //   --page N          records a page (the fake serves up to 1000), to tell per-request from per-record costs.
 //   --var KEY:VALUE   passed to the worker, e.g. --var CHUNK_MAX_PAGES:50.
 // Usage: node bench/memory-profile.mjs [--records 500000] [--warehouse postgresql|d1] [--page 100] [--heap]
-//                                      [--force-gc outbound:0] [--var KEY:VALUE …] [--local-observability]
+//                                      [--allocations] [--force-gc outbound:0] [--var KEY:VALUE …] [--local-observability]
 // bench/workerd-gc-repro.mjs is the same question asked of a bare workerd, without wrangler, miniflare or our code.
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { commandLine, devtoolsSession, dropSchema, engineRun, seed, startFakeApi, startWorker, workerdPeakRssMiB } from "./lib.mjs";
@@ -24,7 +26,10 @@ const RECORDS = Number(cli.value("records", 500_000));
 const WAREHOUSE = cli.value("warehouse", "postgresql");
 const PAGE = Number(cli.value("page", 100));
 const FORCE_GC = cli.value("force-gc", "").split(",").filter(Boolean);
-const HEAP = cli.flag("heap") || FORCE_GC.length > 0;
+const ALLOCATIONS = cli.flag("allocations");
+const HEAP = cli.flag("heap") || FORCE_GC.length > 0 || ALLOCATIONS;
+/** One sample per this many bytes allocated: fine enough for sites of a few KiB per page, cheap enough to leave on. */
+const SAMPLING_INTERVAL = 16_384;
 const LOCAL_OBSERVABILITY = cli.flag("local-observability");
 const INSPECTOR_PORT = 19235;
 const USER_WORKER = "core:user:loaders";
@@ -142,6 +147,24 @@ async function session(name, url, headers = {}) {
   let profiling = false;
   return {
     name,
+    /** Samples allocations that survive young-generation collections (those V8 frees only in a major GC). */
+    async startAllocationSampling() {
+      await send("HeapProfiler.enable");
+      await send("HeapProfiler.startSampling", { samplingInterval: SAMPLING_INTERVAL, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+    },
+    /** Bytes sampled per allocation site (its function and three callers), largest first. */
+    async allocationSites() {
+      const result = await send("HeapProfiler.stopSampling", {}, 120_000);
+      const sites = new Map();
+      const visit = (node, stack) => {
+        const frame = `${node.callFrame.functionName || "(anonymous)"}${node.callFrame.lineNumber >= 0 ? `:${node.callFrame.lineNumber + 1}` : ""}`;
+        const here = [frame, ...stack].slice(0, 4);
+        if (node.selfSize > 0) sites.set(here.join(" ← "), (sites.get(here.join(" ← ")) ?? 0) + node.selfSize);
+        for (const child of node.children) visit(child, here);
+      };
+      if (result) visit(result.profile.head, []);
+      return [...sites].sort((a, b) => b[1] - a[1]);
+    },
     /** JS heap and cppgc heap (runtime objects: Request, Response, Headers …) in use, garbage included, in MiB. */
     async heap() {
       const usage = await send("Runtime.getHeapUsage");
@@ -175,6 +198,8 @@ try {
     console.log(`memory profile: ${RECORDS} records, ${PAGE} a page, into ${WAREHOUSE}${settings.length ? ` (${settings.join("; ")})` : ""}`);
     if (HEAP) console.log("  RSS of each workerd; per isolate: JS heap + cppgc heap in use (MiB, garbage included)");
     console.log(`    idle      RSS ${workerdRss(worker.pid)}${HEAP ? await heaps() : ""}`);
+    const userWorker = sessions.find((s) => s.name === USER_WORKER);
+    if (ALLOCATIONS) await userWorker.startAllocationSampling();
     let rows = 0;
     let sampling = false;
     timer = setInterval(async () => {
@@ -186,6 +211,13 @@ try {
     }, 1000);
     const run = await engineRun(worker, fake, "profile", { warehouse: WAREHOUSE, schema: "mem_profile", page: PAGE, onPoll: (current) => (rows = current.rows_loaded) });
     console.log(`done: ${run.rows} rows at ${run.rowsPerSecond.toFixed(0)} rows/s, peak RSS ${workerdPeakRssMiB(worker.pid).toFixed(0)} MiB`);
+    if (ALLOCATIONS) {
+      clearInterval(timer);
+      const sites = await userWorker.allocationSites();
+      const total = sites.reduce((sum, [, bytes]) => sum + bytes, 0);
+      console.log(`allocations in the worker that outlived young-generation GCs: ${(total / 2 ** 20).toFixed(1)} MiB sampled; top sites (line numbers of wrangler's bundle):`);
+      for (const [site, bytes] of sites.slice(0, 15)) console.log(`  ${(bytes / 2 ** 20).toFixed(1).padStart(6)} MiB  ${site}`);
+    }
     if (WAREHOUSE === "postgresql") await dropSchema("mem_profile");
   } finally {
     clearInterval(timer);

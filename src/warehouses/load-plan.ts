@@ -144,14 +144,15 @@ function keepNewest(
 ): Cell[][] {
   const compare = cursorType ? cursorComparator(cursorType) : undefined;
   const kept: Cell[][] = [];
-  const positions = new Map<string, number>();
+  const positions = new Map<NonNullable<Cell>, number>();
   rows.forEach((row, rowIndex) => {
     const key = keyIndexes.map((index, position) => {
       const cell = row[index];
       if (cell === null || cell === undefined) throw missingKey(target, target.primary_key[position] as string, rowIndex);
       return cell;
     });
-    const id = JSON.stringify(key);
+    // A one-column key is its own Map key (1 and "1" stay apart, as in the JSON form): no string per row.
+    const id = key.length === 1 ? (key[0] as NonNullable<Cell>) : JSON.stringify(key);
     const at = positions.get(id);
     if (at === undefined) {
       positions.set(id, kept.push(row) - 1);

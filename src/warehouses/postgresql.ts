@@ -144,7 +144,12 @@ export class PostgresWarehouse implements WarehouseAdapter {
       // Idempotent per batch: the rows of an earlier attempt go in the same statement that writes them again.
       sql = `WITH cleared AS (DELETE FROM ${qualified} WHERE ${quoteIdentifier(META.batchId)} = $4::text) ${sql}`;
     }
-    const page = withoutNul(`[${rowsAsJson(plan, true).join(",")}]`);
+    const rows = rowsAsJson(plan, true);
+    // Brackets go on the first and last row so that join() yields one flat string; "[" + joined + "]" would be a
+    // rope that the NUL check below copies whole into a second flat string of the page's size.
+    rows[0] = `[${rows[0]}`;
+    rows[rows.length - 1] += "]";
+    const page = withoutNul(rows.join(","));
     try {
       // A named statement is parsed and planned once per connection, not per page: about 3x faster at 100 rows a
       // page here. Its SQL changes with the column set and types, and so does its name.

@@ -78,6 +78,15 @@ describe("load plan", () => {
     expect(plan.rows.map((row) => row[2])).toEqual(["keep", "tie, later", "has cursor"]);
   });
 
+  it("keeps one row per composite key, telling apart keys that share a column", () => {
+    const plan = planLoad({ ...target, primary_key: ["id", "region"] }, [
+      { id: 1, region: "eu", v: 1, n: "eu older" },
+      { id: 1, region: "us", v: 1, n: "us" },
+      { id: 1, region: "eu", v: 2, n: "eu newer" },
+    ], null);
+    expect(plan.rows.map((row) => row[3])).toEqual(["eu newer", "us"]);
+  });
+
   it("orders cursors by their column type", () => {
     expect(cursorComparator("integer")(10, 9)).toBeGreaterThan(0);
     expect(cursorComparator("string")("10", "9")).toBeLessThan(0);
