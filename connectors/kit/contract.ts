@@ -78,6 +78,11 @@ export interface ConnectorContext {
   /** Aborted when the run is cancelled or the chunk's time budget is spent; stop at the next page boundary. */
   signal: AbortSignal;
   now(): Date;
+  /**
+   * Development mode (DESIGN §5): the kit's http client knows it already; sources that open their own sockets
+   * (databases) ask it here, e.g. before connecting without TLS. Absent means production rules.
+   */
+  development?: boolean;
   /** The loader's OAuth token keeper, when the engine runs the read; absent in a one-off call. */
   tokens?: TokenStore;
 }

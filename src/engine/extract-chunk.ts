@@ -98,6 +98,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     http: createHttpClient({ hostOverrides: settings(env).HOST_OVERRIDES, development: settings(env).development, signal: abort.signal }),
     signal: abort.signal,
     now: () => new Date(),
+    development: settings(env).development,
     tokens: tokenStoreFor(env, { workspaceId: message.workspaceId, loaderId: message.loaderId }),
   };
   let warehouse: WarehouseAdapter | undefined;

@@ -6,12 +6,12 @@
  * multi-statement query, which PostgreSQL runs as one transaction.
  */
 import { connect } from "cloudflare:sockets";
-import { Client, type ClientConfig, type QueryResult } from "pg";
+import { Client, type QueryResult } from "pg";
 import type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
-import { workerdSocket } from "./pg-socket";
+import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../../connectors/kit/postgres";
 import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableName, tableName } from "./naming";
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } from "./types";
@@ -324,21 +324,8 @@ export class PostgresWarehouse implements WarehouseAdapter {
   }
 
   private async open(): Promise<Client> {
-    const { host, port, database, user, password, sslmode } = this.config;
-    const settings: ClientConfig = {
-      host,
-      port,
-      database,
-      user,
-      password,
-      // require = encrypted without verifying the certificate (libpq's meaning); verify-full checks it and the host.
-      ssl: sslmode === "disable" ? false : { rejectUnauthorized: sslmode === "verify-full", servername: host },
-      stream: workerdSocket(sslmode !== "disable"),
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      application_name: "loaders",
-      // Timestamps without an offset are read as UTC, and timestamptz columns come back in UTC.
-      options: "-c TimeZone=UTC",
-    };
+    // Timestamps without an offset are read as UTC, and timestamptz columns come back in UTC.
+    const settings = postgresClientConfig(this.config, { TimeZone: "UTC" });
     const client = new Client(settings);
     // A dropped connection is reported as an 'error' event; without a listener the event itself would throw.
     client.on("error", () => {
@@ -431,33 +418,12 @@ async function probeTcp(hostname: string, port: number): Promise<void> {
   }
 }
 
-const KIND_BY_CLASS: Record<string, WarehouseErrorKind> = {
-  "08": "retryable", // connection exception
-  "28": "configuration", // invalid authorization (bad password, unknown role)
-  "3D": "configuration", // database does not exist
-  "40": "retryable", // serialization failure, deadlock
-  "53": "retryable", // insufficient resources, too many connections
-  "57": "retryable", // admin shutdown, cannot connect now
-  "58": "retryable", // system error
-};
-
-/** insufficient_privilege, reserved_name (a `pg_` schema), invalid_schema_name. */
-const CONFIGURATION_CODES = new Set(["42501", "42939", "3F000"]);
-
-const AUTH_HINTS: Record<string, string> = {
-  "28P01": "Password authentication failed: check the user and password",
-  "3D000": "The database does not exist",
-};
-
 export function classifyPostgresError(error: unknown, config: PostgresConfig): WarehouseError {
   if (error instanceof WarehouseError) return error;
-  const code = (error as { code?: unknown }).code;
+  const code = sqlstate(error);
   const message = redact(errorMessage(error), [config.password]);
-  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) {
-    // No SQLSTATE: the socket failed (refused, reset, timed out, TLS) — worth retrying.
-    return new WarehouseError("retryable", `PostgreSQL connection failed: ${message}`);
-  }
-  const kind: WarehouseErrorKind = CONFIGURATION_CODES.has(code) ? "configuration" : (KIND_BY_CLASS[code.slice(0, 2)] ?? "data");
-  const hint = AUTH_HINTS[code];
+  if (code === null) return new WarehouseError("retryable", `PostgreSQL connection failed: ${message}`);
+  const kind: WarehouseErrorKind = postgresFailureKind(error);
+  const hint = SQLSTATE_HINTS[code];
   return new WarehouseError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`, { sqlstate: code });
 }

@@ -38,7 +38,7 @@ export function connectorContext(client: Partial<HttpClientOptions> = {}, now: (
     },
     ...client,
   });
-  const ctx: ConnectorContext = { http, signal: controller.signal, now };
+  const ctx: ConnectorContext = { http, signal: controller.signal, now, development: vars.ENVIRONMENT === "development" };
   return { ctx, sleeps, controller };
 }
 

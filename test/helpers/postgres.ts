@@ -5,12 +5,12 @@
 import { env } from "cloudflare:workers";
 import pg from "pg";
 import { afterAll, expect } from "vitest";
-import { workerdSocket } from "../../src/warehouses/pg-socket";
+import { workerdSocket } from "../../connectors/kit/postgres";
 import { as, type Caller, pgConfig } from "./api";
 
 /** A connected client to the test server (PG_URL unless `config` says otherwise); the caller ends it. */
 export async function connectPostgres(config: pg.ClientConfig = { connectionString: env.PG_URL }): Promise<pg.Client> {
-  // pg's own lazy choice of socket fails under vitest's workerd loader; src/warehouses/pg-socket.ts explains.
+  // pg's own lazy choice of socket fails under vitest's workerd loader; connectors/kit/postgres.ts explains.
   const client = new pg.Client({ ...config, stream: workerdSocket(false) });
   // Without a listener, the socket's close after end() surfaces as an unhandled error in workerd.
   client.on("error", () => undefined);

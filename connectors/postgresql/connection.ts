@@ -1,0 +1,105 @@
+/**
+ * One read-only session on the source database (research/connectors-data.md §6): `pg` over workerd's TCP socket,
+ * values decoded so that nothing loses precision on its way to the warehouse, failures mapped to the kit's kinds.
+ */
+import { Client, type ClientConfig, types } from "pg";
+import { ConnectorError } from "../kit/errors";
+import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../kit/postgres";
+import type { PostgresqlConfig } from "./spec";
+
+/** Hyperdrive cuts statements at 60 s (research §6); a page is sized to take far less, this bounds a stuck one. */
+const STATEMENT_TIMEOUT_MS = 55_000;
+
+/** Type OIDs (pg_type.oid, stable across PostgreSQL versions) whose default `pg` decoding would lose something. */
+const OID = { bytea: 17, int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+
+/**
+ * The session runs with TimeZone=UTC and DateStyle=ISO, so a timestamptz arrives as `2024-05-01 10:00:00.123456+00`
+ * and a timestamp without zone as `2024-05-01 10:00:00.123456`; both become RFC 3339 in UTC with every microsecond
+ * (a JavaScript Date would keep milliseconds only). A timestamp without zone is taken as UTC, as Fivetran does.
+ * `infinity` and BC dates stay as PostgreSQL writes them.
+ */
+export function isoTimestamp(text: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:\+00(?::?00)?)?$/.exec(text);
+  return match ? `${match[1]}T${match[2]}Z` : text;
+}
+
+/** bytea in hex output (`\x0102…`, the default since 9.0) as base64, the form JSON and warehouses carry. */
+function byteaBase64(text: string): string {
+  const hex = text.startsWith("\\x") ? text.slice(2) : text;
+  let binary = "";
+  for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return btoa(binary);
+}
+
+const parsers: Record<number, (text: string) => unknown> = {
+  // int8 beyond 2^53 would round as a number; BigInt keeps it (the warehouse widens to big_integer when needed).
+  [OID.int8]: (text) => BigInt(text),
+  // `pg` makes a local-midnight Date of a date; the calendar day is what the column means.
+  [OID.date]: (text) => text,
+  [OID.timestamp]: isoTimestamp,
+  [OID.timestamptz]: isoTimestamp,
+  [OID.bytea]: byteaBase64,
+};
+
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    parsers[oid] ?? types.getTypeParser(oid, format ?? "text")) as typeof types.getTypeParser,
+};
+
+export function connectionError(error: unknown, config: PostgresqlConfig): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const code = sqlstate(error);
+  let message = error instanceof Error ? error.message : String(error);
+  if (config.password) message = message.split(config.password).join("[redacted]");
+  if (code === null) return new ConnectorError("retryable", `PostgreSQL ${config.host}:${config.port}: connection failed: ${message}`);
+  // A table or column dropped since discovery: the selection no longer matches the database.
+  const kind = code === "42P01" || code === "42703" ? "configuration" : postgresFailureKind(error);
+  const hint = SQLSTATE_HINTS[code];
+  return new ConnectorError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`);
+}
+
+export interface SourceSession {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+export async function openSession(config: PostgresqlConfig, development: boolean): Promise<SourceSession> {
+  if (config.sslmode === "disable" && !development) {
+    throw new ConnectorError("configuration", `postgresql: sslmode "disable" is allowed only in development mode; use require or verify-full`);
+  }
+  const settings: ClientConfig = {
+    ...postgresClientConfig(config, {
+      TimeZone: "UTC",
+      DateStyle: "ISO",
+      // Read-only by default: a source session can never change the customer's data, whatever its role may do.
+      default_transaction_read_only: "on",
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+    }),
+    types: typeParsers,
+  };
+  const client = new Client(settings);
+  // A dropped connection is reported as an 'error' event; without a listener the event itself would throw.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw connectionError(error, config);
+  }
+  return {
+    async query(text, values = []) {
+      try {
+        return (await client.query(text, values)).rows;
+      } catch (error) {
+        throw connectionError(error, config);
+      }
+    },
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+/** A quoted identifier: PostgreSQL doubles an embedded quote. */
+export function quoted(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
