@@ -5,6 +5,7 @@
 import { Client, type ClientConfig, types } from "pg";
 import { ConnectorError } from "../kit/errors";
 import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../kit/postgres";
+import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect } from "../kit/sql-source";
 import type { PostgresqlConfig } from "./spec";
 
 /** Hyperdrive cuts statements at 60 s (research §6); a page is sized to take far less, this bounds a stuck one. */
@@ -59,11 +60,6 @@ export function connectionError(error: unknown, config: PostgresqlConfig): Conne
   return new ConnectorError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`);
 }
 
-export interface SourceSession {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
-  close(): Promise<void>;
-}
-
 export async function openSession(config: PostgresqlConfig, development: boolean): Promise<SourceSession> {
   if (config.sslmode === "disable" && !development) {
     throw new ConnectorError("configuration", `postgresql: sslmode "disable" is allowed only in development mode; use require or verify-full`);
@@ -99,7 +95,17 @@ export async function openSession(config: PostgresqlConfig, development: boolean
   };
 }
 
-/** A quoted identifier: PostgreSQL doubles an embedded quote. */
-export function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+const TIME_TYPES = /^(timestamp|date)/;
+
+export const postgresDialect: SqlDialect = {
+  // PostgreSQL doubles an embedded quote.
+  quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,
+  param: (position, columnType) => `$${position}::${columnType}`,
+  text: (expression) => `${expression}::text`,
+  minusWindow: (value, columnType) => (TIME_TYPES.test(columnType) ? `${value} - interval '${SAFETY_WINDOW_MINUTES} minutes'` : value),
+  // ctid, the row's physical address, orders the rows of tables and materialized views; views and partitioned
+  // tables (whose partitions each number their own) have none.
+  locator: (kind) => (kind === "r" || kind === "m" ? { expression: "t.ctid", type: "tid", start: "(0,0)" } : null),
+  // The whole row as text: a total order over any row type, json columns included (json has no ordering).
+  keylessOrder: () => "t::text",
+};

@@ -3,25 +3,16 @@
  * configured schemas that the user may SELECT, with its primary key and its columns' types. Partitions are read
  * through their parent, as they hold the parent's rows.
  */
-import type { JsonSchemaType, RecordSchema, StreamSpec } from "../kit/contract";
-import type { SourceSession } from "./connection";
+import type { JsonSchemaType, RecordSchema } from "../kit/contract";
+import type { SourceSession, SourceTable } from "../kit/sql-source";
 import type { PostgresqlConfig } from "./spec";
-
-/** A stream with what reading it needs beyond the engine's spec. */
-export interface SourceTable extends StreamSpec {
-  schema: string;
-  table: string;
-  /** r table, p partitioned table, v view, m materialized view (pg_class.relkind). */
-  kind: "r" | "p" | "v" | "m";
-  /** Column → its SQL type as format_type() spells it, used to cast keyset values back. */
-  columnTypes: Record<string, string>;
-}
 
 interface RelationRow extends Record<string, unknown> {
   oid: number;
   schema: string;
   table: string;
-  kind: SourceTable["kind"];
+  /** r table, p partitioned table, v view, m materialized view (pg_class.relkind). */
+  kind: "r" | "p" | "v" | "m";
 }
 
 interface ColumnRow extends Record<string, unknown> {
@@ -102,6 +93,7 @@ export async function discoverTables(session: SourceSession, config: PostgresqlC
       cursor_field: hasCursor ? config.cursor_field : null,
       supported_sync_modes: hasCursor ? ["full_refresh", "incremental"] : ["full_refresh"],
       json_schema: { type: "object", properties: Object.fromEntries(own.map((c) => [c.name, jsonType(c)])) },
+      // format_type() spells each type as a cast accepts it: `numeric(12,2)`, `timestamp with time zone`.
       columnTypes: Object.fromEntries(own.map((c) => [c.name, c.type])),
     };
   });

@@ -1,12 +1,12 @@
 /**
  * `postgresql` as a source: the config of spec.ts, streams discovered from the database's catalog (discover.ts),
- * read by keyset pages over one read-only session per read (read.ts, connection.ts).
+ * read by the kit's keyset pages (kit/sql-source.ts) over one read-only session per read (connection.ts).
  */
 import type { Connector } from "../kit/contract";
 import { ConnectorError } from "../kit/errors";
-import { type SourceSession, openSession } from "./connection";
+import { type SourceSession, readKeyset } from "../kit/sql-source";
+import { openSession, postgresDialect } from "./connection";
 import { discoverTables } from "./discover";
-import { readTable } from "./read";
 import { type PostgresqlConfig, postgresqlSpec } from "./spec";
 
 async function withSession<T>(config: PostgresqlConfig, development: boolean, use: (session: SourceSession) => Promise<T>): Promise<T> {
@@ -37,7 +37,7 @@ export const postgresqlConnector = {
   async *read(ctx, config, request) {
     const session = await openSession(config, ctx.development === true);
     try {
-      yield* readTable(session, request, ctx.signal);
+      yield* readKeyset(session, postgresDialect, request, ctx.signal);
     } finally {
       await session.close();
     }

@@ -5,9 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "../../../connectors/kit/contract";
 import { openSession } from "../../../connectors/postgresql/connection";
-import type { SourceTable } from "../../../connectors/postgresql/discover";
+import { PAGE_ROWS, type SourceTable } from "../../../connectors/kit/sql-source";
 import { postgresqlConnector } from "../../../connectors/postgresql";
-import { PAGE_ROWS } from "../../../connectors/postgresql/read";
 import type { PostgresqlConfig } from "../../../connectors/postgresql/spec";
 import { bootstrapWorkspace, createD1Source, pgConfig } from "../../helpers/api";
 import { connectorContext, readPages, records } from "../../helpers/connector";
@@ -121,7 +120,7 @@ describe("postgresql source", () => {
 
     const events = await read("events");
     expect(events.map((p) => p.records.length)).toEqual([PAGE_ROWS, EVENTS - PAGE_ROWS]);
-    expect(events[0]!.checkpoint).toEqual({ ctid: expect.stringMatching(/^\(\d+,\d+\)$/) });
+    expect(events[0]!.checkpoint).toEqual({ locator: expect.stringMatching(/^\(\d+,\d+\)$/) });
     const resumedEvents = records(await read("events", events[0]!.checkpoint));
     expect([...records(events.slice(0, 1)), ...resumedEvents].map((r) => r.at).sort()).toEqual(records(events).map((r) => r.at).sort());
     expect(new Set(records(events).map((r) => r.at)).size).toBe(EVENTS);
