@@ -33,6 +33,7 @@ export default defineConfig(async () => {
                   HOST_OVERRIDES: JSON.stringify(inject("hostOverrides")),
                   FAKE_PORTS: JSON.stringify(inject("fakePorts")),
                   PG_URL: inject("pgUrl"),
+                  MYSQL_URL: inject("mysqlUrl"),
                   // Small chunks so every multi-page test crosses chunk boundaries (handoff, resume, leases).
                   CHUNK_MAX_PAGES: "4",
                 },

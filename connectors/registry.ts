@@ -15,6 +15,7 @@ import { mailchimpSpec } from "./mailchimp/spec";
 import { mysqlSpec } from "./mysql/spec";
 import { postgresqlSpec } from "./postgresql/spec";
 import { hubspotConnector } from "./hubspot";
+import { mysqlConnector } from "./mysql";
 import { postgresqlConnector } from "./postgresql";
 import { restApiConnector } from "./rest_api";
 import { salesforceConnector } from "./salesforce";
@@ -27,7 +28,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector] as unknown as AnyConnector[];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,

@@ -7,6 +7,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       FAKE_PORTS: string;
       PG_URL: string;
+      MYSQL_URL: string;
     }
   }
 }

@@ -10,6 +10,7 @@ declare module "vitest" {
     hostOverrides: Record<string, string>;
     fakePorts: Record<string, number>;
     pgUrl: string;
+    mysqlUrl: string;
   }
 }
 
@@ -18,6 +19,7 @@ export default async function setup(project: TestProject) {
   project.provide("hostOverrides", fakes.hostOverrides);
   project.provide("fakePorts", fakes.ports);
   project.provide("pgUrl", process.env.LOADERS_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+  project.provide("mysqlUrl", process.env.LOADERS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test");
   return async () => {
     await fakes.close();
   };

@@ -8,7 +8,7 @@
  * - A keyless relation pages by the engine's row locator where it has one (PostgreSQL's ctid), else by OFFSET over
  *   its rows in a total order, which is exact while the data does not change during the read.
  */
-import type { JsonObject, Page, ReadRequest, SourceRecord, StreamSpec } from "./contract";
+import type { Connector, JsonObject, LoaderTypeSpec, Page, ReadRequest, SourceRecord, StreamSpec } from "./contract";
 import { ConnectorError } from "./errors";
 
 /** Rows per statement: small enough for any row width to stay well inside a Worker's memory and 60 s. */
@@ -121,4 +121,57 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
     yield page;
     if (rows.length < PAGE_ROWS) return;
   }
+}
+
+/**
+ * A timestamp as SQL engines write it in UTC sessions — `2024-05-01 10:00:00.123456`, with `+00` from PostgreSQL's
+ * timestamptz — as RFC 3339 UTC with every fractional digit (a JavaScript Date would keep milliseconds only). A
+ * timestamp without zone is taken as UTC, as Fivetran does. Anything else (`infinity`, BC dates, MySQL's zero
+ * date) stays as the engine wrote it.
+ */
+export function isoTimestamp(text: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:\+00(?::?00)?)?$/.exec(text);
+  return match ? `${match[1]}T${match[2]}Z` : text;
+}
+
+/** What makes a database a source: how to open a session, its dialect, its catalog. */
+export interface SqlSourceParts<C extends JsonObject> {
+  spec: LoaderTypeSpec<C>;
+  /** A read-only session; refuses an unencrypted connection outside development. */
+  open(config: C, development: boolean): Promise<SourceSession>;
+  dialect: SqlDialect;
+  discover(session: SourceSession, config: C): Promise<SourceTable[]>;
+  /** What a config can get wrong beyond the login, that discovery would only show as a catalog with streams missing. */
+  verify?(session: SourceSession, config: C): Promise<void>;
+}
+
+/** A database source connector: one session per check, discovery or read, closed when it ends. */
+export function sqlSourceConnector<C extends JsonObject>(parts: SqlSourceParts<C>): Connector<C> & Required<Pick<Connector<C>, "discover">> {
+  const withSession = async <T>(config: C, development: boolean, use: (session: SourceSession) => Promise<T>): Promise<T> => {
+    const session = await parts.open(config, development);
+    try {
+      return await use(session);
+    } finally {
+      await session.close();
+    }
+  };
+  return {
+    ...parts.spec,
+    async check(ctx, config) {
+      await withSession(config, ctx.development === true, async (session) => {
+        await parts.verify?.(session, config);
+      });
+    },
+    async discover(ctx, config) {
+      return withSession(config, ctx.development === true, (session) => parts.discover(session, config));
+    },
+    async *read(ctx, config, request) {
+      const session = await parts.open(config, ctx.development === true);
+      try {
+        yield* readKeyset(session, parts.dialect, request, ctx.signal);
+      } finally {
+        await session.close();
+      }
+    },
+  };
 }

@@ -5,7 +5,7 @@
 import { Client, type ClientConfig, types } from "pg";
 import { ConnectorError } from "../kit/errors";
 import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../kit/postgres";
-import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect } from "../kit/sql-source";
+import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
 import type { PostgresqlConfig } from "./spec";
 
 /** Hyperdrive cuts statements at 60 s (research §6); a page is sized to take far less, this bounds a stuck one. */
@@ -13,17 +13,6 @@ const STATEMENT_TIMEOUT_MS = 55_000;
 
 /** Type OIDs (pg_type.oid, stable across PostgreSQL versions) whose default `pg` decoding would lose something. */
 const OID = { bytea: 17, int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
-
-/**
- * The session runs with TimeZone=UTC and DateStyle=ISO, so a timestamptz arrives as `2024-05-01 10:00:00.123456+00`
- * and a timestamp without zone as `2024-05-01 10:00:00.123456`; both become RFC 3339 in UTC with every microsecond
- * (a JavaScript Date would keep milliseconds only). A timestamp without zone is taken as UTC, as Fivetran does.
- * `infinity` and BC dates stay as PostgreSQL writes them.
- */
-export function isoTimestamp(text: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:\+00(?::?00)?)?$/.exec(text);
-  return match ? `${match[1]}T${match[2]}Z` : text;
-}
 
 /** bytea in hex output (`\x0102…`, the default since 9.0) as base64, the form JSON and warehouses carry. */
 function byteaBase64(text: string): string {
@@ -38,6 +27,7 @@ const parsers: Record<number, (text: string) => unknown> = {
   [OID.int8]: (text) => BigInt(text),
   // `pg` makes a local-midnight Date of a date; the calendar day is what the column means.
   [OID.date]: (text) => text,
+  // TimeZone=UTC and DateStyle=ISO: `2024-05-01 10:00:00.123456+00` (timestamptz), without the offset (timestamp).
   [OID.timestamp]: isoTimestamp,
   [OID.timestamptz]: isoTimestamp,
   [OID.bytea]: byteaBase64,

@@ -4,19 +4,21 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Page } from "../../../connectors/kit/contract";
-import { openSession } from "../../../connectors/postgresql/connection";
 import { PAGE_ROWS, type SourceTable } from "../../../connectors/kit/sql-source";
 import { postgresqlConnector } from "../../../connectors/postgresql";
+import { openSession } from "../../../connectors/postgresql/connection";
 import type { PostgresqlConfig } from "../../../connectors/postgresql/spec";
-import { bootstrapWorkspace, createD1Source, pgConfig } from "../../helpers/api";
+import { pgConfig } from "../../helpers/api";
 import { connectorContext, readPages, records } from "../../helpers/connector";
-import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { uniqueName } from "../../helpers/engine";
 import { postgresReader } from "../../helpers/postgres";
+import { BIG, CUSTOMERS, CUSTOMER_7, EVENTS, expectEndToEnd, expectIncrementalRead, expectKeysetRead } from "../../helpers/sql-source";
 
 const { query, dropAfterAll } = postgresReader();
-const CUSTOMERS = 2500;
-const EVENTS = 1500;
-const BIG = 9007199254740993n; // 2^53 + 1: a number would round it
+const renameAndInsert = (schema: string) => async () => {
+  await query(`update ${schema}.customers set name = 'Renamed', updated_at = timestamptz '2030-01-01 00:00:00+00' where id in (3, 4)`);
+  await query(`insert into ${schema}.customers (id, name, updated_at) values (9000, 'New', timestamptz '2030-01-01 00:00:00+00')`);
+};
 
 /** A schema of its own with a keyed table (cursor column), a keyless table, a composite-key table and a view. */
 async function sourceSchema(): Promise<string> {
@@ -76,38 +78,8 @@ describe("postgresql source", () => {
     const { ctx } = connectorContext();
     const config = sourceConfig(schema);
     const streams = await postgresqlConnector.discover(ctx, config);
-    const customers = streams.find((s) => s.name === `${schema}.customers`)!;
-    const request = (checkpoint: Page["checkpoint"] | null = null) => ({ stream: customers, sync_mode: "full_refresh" as const, state: null, checkpoint });
-
-    const pages = await readPages(postgresqlConnector, ctx, config, request());
-    expect(pages.map((p) => p.records.length)).toEqual([PAGE_ROWS, PAGE_ROWS, CUSTOMERS - 2 * PAGE_ROWS]);
-    expect(pages.map((p) => p.checkpoint)).toEqual([{ after: ["1000"] }, { after: ["2000"] }, { after: ["2500"] }]);
-    const rows = records(pages);
-    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: CUSTOMERS }, (_, i) => BigInt(i + 1)));
-    expect(rows[6]).toEqual({
-      id: 7n,
-      name: "Customer 7",
-      balance: "8.75",
-      big: BIG,
-      active: false,
-      tags: ["t1"],
-      profile: { n: 7, vip: false },
-      avatar: "AQL/",
-      born: "1990-01-08",
-      updated_at: "2024-01-01T07:00:00.123456Z",
-    });
-
-    // A chunk that stopped after the first page resumes right after it.
-    const resumed = records(await readPages(postgresqlConnector, ctx, config, request(pages[0]!.checkpoint)));
-    expect(resumed.map((r) => r.id)).toEqual(rows.slice(PAGE_ROWS).map((r) => r.id));
-
-    // A composite key pages by all of its columns.
-    const orders = streams.find((s) => s.name === `${schema}.orders`)!;
-    const orderRows = records(await readPages(postgresqlConnector, ctx, config, { stream: orders, sync_mode: "full_refresh", state: null, checkpoint: { after: ["eu", "1"] } }));
-    expect(orderRows).toEqual([
-      { region: "eu", id: 2, total: "20" },
-      { region: "us", id: 1, total: "30" },
-    ]);
+    const rows = await expectKeysetRead({ connector: postgresqlConnector, ctx, config, streams, stream: (table) => `${schema}.${table}` });
+    expect(rows[6]).toEqual({ ...CUSTOMER_7, tags: ["t1"], profile: { n: 7, vip: false } });
   });
 
   it("reads keyless tables by ctid and views by offset, every row once", async () => {
@@ -126,7 +98,7 @@ describe("postgresql source", () => {
     expect(new Set(records(events).map((r) => r.at)).size).toBe(EVENTS);
 
     const view = await read("active_customers");
-    expect(view.map((p) => p.checkpoint)).toEqual([{ offset: PAGE_ROWS }, { offset: CUSTOMERS / 2 }]);
+    expect(view.map((p) => p.checkpoint)).toEqual([{ offset: PAGE_ROWS }, { offset: 2 * PAGE_ROWS }, { offset: CUSTOMERS / 2 }]);
     expect(new Set(records(view).map((r) => r.id)).size).toBe(CUSTOMERS / 2);
   });
 
@@ -134,18 +106,8 @@ describe("postgresql source", () => {
     const schema = await sourceSchema();
     const { ctx } = connectorContext();
     const config = sourceConfig(schema);
-    const customers = (await postgresqlConnector.discover(ctx, config)).find((s) => s.name === `${schema}.customers`)!;
-    const incremental = (state: Page["state"] | null) => readPages(postgresqlConnector, ctx, config, { stream: customers, sync_mode: "incremental", state: state ?? null, checkpoint: null });
-
-    const first = await incremental(null);
-    expect(records(first)).toHaveLength(CUSTOMERS);
-    const state = first.at(-1)!.state!;
-    expect(state).toEqual({ cursor: "2024-04-14 04:00:00.123456+00" });
-    await query(`update ${schema}.customers set name = 'Renamed', updated_at = timestamptz '2030-01-01 00:00:00+00' where id in (3, 4)`);
-
-    const second = records(await incremental(state));
-    // The newest row of the last read is within the window; then the two changed rows, in cursor order.
-    expect(second.map((r) => [r.id, r.name])).toEqual([[2500n, "Customer 2500"], [3n, "Renamed"], [4n, "Renamed"]]);
+    const streams = await postgresqlConnector.discover(ctx, config);
+    await expectIncrementalRead({ connector: postgresqlConnector, ctx, config, streams, stream: (table) => `${schema}.${table}` }, "2024-07-06 12:00:00.123456+00", renameAndInsert(schema));
   });
 
   it("opens read-only sessions, refuses plain TCP outside development, and names what is wrong", async () => {
@@ -171,44 +133,13 @@ describe("postgresql source", () => {
 describe("postgresql → D1, end to end", () => {
   it("loads every selected table, then only what changed, merged in place", async () => {
     const schema = await sourceSchema();
-    const owner = await bootstrapWorkspace();
-    const sourceId = await createD1Source(owner);
-    const target = uniqueName("pg_src");
-    const loader = await createLoader(owner, {
-      name: "App database",
-      loader_type: "postgresql",
-      source_id: sourceId,
+    await expectEndToEnd({
+      loaderType: "postgresql",
       config: { ...pgConfig(), schemas: [schema] },
-      target_schema: target,
-      sync_mode: "incremental",
-      selected_streams: [
-        { name: `${schema}.customers`, sync_mode: "incremental" },
-        { name: `${schema}.events`, sync_mode: "full_refresh" },
-        { name: `${schema}.active_customers`, sync_mode: "full_refresh" },
-      ],
+      stream: (table) => `${schema}.${table}`,
+      table: (target, table) => `${target}__${schema}_${table}`,
+      change: renameAndInsert(schema),
+      highWater: ["2024-07-06 12:00:00.123456+00", "2030-01-01 00:00:00+00"],
     });
-    const table = (name: string) => `${target}__${schema}_${name}`;
-
-    const first = await triggerAndWait(owner, loader.id);
-    expect(first).toMatchObject({ status: "completed", rows_loaded: CUSTOMERS + EVENTS + CUSTOMERS / 2, streams_total: 3, streams_failed: 0 });
-    const loaded = await d1Rows(table("customers"));
-    expect(loaded).toHaveLength(CUSTOMERS);
-    expect(loaded[6]).toMatchObject({ id: 7, name: "Customer 7", balance: "8.75", big: String(BIG), active: 0, born: "1990-01-08", avatar: "AQL/", _loader_run_id: first.id });
-    expect(JSON.parse(loaded[6].profile)).toEqual({ n: 7, vip: false });
-    expect(await d1Rows(table("events"), "at")).toHaveLength(EVENTS);
-    expect(await d1Rows(table("active_customers"))).toHaveLength(CUSTOMERS / 2);
-    expect(await committedState(loader.id, `${schema}.customers`)).toEqual({ cursor: "2024-04-14 04:00:00.123456+00" });
-
-    await query(`update ${schema}.customers set name = 'Renamed', updated_at = timestamptz '2030-01-01 00:00:00+00' where id in (3, 4)`);
-    await query(`insert into ${schema}.customers (id, name, updated_at) values (9000, 'New', timestamptz '2030-01-01 00:00:00+00')`);
-    const second = await triggerAndWait(owner, loader.id);
-    const customersRun = second.streams.find((s: any) => s.name === `${schema}.customers`);
-    // The window's one re-read row, the two changed and the new one.
-    expect(customersRun).toMatchObject({ status: "completed", rows_loaded: 4 });
-    const after = await d1Rows(table("customers"));
-    expect(after).toHaveLength(CUSTOMERS + 1);
-    expect(after.filter((r) => r.name === "Renamed").map((r) => r.id)).toEqual([3, 4]);
-    expect(after.find((r) => r.id === 9000)).toMatchObject({ name: "New", _loader_run_id: second.id });
-    expect(await committedState(loader.id, `${schema}.customers`)).toEqual({ cursor: "2030-01-01 00:00:00+00" });
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * One read-only session on a MySQL or MariaDB source (research/connectors-data.md §7): `mysql2` over workerd's
+ * node:net, with the eval-generated row parsers off (workerd forbids code generation from strings), plain text
+ * queries only (no protocol-level prepared statements, which Hyperdrive does not carry), values decoded so that
+ * nothing loses precision, failures mapped to the kit's kinds.
+ */
+import { Buffer } from "node:buffer";
+import mysql from "mysql2/promise";
+import type { TypeCast } from "mysql2";
+import { ConnectorError, type ConnectorErrorKind } from "../kit/errors";
+import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
+import type { MysqlConfig } from "./spec";
+
+const CONNECT_TIMEOUT_MS = 15_000;
+/** Hyperdrive cuts statements at 60 s (research §6/§7); a page takes far less, this bounds a stuck one. */
+const STATEMENT_TIMEOUT_SECONDS = 55;
+
+/**
+ * BIGINT beyond 2^53 as BigInt, DECIMAL as exact text, DATETIME/TIMESTAMP as RFC 3339 UTC with their fraction
+ * (the session runs in UTC), DATE as `YYYY-MM-DD`, TINYINT(1) — MySQL's BOOLEAN — as a boolean, bytes as base64.
+ */
+const typeCast: TypeCast = (field, next) => {
+  switch (field.type) {
+    case "LONGLONG": {
+      const text = field.string();
+      return text === null ? null : BigInt(text);
+    }
+    case "NEWDECIMAL":
+    case "DECIMAL":
+      return field.string();
+    case "DATETIME":
+    case "TIMESTAMP": {
+      const text = field.string();
+      return text === null ? null : isoTimestamp(text);
+    }
+    case "DATE":
+    case "NEWDATE":
+      return field.string();
+    case "TINY":
+      if (field.length === 1) {
+        const text = field.string();
+        return text === null ? null : text !== "0";
+      }
+      return next();
+    default: {
+      // Binary strings (BINARY, VARBINARY, BLOB) come back from mysql2 as bytes; text columns as strings.
+      const value = next();
+      return value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value;
+    }
+  }
+};
+
+/** MySQL and MariaDB error numbers (https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html). */
+const KIND_BY_ERRNO: Record<number, ConnectorErrorKind> = {
+  1044: "configuration", // ER_DBACCESS_DENIED_ERROR
+  1045: "configuration", // ER_ACCESS_DENIED_ERROR
+  1049: "configuration", // ER_BAD_DB_ERROR
+  1054: "configuration", // ER_BAD_FIELD_ERROR: a column dropped since discovery
+  1142: "configuration", // ER_TABLEACCESS_DENIED_ERROR
+  1146: "configuration", // ER_NO_SUCH_TABLE: a table dropped since discovery
+  1040: "retryable", // ER_CON_COUNT_ERROR
+  1205: "retryable", // ER_LOCK_WAIT_TIMEOUT
+  1213: "retryable", // ER_LOCK_DEADLOCK
+  1969: "retryable", // MariaDB ER_STATEMENT_TIMEOUT
+  3024: "retryable", // MySQL ER_QUERY_TIMEOUT
+};
+
+const HINTS: Record<number, string> = {
+  1045: "Access denied: check the user and password",
+  1049: "The database does not exist",
+};
+
+export function connectionError(error: unknown, config: MysqlConfig): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  const sqlState = (error as { sqlState?: unknown } | null)?.sqlState;
+  let message = error instanceof Error ? error.message : String(error);
+  if (config.password) message = message.split(config.password).join("[redacted]");
+  // No server error number (or a negative one from Node): the socket failed — refused, reset, timed out.
+  if (typeof errno !== "number" || errno <= 0 || typeof sqlState !== "string") {
+    return new ConnectorError("retryable", `MySQL ${config.host}:${config.port}: connection failed: ${message}`);
+  }
+  const hint = HINTS[errno];
+  return new ConnectorError(KIND_BY_ERRNO[errno] ?? "data", `MySQL: ${hint ? `${hint} (${message})` : message} [error ${errno}]`);
+}
+
+export async function openSession(config: MysqlConfig, development: boolean): Promise<SourceSession> {
+  const { host, port, database, user, password, ssl_mode } = config;
+  if (ssl_mode === "disabled" && !development) {
+    throw new ConnectorError("configuration", `mysql: ssl_mode "disabled" is allowed only in development mode; use required or verify_identity`);
+  }
+  if (ssl_mode !== "disabled") {
+    // mysql2 upgrades the socket with node:tls options (rejectUnauthorized, checkServerIdentity) that workerd does not
+    // implement: tried here against a TLS MariaDB, it fails with "The options.… option is not implemented".
+    throw new ConnectorError(
+      "configuration",
+      `mysql: TLS connections (ssl_mode "${ssl_mode}") are not available from Workers in this version of Loaders; only development mode can read MySQL, without TLS`,
+    );
+  }
+  let connection: mysql.Connection;
+  try {
+    connection = await mysql.createConnection({
+      host,
+      port,
+      database,
+      user,
+      password,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      disableEval: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      timezone: "Z",
+      typeCast,
+    });
+  } catch (error) {
+    throw connectionError(error, config);
+  }
+  // A dropped connection is reported as an 'error' event; without a listener the event itself would throw.
+  connection.on("error", () => undefined);
+  const session: SourceSession = {
+    async query(text, values = []) {
+      try {
+        const [rows] = await connection.query(text, values);
+        return rows as never;
+      } catch (error) {
+        throw connectionError(error, config);
+      }
+    },
+    close: () => connection.end().catch(() => undefined),
+  };
+  try {
+    const [row] = await session.query<{ version: string }>("SELECT VERSION() AS version");
+    // Read-only: a source session can never change the customer's data, whatever its grants allow.
+    await session.query("SET SESSION TRANSACTION READ ONLY");
+    await session.query(
+      /mariadb/i.test(row?.version ?? "")
+        ? `SET SESSION time_zone = '+00:00', SESSION max_statement_time = ${STATEMENT_TIMEOUT_SECONDS}`
+        : `SET SESSION time_zone = '+00:00', SESSION max_execution_time = ${STATEMENT_TIMEOUT_SECONDS * 1000}`,
+    );
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return session;
+}
+
+const TIME_TYPES = /^(datetime|timestamp|date)/;
+
+export const mysqlDialect: SqlDialect = {
+  // MySQL doubles an embedded backtick.
+  quote: (identifier) => `\`${identifier.replaceAll("`", "``")}\``,
+  // A string compared with an integer column is compared as a double (exact only to 2^53), so key values are cast
+  // back to their column's kind; date-times and strings compare as the column's type by MySQL's own rules.
+  param: (_position, columnType) =>
+    /^(tinyint|smallint|mediumint|int|integer|bigint)\b/.test(columnType)
+      ? `CAST(? AS ${/unsigned/.test(columnType) ? "UNSIGNED" : "SIGNED"})`
+      : /^(decimal|numeric)\b/.test(columnType)
+        ? "CAST(? AS DECIMAL(65,30))"
+        : "?",
+  text: (expression) => `CAST(${expression} AS CHAR)`,
+  minusWindow: (value, columnType) => (TIME_TYPES.test(columnType) ? `${value} - INTERVAL ${SAFETY_WINDOW_MINUTES} MINUTE` : value),
+  locator: () => null,
+  keylessOrder: (table) => Object.keys(table.columnTypes).map((name) => `t.${mysqlDialect.quote(name)}`).join(", "),
+};
