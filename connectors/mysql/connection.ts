@@ -5,10 +5,10 @@
  * nothing loses precision, failures mapped to the kit's kinds.
  */
 import { Buffer } from "node:buffer";
-import mysql from "mysql2/promise";
-import type { TypeCast } from "mysql2";
+import { type TypeCast, createConnection as createCoreConnection } from "mysql2";
 import { ConnectorError, type ConnectorErrorKind } from "../kit/errors";
 import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
+import { UpgradableSocket } from "../kit/upgradable-socket";
 import type { MysqlConfig } from "./spec";
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -76,6 +76,17 @@ export function connectionError(error: unknown, config: MysqlConfig): ConnectorE
   const sqlState = (error as { sqlState?: unknown } | null)?.sqlState;
   let message = error instanceof Error ? error.message : String(error);
   if (config.password) message = message.split(config.password).join("[redacted]");
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "HANDSHAKE_NO_SSL_SUPPORT") {
+    return new ConnectorError("configuration", `MySQL ${config.host}:${config.port} does not offer TLS; enable TLS on the server (ssl_mode "disabled" is for development only)`);
+  }
+  if (code === "HANDSHAKE_SSL_ERROR") {
+    // workerd reports a refused certificate only as "internal error" to JavaScript (its log has "UnknownIssuer").
+    return new ConnectorError(
+      "configuration",
+      `MySQL ${config.host}:${config.port}: TLS handshake failed (${message}); Workers accept a certificate only from a publicly trusted CA and for the host name configured`,
+    );
+  }
   // No server error number (or a negative one from Node): the socket failed — refused, reset, timed out.
   if (typeof errno !== "number" || errno <= 0 || typeof sqlState !== "string") {
     return new ConnectorError("retryable", `MySQL ${config.host}:${config.port}: connection failed: ${message}`);
@@ -84,38 +95,53 @@ export function connectionError(error: unknown, config: MysqlConfig): ConnectorE
   return new ConnectorError(KIND_BY_ERRNO[errno] ?? "data", `MySQL: ${hint ? `${hint} (${message})` : message} [error ${errno}]`);
 }
 
+/**
+ * The server's greeting (its first packet: 3-byte little-endian payload length, sequence number, payload) is all it
+ * sends before the client asks for TLS (https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase.html).
+ */
+function greetingReceived(received: Uint8Array): boolean {
+  return received.length >= 4 && received.length >= 4 + (received[0]! | (received[1]! << 8) | (received[2]! << 16));
+}
+
 export async function openSession(config: MysqlConfig, development: boolean): Promise<SourceSession> {
   const { host, port, database, user, password, ssl_mode } = config;
   if (ssl_mode === "disabled" && !development) {
     throw new ConnectorError("configuration", `mysql: ssl_mode "disabled" is allowed only in development mode; use required or verify_identity`);
   }
-  if (ssl_mode !== "disabled") {
-    // mysql2 upgrades the socket with node:tls options (rejectUnauthorized, checkServerIdentity) that workerd does not
-    // implement: tried here against a TLS MariaDB, it fails with "The options.… option is not implemented".
-    throw new ConnectorError(
-      "configuration",
-      `mysql: TLS connections (ssl_mode "${ssl_mode}") are not available from Workers in this version of Loaders; only development mode can read MySQL, without TLS`,
-    );
-  }
-  let connection: mysql.Connection;
+  const tls = ssl_mode !== "disabled";
+  // mysql2's own TLS upgrade passes node:tls options workerd does not implement (rejectUnauthorized,
+  // checkServerIdentity: tried against a TLS MariaDB), so the connection runs on a socket that switches to TLS
+  // itself, and the driver's upgrade step is pointed at it.
+  const socket = new UpgradableSocket(host, port, tls ? greetingReceived : undefined);
+  const core = createCoreConnection({
+    host,
+    port,
+    database,
+    user,
+    password,
+    stream: socket as never,
+    ssl: tls ? {} : undefined,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    disableEval: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    timezone: "Z",
+    typeCast,
+  });
+  (core as unknown as { startTLS(onSecure: (error?: unknown) => void): void }).startTLS = (onSecure) => {
+    socket.startTls().then(() => onSecure(), onSecure);
+  };
   try {
-    connection = await mysql.createConnection({
-      host,
-      port,
-      database,
-      user,
-      password,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      disableEval: true,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      dateStrings: true,
-      timezone: "Z",
-      typeCast,
+    await new Promise<void>((resolve, reject) => {
+      core.once("connect", () => resolve());
+      core.once("error", reject);
     });
   } catch (error) {
+    socket.destroy();
     throw connectionError(error, config);
   }
+  const connection = core.promise();
   // A dropped connection is reported as an 'error' event; without a listener the event itself would throw.
   connection.on("error", () => undefined);
   const session: SourceSession = {

@@ -20,7 +20,7 @@ const config = z
     ssl_mode: z
       .enum(["disabled", "required", "verify_ca", "verify_identity"])
       .default("required")
-      .describe("TLS to the server: required (default) encrypts; verify_ca/verify_identity also check the certificate; disabled only for local development."),
+      .describe("TLS to the server. From Workers every TLS mode (required, the default, verify_ca, verify_identity) checks the certificate against public CAs and the host name; disabled only for local development."),
     tables: z.array(identifier).optional().describe("Only these tables; empty means every table of the database."),
     ...databaseReplicationFields,
   })

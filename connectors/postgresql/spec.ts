@@ -21,7 +21,7 @@ const config = z
     sslmode: z
       .enum(["disable", "require", "verify-ca", "verify-full"])
       .default("require")
-      .describe("TLS to the server: require (default) encrypts; verify-ca/verify-full also check the certificate; disable only for local development."),
+      .describe("TLS to the server. From Workers every TLS mode (require, the default, verify-ca, verify-full) checks the certificate against public CAs and the host name; disable only for local development."),
     schemas: z.array(identifier).min(1).default(["public"]).describe("Schemas whose tables and views become streams."),
     tables: z
       .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)?$/, "must be table or schema.table"))

@@ -123,7 +123,7 @@ describe("mysql source", () => {
 
     const { ctx } = connectorContext();
     await expect(mysqlConnector.check({ ...ctx, development: false }, config)).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("development mode") });
-    await expect(mysqlConnector.check(ctx, { ...config, ssl_mode: "required" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("TLS connections") });
+    await expect(mysqlConnector.check(ctx, { ...config, ssl_mode: "required" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("does not offer TLS") });
     await expect(mysqlConnector.check(ctx, config)).resolves.toBeUndefined();
     await expect(mysqlConnector.check(ctx, { ...config, password: "wrong" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("1045") });
     await expect(mysqlConnector.check(ctx, { ...config, database: "no_such_database" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringMatching(/104[49]/) });
