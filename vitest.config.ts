@@ -1,5 +1,6 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+// It sets NODE_EXTRA_CA_CERTS, which miniflare reads when it is imported: the plugin is imported after it, below.
+import "./test/tls-fixture";
 
 /**
  * Two projects: `workers` runs the Worker's own code inside workerd against real local D1, Queues and Durable
@@ -7,6 +8,8 @@ import { defineConfig } from "vitest/config";
  * clients pointed at them). Fake servers start once in globalSetup and reach workerd tests as injected ports.
  */
 export default defineConfig(async () => {
+  // Imported here, not at the top: a static import would load miniflare before test/tls-fixture.ts has run.
+  const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-plugin");
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {
@@ -34,6 +37,7 @@ export default defineConfig(async () => {
                   FAKE_PORTS: JSON.stringify(inject("fakePorts")),
                   PG_URL: inject("pgUrl"),
                   MYSQL_URL: inject("mysqlUrl"),
+                  MYSQL_TLS_PORT: String(inject("mysqlTlsPort")),
                   // Small chunks so every multi-page test crosses chunk boundaries (handoff, resume, leases).
                   CHUNK_MAX_PAGES: "4",
                 },

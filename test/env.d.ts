@@ -8,6 +8,7 @@ declare global {
       FAKE_PORTS: string;
       PG_URL: string;
       MYSQL_URL: string;
+      MYSQL_TLS_PORT: string;
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { startFakes } from "./fakes";
+import { startTlsMariadb } from "./tls-mariadb";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,6 +12,7 @@ declare module "vitest" {
     fakePorts: Record<string, number>;
     pgUrl: string;
     mysqlUrl: string;
+    mysqlTlsPort: number;
   }
 }
 
@@ -20,7 +22,10 @@ export default async function setup(project: TestProject) {
   project.provide("fakePorts", fakes.ports);
   project.provide("pgUrl", process.env.LOADERS_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
   project.provide("mysqlUrl", process.env.LOADERS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test");
+  const tlsMariadb = await startTlsMariadb();
+  project.provide("mysqlTlsPort", tlsMariadb.port);
   return async () => {
     await fakes.close();
+    await tlsMariadb.stop();
   };
 }

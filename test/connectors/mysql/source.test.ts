@@ -2,6 +2,8 @@
  * The mysql source against the machine's real MariaDB (or MySQL): databases made by the test and read by a
  * SELECT-only user, discovered, read page by page (resuming from checkpoints), and loaded end to end into D1.
  */
+import { env } from "cloudflare:workers";
+import mysql from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import type { Page } from "../../../connectors/kit/contract";
 import { PAGE_ROWS, type SourceTable } from "../../../connectors/kit/sql-source";
@@ -128,6 +130,40 @@ describe("mysql source", () => {
     await expect(mysqlConnector.check(ctx, { ...config, password: "wrong" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("1045") });
     await expect(mysqlConnector.check(ctx, { ...config, database: "no_such_database" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringMatching(/104[49]/) });
     await expect(mysqlConnector.check(ctx, { ...config, port: 1 })).rejects.toMatchObject({ kind: "retryable" });
+  });
+});
+
+describe("mysql source over TLS", () => {
+  it("reads over TLS outside development, with workerd checking the certificate and its host name", async () => {
+    // test/tls-mariadb.ts: TLS with a certificate for `localhost` from a CA trusted for this run; any login works.
+    const port = Number(env.MYSQL_TLS_PORT);
+    const admin = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", disableEval: true });
+    const db = `tls_${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      await admin.query(`CREATE DATABASE ${db}`);
+      await admin.query(`CREATE TABLE ${db}.notes (id INT PRIMARY KEY, body VARCHAR(20))`);
+      await admin.query(`INSERT INTO ${db}.notes VALUES (1, 'over'), (2, 'tls')`);
+      const { ctx } = connectorContext();
+      const production = { ...ctx, development: false };
+      const config = mysqlConnector.config.parse({ host: "localhost", port, database: db, user: "reader", password: "any-password", ssl_mode: "verify_identity" });
+      await expect(mysqlConnector.check(production, config)).resolves.toBeUndefined();
+      const [notes] = await mysqlConnector.discover(production, config);
+      expect(records(await readPages(mysqlConnector, production, config, { stream: notes!, sync_mode: "full_refresh", state: null, checkpoint: null }))).toEqual([
+        { id: 1, body: "over" },
+        { id: 2, body: "tls" },
+      ]);
+      const session = await openSession(config, false);
+      try {
+        expect(await session.query("SHOW SESSION STATUS LIKE 'Ssl_version'")).toEqual([{ Variable_name: "Ssl_version", Value: expect.stringMatching(/^TLSv1\.[23]$/) }]);
+      } finally {
+        await session.close();
+      }
+      // The certificate names localhost only.
+      await expect(mysqlConnector.check(production, { ...config, host: "127.0.0.1" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("TLS handshake failed") });
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+      await admin.end();
+    }
   });
 });
 
