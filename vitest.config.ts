@@ -38,6 +38,7 @@ export default defineConfig(async () => {
                   PG_URL: inject("pgUrl"),
                   MYSQL_URL: inject("mysqlUrl"),
                   MYSQL_TLS_PORT: String(inject("mysqlTlsPort")),
+                  PG_TLS_PORT: String(inject("pgTlsPort")),
                   // Small chunks so every multi-page test crosses chunk boundaries (handoff, resume, leases).
                   CHUNK_MAX_PAGES: "4",
                 },

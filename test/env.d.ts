@@ -9,6 +9,7 @@ declare global {
       PG_URL: string;
       MYSQL_URL: string;
       MYSQL_TLS_PORT: string;
+      PG_TLS_PORT: string;
     }
   }
 }

@@ -11,11 +11,41 @@ import type { ClientConfig } from "pg";
 // TypeScript resolves the package's `default` export condition (an empty module); workerd resolves `workerd`.
 import * as pgCloudflare from "pg-cloudflare";
 
-const CloudflareSocket = (pgCloudflare as { CloudflareSocket?: new (ssl: boolean) => unknown }).CloudflareSocket;
+interface CloudflareSocketLike {
+  startTls(options: unknown): void;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
+const CloudflareSocket = (pgCloudflare as { CloudflareSocket?: new (ssl: boolean) => CloudflareSocketLike }).CloudflareSocket;
+
+/** What `postgresFailureKind` knows as a refused TLS handshake. */
+export const TLS_HANDSHAKE_FAILED = "TLS_HANDSHAKE_FAILED";
+
+/**
+ * workerd tells JavaScript only "internal error" when a TLS handshake fails (its log says why: an unknown issuer, a
+ * host name the certificate does not name). An error between the switch to TLS and the first byte received over
+ * it is that handshake's: it is marked, so that it reads as a configuration problem rather than a flaky network.
+ */
+const HandshakeAwareSocket = CloudflareSocket
+  ? class extends CloudflareSocket {
+      private handshaking = false;
+      override startTls(options: unknown): void {
+        this.handshaking = true;
+        super.startTls(options);
+      }
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        if (event === "data") this.handshaking = false;
+        if (event === "error" && this.handshaking) {
+          const cause = args[0] instanceof Error ? args[0].message : String(args[0]);
+          args[0] = Object.assign(new Error(`TLS handshake failed (${cause}); Workers accept a certificate only from a publicly trusted CA and for the host name configured`), { code: TLS_HANDSHAKE_FAILED });
+        }
+        return super.emit(event, ...args);
+      }
+    }
+  : undefined;
 
 /** undefined outside workerd, where pg's own choice (a node:net socket) is the right one. */
 export function workerdSocket(ssl: boolean): (() => Duplex) | undefined {
-  return CloudflareSocket ? () => new CloudflareSocket(ssl) as Duplex : undefined;
+  return HandshakeAwareSocket ? () => new HandshakeAwareSocket(ssl) as unknown as Duplex : undefined;
 }
 
 export type PostgresFailureKind = "retryable" | "configuration" | "data";
@@ -47,6 +77,7 @@ export function sqlstate(error: unknown): string | null {
 
 /** How a failure should be handled: a socket failure is worth retrying; a server error by its SQLSTATE class. */
 export function postgresFailureKind(error: unknown): PostgresFailureKind {
+  if ((error as { code?: unknown } | null)?.code === TLS_HANDSHAKE_FAILED) return "configuration";
   const code = sqlstate(error);
   if (code === null) return "retryable";
   return CONFIGURATION_CODES.has(code) ? "configuration" : (KIND_BY_CLASS[code.slice(0, 2)] ?? "data");

@@ -43,7 +43,7 @@ export function connectionError(error: unknown, config: PostgresqlConfig): Conne
   const code = sqlstate(error);
   let message = error instanceof Error ? error.message : String(error);
   if (config.password) message = message.split(config.password).join("[redacted]");
-  if (code === null) return new ConnectorError("retryable", `PostgreSQL ${config.host}:${config.port}: connection failed: ${message}`);
+  if (code === null) return new ConnectorError(postgresFailureKind(error), `PostgreSQL ${config.host}:${config.port}: connection failed: ${message}`);
   // A table or column dropped since discovery: the selection no longer matches the database.
   const kind = code === "42P01" || code === "42703" ? "configuration" : postgresFailureKind(error);
   const hint = SQLSTATE_HINTS[code];

@@ -422,7 +422,7 @@ export function classifyPostgresError(error: unknown, config: PostgresConfig): W
   if (error instanceof WarehouseError) return error;
   const code = sqlstate(error);
   const message = redact(errorMessage(error), [config.password]);
-  if (code === null) return new WarehouseError("retryable", `PostgreSQL connection failed: ${message}`);
+  if (code === null) return new WarehouseError(postgresFailureKind(error), `PostgreSQL connection failed: ${message}`);
   const kind: WarehouseErrorKind = postgresFailureKind(error);
   const hint = SQLSTATE_HINTS[code];
   return new WarehouseError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`, { sqlstate: code });

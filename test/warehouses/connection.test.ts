@@ -37,6 +37,22 @@ describe("postgresql testConnection", () => {
     expect(sent.at(-1)).toBe("SELECT 1 AS ok");
   });
 
+  it("passes every step over TLS outside development, with workerd checking the certificate and its host name", async () => {
+    // test/tls-servers.ts: a PostgreSQL with TLS, its certificate for `localhost` from a CA trusted for this run.
+    const config = { host: "localhost", port: Number(env.PG_TLS_PORT), database: "postgres", user: "postgres", password: PASSWORD, sslmode: "verify-full" as const };
+    const result = await steps(new PostgresWarehouse(config, { development: false }));
+    expect(statuses(result)).toEqual(["network:success", "authentication:success", "authorization:success", "query:success"]);
+    expect(result[1]?.message).toContain("over TLS");
+
+    // The certificate names localhost only; a refused handshake is a configuration error, not a flaky network.
+    const refused = await steps(new PostgresWarehouse({ ...config, host: "127.0.0.1" }, { development: false }));
+    expect(statuses(refused)).toEqual(["network:success", "authentication:failed", "authorization:skipped", "query:skipped"]);
+    expect(refused[1]?.message).toContain("TLS handshake failed");
+    const adapter = new PostgresWarehouse({ ...config, host: "127.0.0.1" }, { development: false });
+    await expect(adapter.prepareStream({ schema: "tls_probe", stream: "t", sync_mode: "full_refresh", primary_key: [], cursor_field: null, run_id: "r" })).rejects.toMatchObject({ kind: "configuration" });
+    await adapter.close();
+  });
+
   it("fails at network for an unreachable port and skips the rest", async () => {
     const result = await steps(new PostgresWarehouse(postgresTestConfig({ port: 1, password: PASSWORD }), { development: true }));
 

@@ -2,6 +2,7 @@
  * The postgresql source against the real PostgreSQL of the machine: tables made by the test in a schema of its own,
  * discovered, read page by page (resuming from checkpoints), and loaded end to end through the engine into D1.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Page } from "../../../connectors/kit/contract";
 import { PAGE_ROWS, type SourceTable } from "../../../connectors/kit/sql-source";
@@ -11,7 +12,7 @@ import type { PostgresqlConfig } from "../../../connectors/postgresql/spec";
 import { pgConfig } from "../../helpers/api";
 import { connectorContext, readPages, records } from "../../helpers/connector";
 import { uniqueName } from "../../helpers/engine";
-import { postgresReader } from "../../helpers/postgres";
+import { connectPostgres, postgresReader } from "../../helpers/postgres";
 import { BIG, CUSTOMERS, CUSTOMER_7, EVENTS, expectEndToEnd, expectIncrementalRead, expectKeysetRead } from "../../helpers/sql-source";
 
 const { query, dropAfterAll } = postgresReader();
@@ -127,6 +128,38 @@ describe("postgresql source", () => {
     await expect(postgresqlConnector.check(ctx, { ...config, schemas: [schema, "nope"] })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining('"nope"') });
     await expect(postgresqlConnector.check(ctx, { ...config, database: "no_such_database" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("3D000") });
     await expect(postgresqlConnector.check(ctx, { ...config, port: 1 })).rejects.toMatchObject({ kind: "retryable" });
+  });
+});
+
+describe("postgresql source over TLS", () => {
+  it("reads over TLS outside development, with workerd checking the certificate and its host name", async () => {
+    // test/tls-servers.ts: a PostgreSQL with TLS, its certificate for `localhost` from a CA trusted for this run.
+    const port = Number(env.PG_TLS_PORT);
+    const admin = await connectPostgres({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
+    const schema = uniqueName("tls");
+    try {
+      await admin.query(`create schema ${schema}; create table ${schema}.notes (id int primary key, body text); insert into ${schema}.notes values (1, 'over'), (2, 'tls')`);
+      const { ctx } = connectorContext();
+      const production = { ...ctx, development: false };
+      const config = postgresqlConnector.config.parse({ host: "localhost", port, database: "postgres", user: "postgres", password: "unused-with-trust-auth", sslmode: "verify-full", schemas: [schema] });
+      await expect(postgresqlConnector.check(production, config)).resolves.toBeUndefined();
+      const [notes] = await postgresqlConnector.discover(production, config);
+      expect(records(await readPages(postgresqlConnector, production, config, { stream: notes!, sync_mode: "full_refresh", state: null, checkpoint: null }))).toEqual([
+        { id: 1, body: "over" },
+        { id: 2, body: "tls" },
+      ]);
+      const session = await openSession(config, false);
+      try {
+        expect(await session.query("select ssl from pg_stat_ssl where pid = pg_backend_pid()")).toEqual([{ ssl: true }]);
+      } finally {
+        await session.close();
+      }
+      // The certificate names localhost only.
+      await expect(postgresqlConnector.check(production, { ...config, host: "127.0.0.1" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("TLS handshake failed") });
+    } finally {
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    }
   });
 });
 
