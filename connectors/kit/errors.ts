@@ -19,6 +19,12 @@ export class ConnectorError extends Error {
   }
 }
 
+/**
+ * Why a TLS handshake from a Worker fails, for messages: workerd checks every certificate against public CAs and
+ * the host name, whatever the driver's ssl mode, and tells JavaScript only "internal error" when it refuses one.
+ */
+export const TLS_REFUSED_HINT = "Workers accept a certificate only from a publicly trusted CA and for the host name configured";
+
 export function isConnectorError(error: unknown): error is ConnectorError {
   return error instanceof ConnectorError;
 }

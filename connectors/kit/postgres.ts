@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import type { ClientConfig } from "pg";
 // TypeScript resolves the package's `default` export condition (an empty module); workerd resolves `workerd`.
 import * as pgCloudflare from "pg-cloudflare";
+import { TLS_REFUSED_HINT } from "./errors";
 
 interface CloudflareSocketLike {
   startTls(options: unknown): void;
@@ -36,7 +37,7 @@ const HandshakeAwareSocket = CloudflareSocket
         if (event === "data") this.handshaking = false;
         if (event === "error" && this.handshaking) {
           const cause = args[0] instanceof Error ? args[0].message : String(args[0]);
-          args[0] = Object.assign(new Error(`TLS handshake failed (${cause}); Workers accept a certificate only from a publicly trusted CA and for the host name configured`), { code: TLS_HANDSHAKE_FAILED });
+          args[0] = Object.assign(new Error(`TLS handshake failed (${cause}); ${TLS_REFUSED_HINT}`), { code: TLS_HANDSHAKE_FAILED });
         }
         return super.emit(event, ...args);
       }
@@ -93,7 +94,7 @@ export interface PostgresLogin {
   sslmode: "disable" | "require" | "verify-ca" | "verify-full";
 }
 
-const CONNECT_TIMEOUT_MS = 15_000;
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 /** A `pg` client config for workerd; `sessionSettings` are the `-c name=value` options the session starts with. */
 export function postgresClientConfig(login: PostgresLogin, sessionSettings: Record<string, string | number>): ClientConfig {
@@ -105,7 +106,8 @@ export function postgresClientConfig(login: PostgresLogin, sessionSettings: Reco
     database,
     user,
     password,
-    // require = encrypted without verifying the certificate (libpq's meaning); verify-ca/verify-full check it.
+    // libpq's meaning where pg runs on node:tls (require encrypts, verify-* also check the certificate); in workerd
+    // the socket's startTls always checks it, and these options go unused.
     ssl: tls ? { rejectUnauthorized: sslmode === "verify-ca" || sslmode === "verify-full", servername: host } : false,
     stream: workerdSocket(tls),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import { type TypeCast, createConnection as createCoreConnection } from "mysql2";
-import { ConnectorError, type ConnectorErrorKind } from "../kit/errors";
+import { ConnectorError, type ConnectorErrorKind, TLS_REFUSED_HINT } from "../kit/errors";
 import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
 import { UpgradableSocket } from "../kit/upgradable-socket";
 import type { MysqlConfig } from "./spec";
@@ -81,10 +81,9 @@ export function connectionError(error: unknown, config: MysqlConfig): ConnectorE
     return new ConnectorError("configuration", `MySQL ${config.host}:${config.port} does not offer TLS; enable TLS on the server (ssl_mode "disabled" is for development only)`);
   }
   if (code === "HANDSHAKE_SSL_ERROR") {
-    // workerd reports a refused certificate only as "internal error" to JavaScript (its log has "UnknownIssuer").
     return new ConnectorError(
       "configuration",
-      `MySQL ${config.host}:${config.port}: TLS handshake failed (${message}); Workers accept a certificate only from a publicly trusted CA and for the host name configured`,
+      `MySQL ${config.host}:${config.port}: TLS handshake failed (${message}); ${TLS_REFUSED_HINT}`,
     );
   }
   // No server error number (or a negative one from Node): the socket failed — refused, reset, timed out.

@@ -11,7 +11,7 @@ import type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } f
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
-import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../../connectors/kit/postgres";
+import { CONNECT_TIMEOUT_MS, SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../../connectors/kit/postgres";
 import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableName, tableName } from "./naming";
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } from "./types";
@@ -35,7 +35,6 @@ export interface PostgresWarehouseOptions {
 }
 
 const SSL_MODES: readonly SslMode[] = ["disable", "require", "verify-full"];
-const CONNECT_TIMEOUT_MS = 15_000;
 
 /** The config as the sources service stored it (validated there); re-checked here because it crosses a boundary. */
 export function parsePostgresConfig(config: Record<string, unknown>, development: boolean): PostgresConfig {

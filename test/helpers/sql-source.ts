@@ -6,8 +6,9 @@
 import { expect } from "vitest";
 import type { Connector, ConnectorContext, JsonObject, Page, StreamSpec } from "../../connectors/kit/contract";
 import { PAGE_ROWS } from "../../connectors/kit/sql-source";
+import type { SourceSession } from "../../connectors/kit/sql-source";
 import { bootstrapWorkspace, createD1Source } from "./api";
-import { readPages, records } from "./connector";
+import { connectorContext, readPages, records } from "./connector";
 import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName } from "./engine";
 
 // Five pages: with the tests' CHUNK_MAX_PAGES of 4, the end-to-end read crosses a chunk boundary.
@@ -122,4 +123,33 @@ export async function expectEndToEnd(e: EndToEnd): Promise<void> {
   expect(after.filter((r) => r.name === "Renamed").map((r) => r.id)).toEqual([3, 4]);
   expect(after.find((r) => r.id === 9000)).toMatchObject({ name: "New", _loader_run_id: second.id });
   expect(await committedState(loader.id, e.stream("customers"))).toEqual({ cursor: e.highWater[1] });
+}
+
+export interface OverTls<C extends JsonObject> {
+  connector: Connector<C>;
+  /** A config for `localhost` on test/tls-servers.ts's server, with a table `notes` holding (1, 'over'), (2, 'tls'). */
+  config: C & { host: string };
+  openSession(config: C, development: boolean): Promise<SourceSession>;
+  /** A statement showing the session's TLS, and the rows it must answer. */
+  tlsStatus: { sql: string; rows: unknown };
+}
+
+/** Outside development, over TLS: check, discover and read succeed; a host name the certificate lacks is refused. */
+export async function expectReadOverTls<C extends JsonObject>(t: OverTls<C>): Promise<void> {
+  const { ctx } = connectorContext();
+  const production = { ...ctx, development: false };
+  await expect(t.connector.check(production, t.config)).resolves.toBeUndefined();
+  const [notes] = await t.connector.discover!(production, t.config);
+  expect(records(await readPages(t.connector, production, t.config, { stream: notes!, sync_mode: "full_refresh", state: null, checkpoint: null }))).toEqual([
+    { id: 1, body: "over" },
+    { id: 2, body: "tls" },
+  ]);
+  const session = await t.openSession(t.config, false);
+  try {
+    expect(await session.query(t.tlsStatus.sql)).toEqual(t.tlsStatus.rows);
+  } finally {
+    await session.close();
+  }
+  // The certificate names localhost only.
+  await expect(t.connector.check(production, { ...t.config, host: "127.0.0.1" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("TLS handshake failed") });
 }

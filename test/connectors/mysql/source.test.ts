@@ -12,7 +12,7 @@ import { openSession } from "../../../connectors/mysql/connection";
 import type { MysqlConfig } from "../../../connectors/mysql/spec";
 import { connectorContext, readPages, records } from "../../helpers/connector";
 import { READER, mysqlAdmin, mysqlSourceConfig } from "../../helpers/mysql";
-import { BIG, CUSTOMERS, CUSTOMER_7, EVENTS, expectEndToEnd, expectIncrementalRead, expectKeysetRead } from "../../helpers/sql-source";
+import { BIG, CUSTOMERS, CUSTOMER_7, EVENTS, expectEndToEnd, expectIncrementalRead, expectKeysetRead, expectReadOverTls } from "../../helpers/sql-source";
 
 const { query, database } = mysqlAdmin();
 const renameAndInsert = (db: string) => async () => {
@@ -135,7 +135,7 @@ describe("mysql source", () => {
 
 describe("mysql source over TLS", () => {
   it("reads over TLS outside development, with workerd checking the certificate and its host name", async () => {
-    // test/tls-mariadb.ts: TLS with a certificate for `localhost` from a CA trusted for this run; any login works.
+    // test/tls-servers.ts: TLS with a certificate for `localhost` from a CA trusted for this run; any login works.
     const port = Number(env.MYSQL_TLS_PORT);
     const admin = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", disableEval: true });
     const db = `tls_${crypto.randomUUID().slice(0, 8)}`;
@@ -143,23 +143,12 @@ describe("mysql source over TLS", () => {
       await admin.query(`CREATE DATABASE ${db}`);
       await admin.query(`CREATE TABLE ${db}.notes (id INT PRIMARY KEY, body VARCHAR(20))`);
       await admin.query(`INSERT INTO ${db}.notes VALUES (1, 'over'), (2, 'tls')`);
-      const { ctx } = connectorContext();
-      const production = { ...ctx, development: false };
-      const config = mysqlConnector.config.parse({ host: "localhost", port, database: db, user: "reader", password: "any-password", ssl_mode: "verify_identity" });
-      await expect(mysqlConnector.check(production, config)).resolves.toBeUndefined();
-      const [notes] = await mysqlConnector.discover(production, config);
-      expect(records(await readPages(mysqlConnector, production, config, { stream: notes!, sync_mode: "full_refresh", state: null, checkpoint: null }))).toEqual([
-        { id: 1, body: "over" },
-        { id: 2, body: "tls" },
-      ]);
-      const session = await openSession(config, false);
-      try {
-        expect(await session.query("SHOW SESSION STATUS LIKE 'Ssl_version'")).toEqual([{ Variable_name: "Ssl_version", Value: expect.stringMatching(/^TLSv1\.[23]$/) }]);
-      } finally {
-        await session.close();
-      }
-      // The certificate names localhost only.
-      await expect(mysqlConnector.check(production, { ...config, host: "127.0.0.1" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("TLS handshake failed") });
+      await expectReadOverTls({
+        connector: mysqlConnector,
+        config: mysqlConnector.config.parse({ host: "localhost", port, database: db, user: "reader", password: "any-password", ssl_mode: "verify_identity" }),
+        openSession,
+        tlsStatus: { sql: "SHOW SESSION STATUS LIKE 'Ssl_version'", rows: [{ Variable_name: "Ssl_version", Value: expect.stringMatching(/^TLSv1\.[23]$/) }] },
+      });
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${db}`);
       await admin.end();

@@ -13,7 +13,7 @@ import { pgConfig } from "../../helpers/api";
 import { connectorContext, readPages, records } from "../../helpers/connector";
 import { uniqueName } from "../../helpers/engine";
 import { connectPostgres, postgresReader } from "../../helpers/postgres";
-import { BIG, CUSTOMERS, CUSTOMER_7, EVENTS, expectEndToEnd, expectIncrementalRead, expectKeysetRead } from "../../helpers/sql-source";
+import { BIG, CUSTOMERS, CUSTOMER_7, EVENTS, expectEndToEnd, expectIncrementalRead, expectKeysetRead, expectReadOverTls } from "../../helpers/sql-source";
 
 const { query, dropAfterAll } = postgresReader();
 const renameAndInsert = (schema: string) => async () => {
@@ -139,23 +139,12 @@ describe("postgresql source over TLS", () => {
     const schema = uniqueName("tls");
     try {
       await admin.query(`create schema ${schema}; create table ${schema}.notes (id int primary key, body text); insert into ${schema}.notes values (1, 'over'), (2, 'tls')`);
-      const { ctx } = connectorContext();
-      const production = { ...ctx, development: false };
-      const config = postgresqlConnector.config.parse({ host: "localhost", port, database: "postgres", user: "postgres", password: "unused-with-trust-auth", sslmode: "verify-full", schemas: [schema] });
-      await expect(postgresqlConnector.check(production, config)).resolves.toBeUndefined();
-      const [notes] = await postgresqlConnector.discover(production, config);
-      expect(records(await readPages(postgresqlConnector, production, config, { stream: notes!, sync_mode: "full_refresh", state: null, checkpoint: null }))).toEqual([
-        { id: 1, body: "over" },
-        { id: 2, body: "tls" },
-      ]);
-      const session = await openSession(config, false);
-      try {
-        expect(await session.query("select ssl from pg_stat_ssl where pid = pg_backend_pid()")).toEqual([{ ssl: true }]);
-      } finally {
-        await session.close();
-      }
-      // The certificate names localhost only.
-      await expect(postgresqlConnector.check(production, { ...config, host: "127.0.0.1" })).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("TLS handshake failed") });
+      await expectReadOverTls({
+        connector: postgresqlConnector,
+        config: postgresqlConnector.config.parse({ host: "localhost", port, database: "postgres", user: "postgres", password: "unused-with-trust-auth", sslmode: "verify-full", schemas: [schema] }),
+        openSession,
+        tlsStatus: { sql: "select ssl from pg_stat_ssl where pid = pg_backend_pid()", rows: [{ ssl: true }] },
+      });
     } finally {
       await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();
