@@ -85,6 +85,98 @@ export interface ConnectorContext {
   development?: boolean;
   /** The loader's OAuth token keeper, when the engine runs the read; absent in a one-off call. */
   tokens?: TokenStore;
+  /**
+   * The loader's shared budgets (DESIGN §5.4): one per loader, shared by every stream of every run. Absent in a
+   * one-off call (check, discover from the API), where a connector sends its few requests unmetered.
+   */
+  budget?: SharedBudget;
+  /**
+   * The read is alive and working without yielding a page (polling a job inside one chunk, a long statement): renews
+   * the chunk's lease and counts as progress, so the watchdog does not restart the stream. Cheap to call often (calls
+   * are coalesced). The engine keeps the lease alive by itself while the chunk runs; this is for progress.
+   */
+  heartbeat?(): Promise<void>;
+}
+
+/** A token bucket's shape: `capacity` tokens at most, `refillPerSecond` restored continuously. */
+export interface TokenBucket {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+export interface BudgetWait {
+  /**
+   * The longest wait this call accepts, in seconds (default: the engine's bound, 20 s). A grant further away is not
+   * waited for: the call throws ResumeLater and the engine ends the chunk, coming back when the budget allows.
+   */
+  maxWaitSeconds?: number;
+}
+
+/** What an API reported about a bucket after a request (Shopify `throttleStatus`, `X-RateLimit-Remaining`). */
+export interface BucketReport {
+  /**
+   * Tokens the API says are left. It only ever lowers the shared level (others spending the same account, or a
+   * bucket that started emptier than assumed): grants already handed out but not yet sent are not in the API's
+   * figure, so a higher report is not trusted.
+   */
+  available?: number;
+  /** Tokens given back after a request cost less than it reserved (Shopify: requested minus actual query cost). */
+  refund?: number;
+  /** The bucket's shape as the API reports it (Shopify `maximumAvailable`, `restoreRate`); replaces the assumed one. */
+  capacity?: number;
+  refillPerSecond?: number;
+}
+
+export interface SlotOptions extends BudgetWait {
+  /**
+   * Who holds the slot. Default: this call (released by `release()` or when the chunk ends). A stable holder (the
+   * job id of a bulk operation that spans chunks) keeps the slot across chunks; acquiring again with it renews.
+   */
+  holder?: string;
+  /** How long the slot outlives its holder's last renewal (default 60 s); a holder that died frees it then. */
+  leaseSeconds?: number;
+}
+
+export interface BudgetSlot {
+  release(): Promise<void>;
+}
+
+/**
+ * Limits that belong to the account, not to one request (Shopify cost points, HubSpot 100 requests per 10 s, Sheets
+ * per-minute quotas, Mailchimp's 10 connections, one bulk operation per shop). Every stream asks before a request,
+ * so a request never goes out only to be refused; a back-off one stream is told to take holds them all.
+ */
+export interface SharedBudget {
+  /**
+   * Takes `cost` tokens from bucket `key` (created full, shaped by `bucket`, on first use), waiting for the grant and
+   * for any pause on `key`. Grants are first come, first served across streams.
+   */
+  take(key: string, cost: number, bucket: TokenBucket, options?: BudgetWait): Promise<void>;
+  /** Syncs bucket `key` with what the API reported (see BucketReport). */
+  observe(key: string, report: BucketReport): Promise<void>;
+  /** One of `limit` concurrent slots of `key`, waiting for a free one (and for any pause on `key`). */
+  slot(key: string, limit: number, options?: SlotOptions): Promise<BudgetSlot>;
+  /** Every stream of the loader waits until `seconds` from now before its next `take` or `slot` on `key`. */
+  pause(key: string, seconds: number): Promise<void>;
+}
+
+/**
+ * Thrown by a budget (or a connector) when the read should stop here and continue later rather than wait in the
+ * chunk: the engine commits the pages read so far, ends the chunk and enqueues the next one after `seconds`.
+ * Not a failure: it spends none of the chunk's retries.
+ */
+export class ResumeLater extends Error {
+  override readonly name = "ResumeLater";
+  constructor(
+    readonly seconds: number,
+    message = `resume in ${Math.ceil(seconds)} s`,
+  ) {
+    super(message);
+  }
+}
+
+export function isResumeLater(error: unknown): error is ResumeLater {
+  return error instanceof ResumeLater;
 }
 
 /**
@@ -126,6 +218,13 @@ export interface Page {
   checkpoint: JsonObject;
   /** The stream state to commit if the stream ends after this page (incremental: the greatest cursor seen). */
   state?: JsonObject;
+  /**
+   * Come back later (DESIGN §5.2: an async report job or bulk operation still running). The engine commits this
+   * page (its records may be empty), ends the chunk and enqueues the next one after this many seconds (at most
+   * 12 hours); the next chunk resumes from `checkpoint`, which must name the job, so it polls the same job and
+   * never submits a second one. The read is not asked for another page in this chunk.
+   */
+  resumeAfterSeconds?: number;
 }
 
 export interface Connector<C extends JsonObject = JsonObject> extends LoaderTypeSpec<C> {
