@@ -4,7 +4,7 @@
  */
 import type { Connector } from "../kit/contract";
 import { crmPath, hubspotClient } from "./client";
-import { DONE, parsePhasedCheckpoint, readPhases } from "./phases";
+import { DONE, hubspotCheckpoints, readPhases } from "./phases";
 import { type HubspotConfig, hubspotSpec } from "./spec";
 import { PROPERTIES_QUERY_BUDGET, planRead } from "./streams";
 
@@ -30,10 +30,10 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}) {
     },
 
     async *read(ctx, config, request) {
-      const resumed = parsePhasedCheckpoint(request.checkpoint);
+      const resumed = hubspotCheckpoints.resume(request.checkpoint);
       if (resumed?.phase === DONE) return;
       const http = hubspotClient(ctx, config);
-      const upper = resumed?.upper ?? new Date(ctx.now().getTime() - WINDOW_LAG_MS).toISOString();
+      const upper = resumed?.carry.upper ?? new Date(ctx.now().getTime() - WINDOW_LAG_MS).toISOString();
       const { phases, committed } = await planRead(ctx, http, config, request, upper, planOptions);
       yield* readPhases({ ...ctx, http }, { phases, cursorField: request.stream.cursor_field, committed, upper, resumed });
     },

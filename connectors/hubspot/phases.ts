@@ -1,16 +1,20 @@
 /**
  * A HubSpot read is a short sequence of phases, each one of the kit's declarative streams: an incremental read of
- * a CRM object searches the changed records, then lists the archived ones. This runs them in order and keeps one
- * checkpoint across them.
+ * a CRM object searches the changed records, then lists the archived ones. The kit's phased read runs them in order
+ * and keeps one checkpoint across them (kit/phased.ts).
  *
  * Checkpoint: `{phase, next, cursor, upper}` — the phase to run (or "done"), its paginator state for the next
  * request (null: its first), the greatest cursor seen so far, and the run's upper bound, fixed when the run starts so
  * every chunk of it reads the same window.
  */
-import type { ConnectorContext, JsonObject, JsonValue, Page, SourceRecord } from "../kit/contract";
-import { type HttpStream, type HttpStreamCheckpoint, readHttpStream } from "../kit/declarative";
-import { ConnectorError } from "../kit/errors";
-import { type CursorValue, compareCursors, isCursorValue, maxCursorOf } from "../kit/records";
+import { z } from "zod";
+import { cursorValue } from "../kit/checkpoint";
+import type { ConnectorContext, Page, SourceRecord } from "../kit/contract";
+import type { HttpStream } from "../kit/declarative";
+import { httpPhase, type PhasedPosition, phasedCheckpoints, readPhased } from "../kit/phased";
+import { type CursorValue, compareCursors, maxCursorOf } from "../kit/records";
+
+export { DONE } from "../kit/phased";
 
 export interface Phase {
   /** Names the phase in checkpoints, so a resumed chunk finds it even if the plan's length changed. */
@@ -20,14 +24,12 @@ export interface Phase {
   keep?: (record: SourceRecord) => boolean;
 }
 
-export interface PhasedCheckpoint extends JsonObject {
-  phase: string;
-  next: JsonValue;
-  cursor: CursorValue | null;
-  upper: string;
-}
+const carried = z.object({ cursor: cursorValue.nullable(), upper: z.string() });
+type Carried = z.output<typeof carried>;
 
-export const DONE = "done";
+export const hubspotCheckpoints = phasedCheckpoints<Carried>({ reader: "HubSpot", positionKey: "next", carry: carried });
+
+export type PhasedCheckpoint = PhasedPosition<Carried>;
 
 export interface PhasedRead {
   phases: Phase[];
@@ -43,43 +45,19 @@ export interface PhasedRead {
   resumed: PhasedCheckpoint | null;
 }
 
-export async function* readPhases(ctx: ConnectorContext, read: PhasedRead): AsyncGenerator<Page> {
-  const { phases, cursorField, upper, resumed } = read;
-  if (resumed?.phase === DONE) return;
-  let index = resumed ? phases.findIndex((phase) => phase.name === resumed.phase) : 0;
-  if (index < 0) throw new ConnectorError("data", `checkpoint names phase "${resumed?.phase}", which this read does not have`);
-  let next: JsonValue = resumed?.next ?? null;
-  let cursor: CursorValue | null = resumed ? resumed.cursor : read.committed;
-
-  for (; index < phases.length; index++) {
-    const phase = phases[index] as Phase;
-    const following = phases[index + 1]?.name ?? DONE;
-    const start: HttpStreamCheckpoint = { next, done: false, cursor: null };
-    for await (const page of readHttpStream(ctx, phase.stream, { state: null, checkpoint: start })) {
-      const records = phase.keep ? page.records.filter(phase.keep) : page.records;
-      if (cursorField) cursor = atMost(maxCursorOf(records, cursorField, cursor), upper);
-      const inner = page.checkpoint as HttpStreamCheckpoint;
-      const checkpoint: PhasedCheckpoint = inner.done
-        ? { phase: following, next: null, cursor, upper }
-        : { phase: phase.name, next: inner.next, cursor, upper };
-      yield { records, checkpoint, ...(cursorField ? { state: { cursor } } : {}) };
-    }
-    // The kit loop stops quietly between pages when the chunk is cancelled; the next phase must not start then.
-    if (ctx.signal.aborted) return;
-    next = null;
-  }
+export function readPhases(ctx: ConnectorContext, read: PhasedRead): AsyncGenerator<Page> {
+  const { cursorField, upper } = read;
+  const phases = read.phases.map(({ name, stream, keep }) =>
+    httpPhase<Carried>(name, stream, (page, carry) => {
+      const records = keep ? page.filter(keep) : page;
+      const cursor = cursorField ? atMost(maxCursorOf(records, cursorField, carry.cursor), upper) : carry.cursor;
+      return { records, carry: { cursor, upper }, ...(cursorField ? { state: { cursor } } : {}) };
+    }),
+  );
+  const start: PhasedCheckpoint = { phase: phases[0]?.name ?? "", position: null, carry: { cursor: read.committed, upper } };
+  return readPhased(ctx, hubspotCheckpoints, phases, read.resumed ?? start);
 }
 
 function atMost(cursor: CursorValue | null, upper: string): CursorValue | null {
   return cursor !== null && compareCursors(cursor, upper) > 0 ? upper : cursor;
-}
-
-export function parsePhasedCheckpoint(checkpoint: JsonObject | null): PhasedCheckpoint | null {
-  if (checkpoint === null) return null;
-  const { phase, next, cursor, upper } = checkpoint;
-  if (typeof phase !== "string" || next === undefined || typeof upper !== "string" || (cursor !== null && !isCursorValue(cursor))) {
-    // Only readPhases writes these; another shape means the reader changed under a live run.
-    throw new ConnectorError("data", `checkpoint ${JSON.stringify(checkpoint).slice(0, 200)} was not written by the HubSpot reader`);
-  }
-  return { phase, next, cursor, upper };
 }

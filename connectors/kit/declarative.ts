@@ -8,7 +8,8 @@
  * the stream from page one.
  */
 import type { ConnectorContext, JsonObject, JsonValue, Page, SourceRecord } from "./contract";
-import { ConnectorError } from "./errors";
+import { z } from "zod";
+import { checkpointParser, cursorValue as cursorValueSchema, jsonValue } from "./checkpoint";
 import type { HttpRequest } from "./http";
 import { applyPatch, type Paginator } from "./paginators";
 import { type CursorValue, extractRecords, isCursorValue, maxCursorOf } from "./records";
@@ -61,14 +62,10 @@ export async function* readHttpStream(ctx: ConnectorContext, stream: HttpStream,
   }
 }
 
-function parseCheckpoint(checkpoint: JsonObject): HttpStreamCheckpoint {
-  const { next, done, cursor } = checkpoint;
-  if (typeof done !== "boolean" || next === undefined || (cursor !== null && !isCursorValue(cursor))) {
-    // A checkpoint is only ever written by this loop; another shape means a stream's reader changed under a live run.
-    throw new ConnectorError("data", `checkpoint ${JSON.stringify(checkpoint).slice(0, 200)} was not written by this reader`);
-  }
-  return { next, done, cursor };
-}
+const parseCheckpoint = checkpointParser(
+  "declarative HTTP",
+  z.object({ next: jsonValue, done: z.boolean(), cursor: cursorValueSchema.nullable() }),
+);
 
 export function stateCursor(state: JsonObject | null): CursorValue | null {
   const cursor = state?.cursor;

@@ -9,11 +9,13 @@
  * Immutable streams (balance_transactions, events) are listed with `created[gte]` = the committed `created`.
  * Every phase pages with `starting_after=<last id>` through the kit's declarative loop.
  */
-import type { ConnectorContext, JsonObject, Page, ReadRequest, SourceRecord, StreamSpec } from "../kit/contract";
-import { type HttpStream, type HttpStreamCheckpoint, readHttpStream, stateCursor } from "../kit/declarative";
+import { z } from "zod";
+import type { ConnectorContext, JsonObject, JsonValue, Page, ReadRequest, SourceRecord, StreamSpec } from "../kit/contract";
+import { type HttpStream, readHttpStream, stateCursor } from "../kit/declarative";
 import { ConnectorError } from "../kit/errors";
 import type { HttpClient } from "../kit/http";
 import { afterLastRecord } from "../kit/paginators";
+import { type Phase, type PhasedPosition, phasedCheckpoints, readPhased } from "../kit/phased";
 import type { StripeConfig } from "./spec";
 import type { StripeStream } from "./streams";
 
@@ -34,10 +36,10 @@ const MAX_TIE_IDS = 250;
 /** "limit: … between 1 and 100" — https://docs.stripe.com/api/pagination */
 const paginator = afterLastRecord({ param: "starting_after", keyField: "id", hasMorePath: "has_more", limitParam: "limit", limit: 100 });
 
-type Phase = "list" | "events";
+type PhaseName = "list" | "events";
 
 interface Plan {
-  phase: Phase;
+  phase: PhaseName;
   /** `created[gte]` sent on every request of this read; null sends none. */
   since: number | null;
   /** Mutable streams: the read's start (less the clock margin): `updated` of listed records and the state's floor. */
@@ -45,19 +47,23 @@ interface Plan {
 }
 
 /** The objects already taken at second `at`, newest first; an older event of one of them in that second is stale. */
-interface Tie extends JsonObject {
-  at: number;
-  ids: string[];
-}
+const tieSchema = z.object({ at: z.number(), ids: z.array(z.string()) });
+type Tie = z.output<typeof tieSchema>;
 
-interface StripeCheckpoint extends JsonObject {
-  phase: Phase;
-  since: number | null;
-  stamp: number | null;
-  /** The kit loop's own checkpoint; null before the first page. */
-  page: HttpStreamCheckpoint | null;
-  tie: Tie | null;
-}
+/**
+ * Checkpoint: `{phase, since, stamp, page, tie}` — the phase and the plan fixed when the read started, the kit loop's
+ * own checkpoint (null before the first page; `done: true` after the last, so a resumed final chunk reads nothing),
+ * and the objects of the second at the page boundary.
+ */
+const carried = z.object({ since: z.number().nullable(), stamp: z.number().nullable(), tie: tieSchema.nullable() });
+type Carried = z.output<typeof carried>;
+
+const stripeCheckpoints = phasedCheckpoints<Carried>({
+  reader: "Stripe",
+  positionKey: "page",
+  carry: carried,
+  position: z.looseObject({}).nullable() as unknown as z.ZodType<JsonValue>,
+});
 
 export async function* readStripeStream(
   ctx: ConnectorContext,
@@ -66,61 +72,73 @@ export async function* readStripeStream(
   request: ReadRequest,
   stream: StripeStream,
 ): AsyncGenerator<Page> {
-  const at: StripeCheckpoint = request.checkpoint
-    ? parseCheckpoint(request.checkpoint)
-    : { ...startPlan(stream, config, request, ctx.now()), page: null, tie: null };
-  const plan: Plan = { phase: at.phase, since: at.since, stamp: at.stamp };
-  const phase = plan.phase === "events" ? eventsPhase(stream, plan, request, startSeconds(config), at.tie) : listPhase(stream, plan, request);
-  for await (const page of readHttpStream({ ...ctx, http }, phase.stream, { state: phase.state, checkpoint: at.page })) {
-    const shaped = phase.shape(page);
-    yield {
-      records: shaped.records,
-      checkpoint: { ...plan, page: page.checkpoint as HttpStreamCheckpoint, tie: shaped.tie },
-      ...(shaped.state ? { state: shaped.state } : {}),
-    };
-  }
+  const at = stripeCheckpoints.resume(request.checkpoint) ?? start(startPlan(stream, config, request, ctx.now()));
+  const plan: Plan = { phase: at.phase === "events" ? "events" : "list", since: at.carry.since, stamp: at.carry.stamp };
+  const phase = plan.phase === "events" ? eventsPhase(stream, plan, request, startSeconds(config)) : listPhase(stream, plan, request);
+  // One phase per read, chosen when it starts: a list or the events since the cursor, never both.
+  yield* readPhased({ ...ctx, http }, stripeCheckpoints, [phase], at);
 }
 
-/** One phase over the kit's loop: what to request, the state the loop starts from, and how a page becomes records. */
-interface PhaseReader {
-  stream: HttpStream;
-  state: JsonObject | null;
-  shape(page: Page): { records: SourceRecord[]; state: JsonObject | undefined; tie: Tie | null };
+function start(plan: Plan): PhasedPosition<Carried> {
+  return { phase: plan.phase, position: null, carry: { since: plan.since, stamp: plan.stamp, tie: null } };
 }
 
-function listPhase(stream: StripeStream, plan: Plan, request: ReadRequest): PhaseReader {
+/**
+ * One phase over the kit's loop, whose position is the loop's own checkpoint: what to request, the state the loop
+ * starts from, and how a page becomes records (with the tie carried to the next page).
+ */
+function loopPhase(
+  name: PhaseName,
+  httpStream: HttpStream,
+  state: JsonObject | null,
+  shape: (page: Page, tie: Tie | null) => { records: SourceRecord[]; state: JsonObject | undefined; tie: Tie | null },
+): Phase<Carried> {
+  return {
+    name,
+    async *pages(ctx, position, carry) {
+      let tie = carry.tie;
+      for await (const page of readHttpStream(ctx, httpStream, { state, checkpoint: position as JsonObject | null })) {
+        const shaped = shape(page, tie);
+        tie = shaped.tie;
+        yield { records: shaped.records, position: page.checkpoint, carry: { ...carry, tie }, ...(shaped.state ? { state: shaped.state } : {}) };
+      }
+    },
+  };
+}
+
+function listPhase(stream: StripeStream, plan: Plan, request: ReadRequest): Phase<Carried> {
   const mutable = stream.events !== undefined;
   const stamp = plan.stamp ?? 0;
-  return {
-    stream: {
+  return loopPhase(
+    "list",
+    {
       request: { url: stream.path, query: { ...stream.params, "created[gte]": plan.since } },
       paginator,
       recordsPath: "data",
       // Mutable objects take their state from the stamp; immutable ones from the greatest `created` read.
       cursorField: mutable ? null : "created",
     },
-    state: mutable ? null : request.state,
-    shape: (page) =>
+    mutable ? null : request.state,
+    (page) =>
       mutable
         ? { records: page.records.map((record) => listedVersion(record, stamp)), state: { cursor: stamp }, tie: null }
         : { records: page.records, state: page.state, tie: null },
-  };
+  );
 }
 
-function eventsPhase(stream: StripeStream, plan: Plan, request: ReadRequest, startDate: number | null, resumedTie: Tie | null): PhaseReader {
-  let tie = resumedTie;
-  return {
-    stream: {
+function eventsPhase(stream: StripeStream, plan: Plan, request: ReadRequest, startDate: number | null): Phase<Carried> {
+  return loopPhase(
+    "events",
+    {
       request: { url: "/events", query: { "types[]": stream.events ?? [], "created[gte]": plan.since } },
       paginator,
       recordsPath: "data",
       cursorField: "created",
     },
     // The loop's cursor starts from the committed one, so a run without events keeps (at least) it.
-    state: request.state,
-    shape: (page) => {
+    request.state,
+    (page, tie) => {
       const taken = newestVersions(page.records, tie);
-      tie = taken.tie;
       const records: SourceRecord[] = [];
       for (const event of taken.events) {
         const record = changedRecord(event, stream, request.stream, startDate);
@@ -128,9 +146,9 @@ function eventsPhase(stream: StripeStream, plan: Plan, request: ReadRequest, sta
       }
       // Never behind the read's stamp, so a quiet object's cursor does not age out of the event retention.
       const cursor = Math.max(numberOr(stateCursor(page.state ?? null), 0), plan.stamp ?? 0);
-      return { records, state: { cursor }, tie };
+      return { records, state: { cursor }, tie: taken.tie };
     },
-  };
+  );
 }
 
 function startPlan(stream: StripeStream, config: StripeConfig, request: ReadRequest, now: Date): Plan {
@@ -220,18 +238,4 @@ function isoSeconds(seconds: number): string {
 function numberOr<T>(value: string | number | null, fallback: T): number | T {
   const n = typeof value === "string" ? Number(value) : value;
   return typeof n === "number" && Number.isFinite(n) ? n : fallback;
-}
-
-function parseCheckpoint(checkpoint: JsonObject): StripeCheckpoint {
-  const { phase, since, stamp, page, tie } = checkpoint;
-  const numberOrNull = (value: unknown) => value === null || typeof value === "number";
-  const validTie =
-    tie === null ||
-    (typeof tie === "object" && !Array.isArray(tie) && typeof tie.at === "number" && Array.isArray(tie.ids) && tie.ids.every((id) => typeof id === "string"));
-  const validPage = page === null || (typeof page === "object" && !Array.isArray(page));
-  if ((phase !== "list" && phase !== "events") || !numberOrNull(since) || !numberOrNull(stamp) || !validPage || !validTie) {
-    // Only this reader writes these; another shape means the reader changed under a live run.
-    throw new ConnectorError("data", `checkpoint ${JSON.stringify(checkpoint).slice(0, 200)} was not written by the Stripe reader`);
-  }
-  return checkpoint as StripeCheckpoint;
 }
