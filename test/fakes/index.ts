@@ -3,6 +3,7 @@ import { startHubSpotFake } from "./hubspot/server";
 import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
+import { startS3Server } from "./s3/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -15,7 +16,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));
