@@ -138,23 +138,36 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // Pages are written in groups of at least WRITE_BATCH_ROWS records: one warehouse round trip and one report
       // per group instead of per page. A group closes only on its row count or the stream's end, so re-reading from
       // a checkpoint regroups the same pages under the same batch id (the page sequence of its first page).
-      const flush = async () => {
+      // Each group is staged; a commit makes the staged groups the target's, and only then is the checkpoint reported
+      // (warehouses/contract.ts): after every group where staging writes the target directly (commitScope "batch"),
+      // once at the chunk's end where it does not ("chunk").
+      const chunkId = chunkIdFor(message.runId, stream.name, message.chunk);
+      const staged: string[] = [];
+      let unreported: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject } | null = null;
+      const flush = async (closesChunk: boolean) => {
         const records = batch.flatMap((p) => p.records);
         if (records.length > 0) {
-          await warehouse!.writeBatch(target!, { batch_id: `${message.runId}:${stream.name}:${pageSeq}`, records, synced_at: new Date().toISOString() });
+          const batchId = batchIdFor(message.runId, stream.name, pageSeq);
+          await warehouse!.stage(target!, { batch_id: batchId, records, synced_at: new Date().toISOString() });
+          staged.push(batchId);
         }
-        const last = batch[batch.length - 1]!;
-        const state = [...batch].reverse().find((p) => p.state)?.state;
+        const checkpoint = batch[batch.length - 1]?.checkpoint ?? unreported!.checkpoint;
+        const state = [...batch].reverse().find((p) => p.state)?.state ?? unreported?.state;
         pageSeq += batch.length;
-        const reported = await tracker.reportPage(message.stream, message.chunk, leaseToken, {
-          rows: records.length,
-          pages: batch.length,
-          checkpoint: last.checkpoint,
+        unreported = {
+          rows: (unreported?.rows ?? 0) + records.length,
+          pages: (unreported?.pages ?? 0) + batch.length,
+          checkpoint,
           ...(state ? { state } : {}),
-        });
+        };
         batch.length = 0;
         batchRows = 0;
-        return reported;
+        if (warehouse!.commitScope === "chunk" && !closesChunk) return { continue: true } as const;
+        if (staged.length > 0) await warehouse!.commit(target!, { chunk_id: chunkId, batch_ids: [...staged] });
+        staged.length = 0;
+        const report = unreported;
+        unreported = null;
+        return tracker.reportPage(message.stream, message.chunk, leaseToken, report);
       };
       let pending: Promise<IteratorResult<Page>> = pages.next();
       try {
@@ -173,7 +186,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
             pending.catch(() => undefined);
           }
           if (!closesGroup) continue;
-          const reported = await flush();
+          const reported = await flush(endsChunk);
           if (!reported.continue) {
             if (reported.reason === "cancelled") await warehouse.abortStream(target).catch(() => undefined);
             return { action: "ack", note: `stopped: ${reported.reason}` };
@@ -183,8 +196,8 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
             return { action: "ack", note: "chunk budget spent; next chunk enqueued" };
           }
         }
-        if (batch.length > 0) {
-          const reported = await flush();
+        if (batch.length > 0 || unreported) {
+          const reported = await flush(true);
           if (!reported.continue) {
             if (reported.reason === "cancelled") await warehouse.abortStream(target).catch(() => undefined);
             return { action: "ack", note: `stopped: ${reported.reason}` };
@@ -201,13 +214,15 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     await tracker.completeStream(message.stream, message.chunk, leaseToken);
     return { action: "ack", note: "stream completed" };
   } catch (error) {
-    if (isConnectorError(error) && error.kind !== "retryable") {
+    // Source and warehouse failures are classified alike (kit/errors.ts, warehouses/errors.ts): configuration and
+    // data fail the stream at once (configuration also puts the loader in `error`); retryable ones retry the chunk.
+    if ((isConnectorError(error) || isWarehouseError(error)) && error.kind !== "retryable") {
       if (warehouse && target) await warehouse.abortStream(target).catch(() => undefined);
       await tracker.failStream(message.stream, message.chunk, error.message, error.kind);
       return { action: "ack", note: `stream failed (${error.kind})` };
     }
     const text = error instanceof Error ? error.message : String(error);
-    const hinted = isConnectorError(error) ? error.details.retryAfterSeconds : undefined;
+    const hinted = isConnectorError(error) || isWarehouseError(error) ? error.details.retryAfterSeconds : undefined;
     await tracker.noteRetry(message.stream, text);
     log("warn", "chunk will be retried", { run_id: message.runId, stream: message.stream, chunk: message.chunk, attempts: delivery.attempts, error: text });
     return { action: "retry", delaySeconds: retryDelaySeconds(delivery.attempts, hinted), note: text };

@@ -1,9 +1,38 @@
 /**
- * The warehouse adapter contract (DESIGN §4). The engine drives one stream of one run through it:
- * `prepareStream` once per stream, `writeBatch` per page (idempotent per batch id), then `finalizeStream`
- * (full_refresh swaps the staging table in) or `abortStream` (staging dropped, target untouched).
+ * The warehouse adapter contract (DESIGN §3, §4, §4.1). The engine drives one stream of one run through it:
+ *
+ *   prepareStream                      once per chunk attempt (creates the table, or the run's full_refresh table)
+ *   stage(batch) … stage(batch)        each write group of the chunk, in order, under deterministic batch ids
+ *   commit({ chunk_id, batch_ids })    the chunk's staged batches merged once; only then is the checkpoint reported
+ *   finalizeStream | abortStream       at the stream's end (full_refresh swaps its table in) or on cancel/failure
+ *   close
+ *
+ * Rules every adapter keeps, so that a queue that redelivers any chunk at any point never loses or doubles a row:
+ * - `stage` is idempotent per `batch_id`: staging a batch id again REPLACES what was staged under it (never adds).
+ *   A redelivered chunk restarts from the last reported checkpoint and so restages the same pages under the same
+ *   ids (the engine's grouping is a function of the pages alone).
+ * - `commit` merges exactly the batches it names — rows a killed attempt staged under other ids are never merged —
+ *   and is idempotent: committing the same batches again leaves the target as one commit did. Keyed streams merge
+ *   by primary key with one source row per key (the newest by cursor; on a tie the later batch, then the later
+ *   record); keyless streams replace the target rows carrying any of the committed batch ids.
+ * - The engine reports a chunk's checkpoint (and state) only after `commit` resolved: the checkpoint describes
+ *   committed data only. A consumer killed between stage and commit leaves staged rows that no report describes;
+ *   the redelivery restages and commits them (no loss), under the same ids (no duplicate).
+ * - `commitScope` says where the engine places commits. "batch": `stage` writes straight into the target and is
+ *   durable and idempotent when it resolves (D1, PostgreSQL: one set-based upsert per group), `commit` only
+ *   confirms, so the engine commits and reports after every group, as often as it reads. "chunk": staging is
+ *   invisible until `commit` (Snowflake, BigQuery, Databricks: a per-run staging table or load jobs, then one
+ *   MERGE), so the engine stages every group of the chunk and commits once, at the chunk's end, before reporting.
+ * - Every failure leaves an adapter as a WarehouseError (errors.ts) classified configuration / retryable / data;
+ *   the engine fails the stream at once on configuration and data, and retries the chunk on retryable.
+ * - Statements or jobs sent to a remote warehouse carry ids derived from (run, stream, chunk, batch), so a
+ *   re-submission after a lost answer is recognised by the warehouse (Snowflake `requestId` + `retry=true`,
+ *   BigQuery `jobReference.jobId`, Databricks a deterministic staging name).
  */
+import type { z } from "zod";
 import type { RecordSchema, SourceRecord, SyncMode } from "../../connectors/kit/contract";
+import type { HttpClient } from "../../connectors/kit/http";
+import type { StatementObserver } from "./sql";
 
 export interface StreamTarget {
   /** The loader's target_schema as the user wrote it; adapters apply their own case rule. */
@@ -19,12 +48,21 @@ export interface StreamTarget {
 }
 
 export interface WriteBatch {
-  /** Deterministic for (run, stream, chunk, page): a redelivered batch rewrites the same rows, never adds. */
+  /** Deterministic for (run, stream, first page of the group): a redelivered batch replaces, never adds. */
   batch_id: string;
   records: SourceRecord[];
   /** ISO timestamp stored in `_loader_synced_at`. */
   synced_at: string;
 }
+
+export interface ChunkCommit {
+  /** Deterministic for (run, stream, chunk sequence): remote adapters derive statement/job ids from it. */
+  chunk_id: string;
+  /** The batches this attempt staged, in staging order; the only ones the commit merges. */
+  batch_ids: string[];
+}
+
+export type CommitScope = "batch" | "chunk";
 
 export interface ConnectionTestStep {
   step: "network" | "authentication" | "authorization" | "query";
@@ -33,11 +71,59 @@ export interface ConnectionTestStep {
 }
 
 export interface WarehouseAdapter {
+  readonly commitScope: CommitScope;
   /** Runs network → authentication → authorization → `SELECT 1`, yielding each step as it completes. */
   testConnection(): AsyncIterable<ConnectionTestStep>;
   prepareStream(target: StreamTarget): Promise<void>;
-  writeBatch(target: StreamTarget, batch: WriteBatch): Promise<{ rows_written: number }>;
+  /** Idempotent per batch id; `rows_staged` counts the rows written (a direct adapter: inserted or updated). */
+  stage(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }>;
+  /** Merges the named staged batches into the stream's write table; idempotent. */
+  commit(target: StreamTarget, chunk: ChunkCommit): Promise<void>;
   finalizeStream(target: StreamTarget): Promise<void>;
   abortStream(target: StreamTarget): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What createWarehouse gives an adapter besides its config. */
+export interface WarehouseDeps {
+  /** The Worker's own WAREHOUSE database (the `d1` type). */
+  warehouseDb: D1Database;
+  development: boolean;
+  /**
+   * The kit's http client (connectors/kit/http.ts createHttpClient, with HOST_OVERRIDES applied) for warehouses
+   * reached over REST. Adapters derive their own with `extend({ baseUrl, auth, classifyError })`; the client's
+   * ConnectorErrors become WarehouseErrors through `warehouseErrorFrom` (errors.ts).
+   */
+  http?: HttpClient;
+  /** Aborted at the chunk budget or when the chunk ends; long statements are cancelled or left to finish remotely. */
+  signal?: AbortSignal;
+  /** Sees every statement with its bound values (tests, debugging). */
+  onStatement?: StatementObserver;
+  /** Injectable clock for polling (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A warehouse type's config, defined once in `src/warehouses/<type>/spec.ts`: the sources API validates a saved
+ * config with it (400 with these paths) and createWarehouse parses the stored config with it again.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the table of every type's spec holds configs of different shapes.
+export interface WarehouseSpec<C = any> {
+  type: string;
+  title: string;
+  config: z.ZodType<C, unknown>;
+  /** Config fields sealed at rest and never returned by the API. */
+  secret_fields: readonly string[];
+  /** Rules that depend on the deployment (development mode), not the config alone; paths are inside `config`. */
+  check?: (config: C, context: { development: boolean }) => Array<{ path: string; message: string }>;
+}
+
+/** The batch id of a write group: the run, the stream and the page sequence of the group's first page. */
+export function batchIdFor(runId: string, stream: string, firstPageSeq: number): string {
+  return `${runId}:${stream}:${firstPageSeq}`;
+}
+
+/** The chunk id commits carry: the run, the stream and the chunk sequence the queue message names. */
+export function chunkIdFor(runId: string, stream: string, chunk: number): string {
+  return `${runId}:${stream}:c${chunk}`;
 }

@@ -5,7 +5,7 @@
  * (widening rebuilds the table inside the same batch). A page is bound as ONE JSON parameter and unpacked by
  * `json_each`, so the parameter count never depends on rows × columns.
  */
-import type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+import type { ChunkCommit, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, errorMessage } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
@@ -46,6 +46,7 @@ const dialect: LoadDialect = {
 };
 
 export class D1Warehouse implements WarehouseAdapter {
+  readonly commitScope = "batch" as const;
   private readonly shapes = new Map<string, TableShape | null>();
 
   constructor(
@@ -78,8 +79,9 @@ export class D1Warehouse implements WarehouseAdapter {
     this.shapes.set(table, plan.shape);
   }
 
-  async writeBatch(target: StreamTarget, batch: WriteBatch): Promise<{ rows_written: number }> {
-    if (batch.records.length === 0) return { rows_written: 0 };
+  /** Writes straight into the write table: one atomic, idempotent upsert per group is the commit (commitScope "batch"). */
+  async stage(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
+    if (batch.records.length === 0) return { rows_staged: 0 };
     const table = this.writeTable(target);
     const existing = await this.shape(table);
     const plan = planLoad(target, batch.records, existing);
@@ -96,8 +98,11 @@ export class D1Warehouse implements WarehouseAdapter {
     const results = await this.execute(table, statements);
     this.shapes.set(table, plan.shape);
     const inserts = results.slice(results.length - pages.length);
-    return { rows_written: inserts.reduce((sum, result) => sum + (result.meta.changes ?? 0), 0) };
+    return { rows_staged: inserts.reduce((sum, result) => sum + (result.meta.changes ?? 0), 0) };
   }
+
+  /** Every group was committed by its own stage. */
+  async commit(_target: StreamTarget, _chunk: ChunkCommit): Promise<void> {}
 
   async finalizeStream(target: StreamTarget): Promise<void> {
     if (target.sync_mode !== "full_refresh") return;

@@ -2,23 +2,20 @@
  * The warehouse a source names, as an adapter (DESIGN §4). `d1` is the Worker's own WAREHOUSE database;
  * `postgresql` connects over TCP. Snowflake, BigQuery and Databricks are API types without an adapter in this build.
  */
-import type { WarehouseAdapter } from "./contract";
+import type { WarehouseAdapter, WarehouseDeps } from "./contract";
 import { D1Warehouse, d1TableName } from "./d1";
 import { WarehouseNotSupportedError } from "./errors";
 import { tableName } from "./naming";
 import { PostgresWarehouse, parsePostgresConfig, postgresSchemaName } from "./postgresql";
 
-export type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
-export { WarehouseError, WarehouseNotSupportedError, isWarehouseError, type WarehouseErrorKind } from "./errors";
+export type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WarehouseDeps, WarehouseSpec, WriteBatch } from "./contract";
+export { batchIdFor, chunkIdFor } from "./contract";
+export { WarehouseError, WarehouseNotSupportedError, isWarehouseError, warehouseErrorFrom, type WarehouseErrorKind } from "./errors";
+export { type WarehouseType, parseWarehouseConfig, warehouseSpecs } from "./specs";
 
 export interface WarehouseSource {
   source_type: string;
   config: Record<string, unknown>;
-}
-
-export interface WarehouseDeps {
-  warehouseDb: D1Database;
-  development: boolean;
 }
 
 const PLANNED = new Set(["snowflake", "bigquery", "databricks"]);
@@ -27,9 +24,12 @@ const PLANNED = new Set(["snowflake", "bigquery", "databricks"]);
 export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): WarehouseAdapter {
   switch (source.source_type) {
     case "d1":
-      return new D1Warehouse(deps.warehouseDb);
+      return new D1Warehouse(deps.warehouseDb, deps.onStatement ? { onStatement: deps.onStatement } : {});
     case "postgresql":
-      return new PostgresWarehouse(parsePostgresConfig(source.config, deps.development), { development: deps.development });
+      return new PostgresWarehouse(parsePostgresConfig(source.config, deps.development), {
+        development: deps.development,
+        ...(deps.onStatement ? { onStatement: deps.onStatement } : {}),
+      });
     default:
       throw new WarehouseNotSupportedError(source.source_type, PLANNED.has(source.source_type));
   }

@@ -7,7 +7,7 @@
  */
 import { connect } from "cloudflare:sockets";
 import { Client, type QueryResult } from "pg";
-import type { ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+import type { ChunkCommit, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
@@ -15,6 +15,8 @@ import { CONNECT_TIMEOUT_MS, SQLSTATE_HINTS, postgresClientConfig, postgresFailu
 import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableName, tableName } from "./naming";
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } from "./types";
+import { postgresqlSpec } from "./postgresql/spec";
+import { parseWarehouseConfig } from "./specs";
 
 export type SslMode = "disable" | "require" | "verify-full";
 
@@ -34,33 +36,9 @@ export interface PostgresWarehouseOptions {
   onStatement?: StatementObserver;
 }
 
-const SSL_MODES: readonly SslMode[] = ["disable", "require", "verify-full"];
-
-/** The config as the sources service stored it (validated there); re-checked here because it crosses a boundary. */
+/** The stored config, parsed with the one PostgreSQL spec the sources API validated it with (postgresql/spec.ts). */
 export function parsePostgresConfig(config: Record<string, unknown>, development: boolean): PostgresConfig {
-  const text = (key: string) => {
-    const value = config[key];
-    if (typeof value !== "string" || value.length === 0) {
-      throw new WarehouseError("configuration", `postgresql config: "${key}" is required`);
-    }
-    return value;
-  };
-  const port = config.port ?? 5432;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new WarehouseError("configuration", `postgresql config: "port" must be an integer from 1 to 65535`);
-  }
-  const sslmode = config.sslmode ?? "require";
-  if (!SSL_MODES.includes(sslmode as SslMode)) {
-    throw new WarehouseError("configuration", `postgresql config: "sslmode" must be one of ${SSL_MODES.join(", ")}`);
-  }
-  if (sslmode === "disable" && !development) {
-    throw new WarehouseError("configuration", `postgresql config: sslmode "disable" is only allowed in development mode`);
-  }
-  const password = config.password;
-  if (password !== undefined && typeof password !== "string") {
-    throw new WarehouseError("configuration", `postgresql config: "password" must be a string`);
-  }
-  return { host: text("host"), port, database: text("database"), user: text("user"), password, sslmode: sslmode as SslMode };
+  return parseWarehouseConfig(postgresqlSpec, config, development);
 }
 
 const dialect: LoadDialect = {
@@ -78,6 +56,7 @@ const dialect: LoadDialect = {
 };
 
 export class PostgresWarehouse implements WarehouseAdapter {
+  readonly commitScope = "batch" as const;
   private connecting: Promise<Client> | null = null;
   private client: Client | null = null;
   private readonly shapes = new Map<string, TableShape | null>();
@@ -132,8 +111,9 @@ export class PostgresWarehouse implements WarehouseAdapter {
     await this.applySchemaChanges(table, plan);
   }
 
-  async writeBatch(target: StreamTarget, batch: WriteBatch): Promise<{ rows_written: number }> {
-    if (batch.records.length === 0) return { rows_written: 0 };
+  /** Writes straight into the write table: one atomic, idempotent upsert per group is the commit (commitScope "batch"). */
+  async stage(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
+    if (batch.records.length === 0) return { rows_staged: 0 };
     const table = this.writeTable(target);
     const plan = planLoad(target, batch.records, await this.shape(table));
     await this.applySchemaChanges(table, plan);
@@ -154,12 +134,15 @@ export class PostgresWarehouse implements WarehouseAdapter {
       // page here. Its SQL changes with the column set and types, and so does its name.
       const name = `loaders_${stableHash(sql)}_${sql.length}`;
       const result = await this.query(sql, [page, target.run_id, batch.synced_at, batch.batch_id], name);
-      return { rows_written: result.rowCount ?? 0 };
+      return { rows_staged: result.rowCount ?? 0 };
     } catch (error) {
       this.forget(table);
       throw error;
     }
   }
+
+  /** Every group was committed by its own stage. */
+  async commit(_target: StreamTarget, _chunk: ChunkCommit): Promise<void> {}
 
   async finalizeStream(target: StreamTarget): Promise<void> {
     if (target.sync_mode !== "full_refresh") return;

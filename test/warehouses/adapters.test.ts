@@ -47,12 +47,12 @@ describe.each([
   it("lands a stream in its snake_case table with snake_case columns, JSON for nested values and metadata", async () => {
     const t = target({ schema: schema.toUpperCase(), stream: "lineItems" });
     await adapter.prepareStream(t);
-    const written = await adapter.writeBatch(
+    const written = await adapter.stage(
       t,
       page("b1", [{ Id: 1, FirstName: "Ada", UpdatedAt: "2024-01-01T00:00:00Z", Address: { city: "Paris" }, Tags: ["a", 1] }]),
     );
 
-    expect(written).toEqual({ rows_written: 1 });
+    expect(written).toEqual({ rows_staged: 1 });
     expect(await wh.columns(schema, "lineItems")).toEqual({
       id: "integer",
       first_name: "string",
@@ -81,7 +81,7 @@ describe.each([
 
   it("binds every value: record values never appear in SQL text", async () => {
     const hostile = `Robert'); DROP TABLE students; --`;
-    await adapter.writeBatch(target(), page("b1", [{ Id: 1, Name: hostile, UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await adapter.stage(target(), page("b1", [{ Id: 1, Name: hostile, UpdatedAt: "2024-01-01T00:00:00Z" }]));
 
     const inserts = statements.filter((s) => s.sql.includes("INSERT INTO"));
     expect(inserts).toHaveLength(1);
@@ -94,7 +94,7 @@ describe.each([
   it("merges by primary key: the greatest cursor wins in a page and against the table", async () => {
     const t = target();
     await adapter.prepareStream(t);
-    await adapter.writeBatch(
+    await adapter.stage(
       t,
       page("b1", [
         { Id: 1, Name: "v2", UpdatedAt: "2024-01-02T00:00:00Z" },
@@ -103,10 +103,10 @@ describe.each([
         { Id: 2, Name: "same cursor, later in the page", UpdatedAt: "2024-01-01T00:00:00Z" },
       ]),
     );
-    const older = await adapter.writeBatch(t, page("b2", [{ Id: 1, Name: "v0", UpdatedAt: "2023-12-31T00:00:00Z" }]));
-    await adapter.writeBatch(t, page("b3", [{ Id: 3, Name: "new", UpdatedAt: "2024-01-05T00:00:00Z" }]));
+    const older = await adapter.stage(t, page("b2", [{ Id: 1, Name: "v0", UpdatedAt: "2023-12-31T00:00:00Z" }]));
+    await adapter.stage(t, page("b3", [{ Id: 3, Name: "new", UpdatedAt: "2024-01-05T00:00:00Z" }]));
 
-    expect(older.rows_written).toBe(0);
+    expect(older.rows_staged).toBe(0);
     const rows = await wh.rows(schema, "Contacts", "id");
     expect(rows.map((r) => [r.id, r.name, r._loader_batch_id])).toEqual([
       [1, "v2", "b1"],
@@ -114,14 +114,14 @@ describe.each([
       [3, "new", "b3"],
     ]);
 
-    await adapter.writeBatch(t, page("b4", [{ Id: 1, Name: "v3", UpdatedAt: "2024-01-03T00:00:00Z" }]));
+    await adapter.stage(t, page("b4", [{ Id: 1, Name: "v3", UpdatedAt: "2024-01-03T00:00:00Z" }]));
     expect((await wh.rows(schema, "Contacts", "id"))[0]).toMatchObject({ name: "v3", _loader_batch_id: "b4" });
   });
 
   it("compares numeric cursors as numbers and date-time cursors as instants", async () => {
     const numeric = target({ stream: "Events", cursor_field: "Seq" });
-    await adapter.writeBatch(numeric, page("b1", [{ Id: 1, Seq: 10, Name: "ten" }]));
-    await adapter.writeBatch(numeric, page("b2", [{ Id: 1, Seq: 9, Name: "nine" }]));
+    await adapter.stage(numeric, page("b1", [{ Id: 1, Seq: 10, Name: "ten" }]));
+    await adapter.stage(numeric, page("b2", [{ Id: 1, Seq: 9, Name: "nine" }]));
     expect((await wh.rows(schema, "Events", "id"))[0]?.name).toBe("ten");
 
     const timed = target({
@@ -129,8 +129,8 @@ describe.each([
       json_schema: { type: "object", properties: { Id: { type: "integer" }, UpdatedAt: { type: "string", format: "date-time" } } },
     });
     // 10:00+02:00 is 08:00Z: "2024-01-01T09:00:00Z" is newer although it sorts lower as text.
-    await adapter.writeBatch(timed, page("b1", [{ Id: 1, UpdatedAt: "2024-01-01T10:00:00+02:00", Name: "old" }]));
-    await adapter.writeBatch(timed, page("b2", [{ Id: 1, UpdatedAt: "2024-01-01T09:00:00Z", Name: "new" }]));
+    await adapter.stage(timed, page("b1", [{ Id: 1, UpdatedAt: "2024-01-01T10:00:00+02:00", Name: "old" }]));
+    await adapter.stage(timed, page("b2", [{ Id: 1, UpdatedAt: "2024-01-01T09:00:00Z", Name: "new" }]));
     const [row] = await wh.rows(schema, "Deals", "id");
     expect(row).toMatchObject({ name: "new", updated_at: "2024-01-01T09:00:00.000Z" });
     expect((await wh.columns(schema, "Deals"))?.updated_at).toBe("timestamp");
@@ -143,13 +143,13 @@ describe.each([
       { Id: 2, Name: "b", UpdatedAt: "2024-01-01T00:00:00Z" },
     ]);
     const b2 = page("b2", [{ Id: 1, Name: "a2", UpdatedAt: "2024-01-02T00:00:00Z" }], "2024-05-01T12:05:00.000Z");
-    await adapter.writeBatch(t, b1);
-    await adapter.writeBatch(t, b2);
+    await adapter.stage(t, b1);
+    await adapter.stage(t, b2);
     const before = await wh.rows(schema, "Contacts", "id");
 
     const replay = wh.adapter();
-    expect(await replay.writeBatch(t, b1)).toEqual({ rows_written: 1 });
-    await replay.writeBatch(t, b2);
+    expect(await replay.stage(t, b1)).toEqual({ rows_staged: 1 });
+    await replay.stage(t, b2);
 
     expect(await wh.rows(schema, "Contacts", "id")).toEqual(before);
     expect(before.map((r) => r.name)).toEqual(["a2", "b"]);
@@ -158,7 +158,7 @@ describe.each([
   it("full_refresh: readers see the old table until finalize, which swaps the staging table in once", async () => {
     const first = target({ sync_mode: "full_refresh", run_id: "run-1" });
     await adapter.prepareStream(first);
-    await adapter.writeBatch(first, page("r1p1", [{ Id: 1, Name: "old", UpdatedAt: "2024-01-01T00:00:00Z" }, { Id: 2, Name: "gone", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await adapter.stage(first, page("r1p1", [{ Id: 1, Name: "old", UpdatedAt: "2024-01-01T00:00:00Z" }, { Id: 2, Name: "gone", UpdatedAt: "2024-01-01T00:00:00Z" }]));
     expect(await wh.columns(schema, "Contacts")).toBeNull();
     await adapter.finalizeStream(first);
     expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.name)).toEqual(["old", "gone"]);
@@ -166,8 +166,8 @@ describe.each([
     const second = target({ sync_mode: "full_refresh", run_id: "run-2" });
     const writer = wh.adapter();
     await writer.prepareStream(second);
-    await writer.writeBatch(second, page("r2p1", [{ Id: 1, Name: "new", UpdatedAt: "2024-02-01T00:00:00Z" }]));
-    await writer.writeBatch(second, page("r2p2", [{ Id: 3, Name: "added", UpdatedAt: "2024-02-01T00:00:00Z", Extra: true }]));
+    await writer.stage(second, page("r2p1", [{ Id: 1, Name: "new", UpdatedAt: "2024-02-01T00:00:00Z" }]));
+    await writer.stage(second, page("r2p2", [{ Id: 3, Name: "added", UpdatedAt: "2024-02-01T00:00:00Z", Extra: true }]));
     expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.name)).toEqual(["old", "gone"]);
 
     // finalize may run in another invocation than the writes
@@ -182,20 +182,20 @@ describe.each([
     expect(await wh.tables(schema)).toHaveLength(1);
 
     // The swapped-in table still merges by key: its unique index came along.
-    await wh.adapter().writeBatch(target(), page("inc", [{ Id: 3, Name: "merged", UpdatedAt: "2024-03-01T00:00:00Z" }]));
+    await wh.adapter().stage(target(), page("inc", [{ Id: 3, Name: "merged", UpdatedAt: "2024-03-01T00:00:00Z" }]));
     expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.name)).toEqual(["new", "merged"]);
   });
 
   it("full_refresh: abort drops the staging table and leaves the target untouched", async () => {
     const first = target({ sync_mode: "full_refresh", run_id: "run-1" });
     await adapter.prepareStream(first);
-    await adapter.writeBatch(first, page("p1", [{ Id: 1, Name: "kept", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await adapter.stage(first, page("p1", [{ Id: 1, Name: "kept", UpdatedAt: "2024-01-01T00:00:00Z" }]));
     await adapter.finalizeStream(first);
     const before = await wh.rows(schema, "Contacts", "id");
 
     const failed = target({ sync_mode: "full_refresh", run_id: "run-2" });
     await adapter.prepareStream(failed);
-    await adapter.writeBatch(failed, page("p1", [{ Id: 9, Name: "partial", UpdatedAt: "2024-02-01T00:00:00Z" }]));
+    await adapter.stage(failed, page("p1", [{ Id: 9, Name: "partial", UpdatedAt: "2024-02-01T00:00:00Z" }]));
     expect(await wh.tables(schema)).toHaveLength(2);
     await adapter.abortStream(failed);
 
@@ -208,7 +208,7 @@ describe.each([
   it("full_refresh of a source that became empty swaps in an empty table", async () => {
     const first = target({ sync_mode: "full_refresh", run_id: "run-1" });
     await adapter.prepareStream(first);
-    await adapter.writeBatch(first, page("p1", [{ Id: 1, Name: "x", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await adapter.stage(first, page("p1", [{ Id: 1, Name: "x", UpdatedAt: "2024-01-01T00:00:00Z" }]));
     await adapter.finalizeStream(first);
 
     const empty = target({ sync_mode: "full_refresh", run_id: "run-2" });
@@ -221,10 +221,10 @@ describe.each([
     const t = target({ stream: "Logs", primary_key: [], cursor_field: null });
     const b1 = page("b1", [{ Message: "a" }, { Message: "b" }, { Message: "same" }]);
     const b2 = page("b2", [{ Message: "same" }, { Message: "c" }]);
-    await adapter.writeBatch(t, b1);
-    expect(await adapter.writeBatch(t, b1)).toEqual({ rows_written: 3 });
-    await adapter.writeBatch(t, b2);
-    await wh.adapter().writeBatch(t, b1);
+    await adapter.stage(t, b1);
+    expect(await adapter.stage(t, b1)).toEqual({ rows_staged: 3 });
+    await adapter.stage(t, b2);
+    await wh.adapter().stage(t, b1);
 
     const rows = await wh.rows(schema, "Logs", "message");
     expect(rows.map((r) => [r.message, r._loader_batch_id]).sort()).toEqual([
@@ -238,10 +238,10 @@ describe.each([
 
   it("soft deletes keep the row, mark it, and keep values a tombstone does not carry", async () => {
     const t = target();
-    await adapter.writeBatch(t, page("b1", [{ Id: 1, Name: "Ada", UpdatedAt: "2024-01-01T00:00:00Z" }, { Id: 2, Name: "Bob", UpdatedAt: "2024-01-01T00:00:00Z" }]));
-    await adapter.writeBatch(t, page("b2", [{ Id: 1, UpdatedAt: "2024-01-02T00:00:00Z", _loader_deleted_at: "2024-01-02T00:00:00Z" }]));
+    await adapter.stage(t, page("b1", [{ Id: 1, Name: "Ada", UpdatedAt: "2024-01-01T00:00:00Z" }, { Id: 2, Name: "Bob", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await adapter.stage(t, page("b2", [{ Id: 1, UpdatedAt: "2024-01-02T00:00:00Z", _loader_deleted_at: "2024-01-02T00:00:00Z" }]));
     // A bare tombstone without cursor value still applies.
-    await adapter.writeBatch(t, page("b3", [{ Id: 2, _loader_deleted_at: "2024-01-03T00:00:00Z" }]));
+    await adapter.stage(t, page("b3", [{ Id: 2, _loader_deleted_at: "2024-01-03T00:00:00Z" }]));
 
     let rows = await wh.rows(schema, "Contacts", "id");
     expect(rows.map((r) => [r.id, r.name, r.updated_at, r._loader_deleted_at])).toEqual([
@@ -250,15 +250,15 @@ describe.each([
     ]);
     expect(Object.keys((await wh.columns(schema, "Contacts")) ?? {}).filter((c) => c.includes("deleted"))).toEqual(["_loader_deleted_at"]);
 
-    await adapter.writeBatch(t, page("b4", [{ Id: 1, Name: "Ada again", UpdatedAt: "2024-01-04T00:00:00Z" }]));
+    await adapter.stage(t, page("b4", [{ Id: 1, Name: "Ada again", UpdatedAt: "2024-01-04T00:00:00Z" }]));
     rows = await wh.rows(schema, "Contacts", "id");
     expect(rows[0]).toMatchObject({ name: "Ada again", _loader_deleted_at: null });
   });
 
   it("adds a nullable column for a new field", async () => {
     const t = target();
-    await adapter.writeBatch(t, page("b1", [{ Id: 1, Name: "a", UpdatedAt: "2024-01-01T00:00:00Z" }]));
-    await wh.adapter().writeBatch(t, page("b2", [{ Id: 2, Name: "b", UpdatedAt: "2024-01-01T00:00:00Z", Email: "b@x.io" }]));
+    await adapter.stage(t, page("b1", [{ Id: 1, Name: "a", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await wh.adapter().stage(t, page("b2", [{ Id: 2, Name: "b", UpdatedAt: "2024-01-01T00:00:00Z", Email: "b@x.io" }]));
 
     expect((await wh.columns(schema, "Contacts"))?.email).toBe("string");
     expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.email)).toEqual([null, "b@x.io"]);
@@ -267,14 +267,14 @@ describe.each([
   it("widens integer → number → string and anything → JSON, keeping every value", async () => {
     const t = target({ stream: "Prices" });
     const at = "2024-01-01T00:00:00Z";
-    await adapter.writeBatch(t, page("b1", [{ Id: 1, Amount: 1, Flag: true, Note: "x", UpdatedAt: at }]));
+    await adapter.stage(t, page("b1", [{ Id: 1, Amount: 1, Flag: true, Note: "x", UpdatedAt: at }]));
     expect(await wh.columns(schema, "Prices")).toMatchObject({ amount: "integer", flag: "boolean", note: "string" });
 
-    await wh.adapter().writeBatch(t, page("b2", [{ Id: 2, Amount: 2.5, UpdatedAt: at }]));
+    await wh.adapter().stage(t, page("b2", [{ Id: 2, Amount: 2.5, UpdatedAt: at }]));
     expect((await wh.columns(schema, "Prices"))?.amount).toBe("number");
     expect((await wh.rows(schema, "Prices", "id")).map((r) => r.amount)).toEqual([1, 2.5]);
 
-    await wh.adapter().writeBatch(t, page("b3", [{ Id: 3, Amount: "n/a", Flag: "maybe", Note: { lang: "fr" }, UpdatedAt: at }]));
+    await wh.adapter().stage(t, page("b3", [{ Id: 3, Amount: "n/a", Flag: "maybe", Note: { lang: "fr" }, UpdatedAt: at }]));
     expect(await wh.columns(schema, "Prices")).toMatchObject({ amount: "string", flag: "string", note: "json" });
     const rows = await wh.rows(schema, "Prices", "id");
     expect(rows.map((r) => [r.amount, r.flag, r.note])).toEqual([
@@ -284,7 +284,7 @@ describe.each([
     ]);
 
     // The index survived the widening: the key still merges.
-    await wh.adapter().writeBatch(t, page("b4", [{ Id: 1, Amount: 7, UpdatedAt: "2024-02-01T00:00:00Z" }]));
+    await wh.adapter().stage(t, page("b4", [{ Id: 1, Amount: 7, UpdatedAt: "2024-02-01T00:00:00Z" }]));
     expect((await wh.rows(schema, "Prices", "id")).map((r) => r.amount)).toEqual(["7", "2.5", "n/a"]);
   });
 
@@ -292,7 +292,7 @@ describe.each([
     const t = target({ stream: "Tweets", cursor_field: null });
     const a = 2n ** 60n + 1n;
     const b = 2n ** 60n + 2n;
-    await adapter.writeBatch(t, page("b1", [{ Id: a, Views: 9007199254740993n, Small: 5n }, { Id: b, Views: 1 }]));
+    await adapter.stage(t, page("b1", [{ Id: a, Views: 9007199254740993n, Small: 5n }, { Id: b, Views: 1 }]));
 
     const columns = await wh.columns(schema, "Tweets");
     expect(columns?.small).toBe("integer");
@@ -320,20 +320,20 @@ describe.each([
     await adapter.prepareStream(t);
     expect(await wh.columns(schema, "Accounts")).toMatchObject({ id: "integer", updated_at: "timestamp", score: "number", meta: "json" });
 
-    await adapter.writeBatch(t, page("b1", [{ Id: 1, UpdatedAt: "2024-01-01T00:00:00Z", Score: 3, Later: null }]));
+    await adapter.stage(t, page("b1", [{ Id: 1, UpdatedAt: "2024-01-01T00:00:00Z", Score: 3, Later: null }]));
     const columns = await wh.columns(schema, "Accounts");
     expect(columns?.score).toBe("number");
     expect(columns).not.toHaveProperty("later");
 
     // A page whose records do not carry a schema field leaves its stored value alone.
-    await adapter.writeBatch(t, page("b2", [{ Id: 1, UpdatedAt: "2024-01-02T00:00:00Z" }]));
+    await adapter.stage(t, page("b2", [{ Id: 1, UpdatedAt: "2024-01-02T00:00:00Z" }]));
     expect((await wh.rows(schema, "Accounts", "id"))[0]).toMatchObject({ score: 3, _loader_batch_id: "b2" });
   });
 
   it("resolves column name collisions and reserved names deterministically", async () => {
     const t = target({ stream: "Things", cursor_field: null });
-    await adapter.writeBatch(t, page("b1", [{ Id: 1, fooBar: "camel", foo_bar: "snake", _loader_run_id: "from source" }]));
-    await wh.adapter().writeBatch(t, page("b2", [{ Id: 2, foo_bar: "snake2", fooBar: "camel2", _loader_run_id: "again" }]));
+    await adapter.stage(t, page("b1", [{ Id: 1, fooBar: "camel", foo_bar: "snake", _loader_run_id: "from source" }]));
+    await wh.adapter().stage(t, page("b2", [{ Id: 2, foo_bar: "snake2", fooBar: "camel2", _loader_run_id: "again" }]));
 
     const camel = `foo_bar_${stableHash("fooBar")}`;
     const reserved = `_loader_run_id_${stableHash("_loader_run_id")}`;
@@ -345,7 +345,7 @@ describe.each([
   });
 
   it("rejects a record without its primary key value", async () => {
-    await expect(adapter.writeBatch(target(), page("b1", [{ Id: 1 }, { Name: "no id" }]))).rejects.toMatchObject({
+    await expect(adapter.stage(target(), page("b1", [{ Id: 1 }, { Name: "no id" }]))).rejects.toMatchObject({
       name: "WarehouseError",
       kind: "data",
       message: expect.stringContaining(`primary key field "Id"`),

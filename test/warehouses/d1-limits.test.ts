@@ -36,7 +36,7 @@ describe("d1 limits", () => {
     };
     for (let p = 0; p < 2; p++) {
       const records = Array.from({ length: 1000 }, (_, i) => record(p * 1000 + i));
-      expect(await adapter.writeBatch(target, { batch_id: `p${p}`, records, synced_at: "2024-05-01T00:00:00Z" })).toEqual({ rows_written: 1000 });
+      expect(await adapter.stage(target, { batch_id: `p${p}`, records, synced_at: "2024-05-01T00:00:00Z" })).toEqual({ rows_staged: 1000 });
     }
 
     expect(statements.length).toBeGreaterThan(0);
@@ -63,7 +63,7 @@ describe("d1 limits", () => {
     const filler = "é".repeat(500); // 1,000 bytes of UTF-8 in 500 characters
     const records = Array.from({ length: 1500 }, (_, i) => ({ id: i, body: `${i}:${filler}` }));
 
-    expect(await adapter.writeBatch(target, { batch_id: "big", records, synced_at: "2024-05-01T00:00:00Z" })).toEqual({ rows_written: 1500 });
+    expect(await adapter.stage(target, { batch_id: "big", records, synced_at: "2024-05-01T00:00:00Z" })).toEqual({ rows_staged: 1500 });
 
     const inserts = statements.filter((s) => s.sql.startsWith("INSERT"));
     expect(inserts).toHaveLength(2);

@@ -8,7 +8,7 @@ import type { Client } from "pg";
 import type { WarehouseAdapter } from "../../src/warehouses/contract";
 import { D1Warehouse, d1TableName } from "../../src/warehouses/d1";
 import { schemaName, tableName } from "../../src/warehouses/naming";
-import { type PostgresConfig, PostgresWarehouse, parsePostgresConfig } from "../../src/warehouses/postgresql";
+import { type PostgresConfig, PostgresWarehouse } from "../../src/warehouses/postgresql";
 import { type ColumnType, d1ColumnType, postgresColumnType } from "../../src/warehouses/types";
 import { connectPostgres } from "../helpers/postgres";
 
@@ -40,20 +40,16 @@ export function uniqueSchema(prefix = "wh"): string {
   return `${prefix}_${Date.now().toString(36)}_${counter}_${Math.floor(Math.random() * 1e6)}`;
 }
 
+/** The machine's PostgreSQL (trust auth: no password), built directly since the API's spec requires one. */
 export function postgresTestConfig(overrides: Partial<PostgresConfig> = {}): PostgresConfig {
   const url = new URL(env.PG_URL);
   return {
-    ...parsePostgresConfig(
-      {
-        host: url.hostname,
-        port: Number(url.port || 5432),
-        database: decodeURIComponent(url.pathname.slice(1)),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password) || undefined,
-        sslmode: "disable",
-      },
-      true,
-    ),
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.slice(1)),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password) || undefined,
+    sslmode: "disable",
     ...overrides,
   };
 }
