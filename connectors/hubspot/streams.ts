@@ -28,13 +28,12 @@ import { stateCursor, type HttpStream } from "../kit/declarative";
 import { ConnectorError } from "../kit/errors";
 import type { HttpClient, HttpRequest } from "../kit/http";
 import { createPaginator, type Paginator } from "../kit/paginators";
-import { type CursorValue, compareCursors, cursorValue, getPath } from "../kit/records";
+import { type CursorValue, compareCursors, cursorValue, DELETED_AT_FIELD, getPath } from "../kit/records";
 import { crmPath } from "./client";
 import { type CrmObject, crmObject, objectProperties, type PropertySet, shapeRecord } from "./objects";
 import type { Phase } from "./phases";
 import type { HubspotConfig } from "./spec";
 
-export const DELETED_AT = "_loader_deleted_at";
 /** List endpoints return at most 100 objects a page; owners up to 500. */
 const LIST_LIMIT = 100;
 const OWNERS_LIMIT = 500;
@@ -216,5 +215,5 @@ function changedSince(field: string, bound: CursorValue): (record: SourceRecord)
 
 function deleted(record: SourceRecord, field: string, ctx: ConnectorContext): SourceRecord {
   const at = cursorValue(record, field);
-  return { ...record, [DELETED_AT]: typeof at === "string" ? at : ctx.now().toISOString() };
+  return { ...record, [DELETED_AT_FIELD]: typeof at === "string" ? at : ctx.now().toISOString() };
 }

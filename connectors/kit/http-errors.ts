@@ -67,11 +67,16 @@ function truncate(text: string): string {
   return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS)}…` : oneLine;
 }
 
-/** Replaces every known secret value in a message; API error bodies sometimes echo the credential they rejected. */
-export function redact(message: string, secrets: readonly string[]): string {
+/**
+ * Replaces every known secret value in a message: API error bodies and driver messages sometimes echo the credential
+ * they rejected. The one redaction of the project (connectors, warehouses, connection tests). Longer secrets first, so
+ * a secret that contains another (a Basic header's base64 and its password) is replaced whole.
+ */
+export function redact(message: string, secrets: readonly (string | null | undefined)[]): string {
   let out = message;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
+  const known = secrets.filter((secret): secret is string => typeof secret === "string" && secret.length > 0);
+  for (const secret of known.sort((a, b) => b.length - a.length)) out = out.split(secret).join(REDACTED);
   return out;
 }
+
+export const REDACTED = "[redacted]";

@@ -39,6 +39,12 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? "an array" : `a ${typeof value}`;
 }
 
+/**
+ * The record field a reader sets on a deleted record (`StreamSpec.reports_deletes`), holding when it was deleted (ISO);
+ * the warehouses write it to the metadata column of the same name (src/warehouses/naming.ts).
+ */
+export const DELETED_AT_FIELD = "_loader_deleted_at";
+
 export type CursorValue = string | number;
 
 /** A value usable as an incremental cursor, or undefined (missing field, null, or an object). */

@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import { type TypeCast, createConnection as createCoreConnection } from "mysql2";
 import { ConnectorError, type ConnectorErrorKind, TLS_REFUSED_HINT } from "../kit/errors";
+import { redact } from "../kit/http-errors";
 import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
 import { UpgradableSocket } from "../kit/upgradable-socket";
 import type { MysqlConfig } from "./spec";
@@ -74,8 +75,7 @@ export function connectionError(error: unknown, config: MysqlConfig): ConnectorE
   if (error instanceof ConnectorError) return error;
   const errno = (error as { errno?: unknown } | null)?.errno;
   const sqlState = (error as { sqlState?: unknown } | null)?.sqlState;
-  let message = error instanceof Error ? error.message : String(error);
-  if (config.password) message = message.split(config.password).join("[redacted]");
+  const message = redact(error instanceof Error ? error.message : String(error), [config.password]);
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "HANDSHAKE_NO_SSL_SUPPORT") {
     return new ConnectorError("configuration", `MySQL ${config.host}:${config.port} does not offer TLS; enable TLS on the server (ssl_mode "disabled" is for development only)`);

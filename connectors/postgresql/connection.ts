@@ -4,6 +4,7 @@
  */
 import { Client, type ClientConfig, types } from "pg";
 import { ConnectorError } from "../kit/errors";
+import { redact } from "../kit/http-errors";
 import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../kit/postgres";
 import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
 import type { PostgresqlConfig } from "./spec";
@@ -41,8 +42,7 @@ const typeParsers = {
 export function connectionError(error: unknown, config: PostgresqlConfig): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const code = sqlstate(error);
-  let message = error instanceof Error ? error.message : String(error);
-  if (config.password) message = message.split(config.password).join("[redacted]");
+  const message = redact(error instanceof Error ? error.message : String(error), [config.password]);
   if (code === null) return new ConnectorError(postgresFailureKind(error), `PostgreSQL ${config.host}:${config.port}: connection failed: ${message}`);
   // A table or column dropped since discovery: the selection no longer matches the database.
   const kind = code === "42P01" || code === "42703" ? "configuration" : postgresFailureKind(error);

@@ -7,11 +7,13 @@
  *
  * Checkpoint: the kit loop's `{next, done, cursor}` plus `after`, the (cursor, Id) of the last record delivered.
  */
-import type { ConnectorContext, JsonObject, Page, ReadRequest, SourceRecord } from "../kit/contract";
+import { z } from "zod";
+import { checkpointParser, jsonValue } from "../kit/checkpoint";
+import type { ConnectorContext, Page, ReadRequest, SourceRecord } from "../kit/contract";
 import { type HttpStream, type HttpStreamCheckpoint, readHttpStream, stateCursor } from "../kit/declarative";
 import { ConnectorError } from "../kit/errors";
 import { createPaginator } from "../kit/paginators";
-import { type CursorValue, cursorValue, maxCursor } from "../kit/records";
+import { type CursorValue, cursorValue, DELETED_AT_FIELD, maxCursor } from "../kit/records";
 import { cursorFieldOf, describeObject, hasField, type ObjectDescribe, selectableFields } from "./describe";
 import { isExpiredQueryLocator } from "./errors";
 import type { SalesforceSession } from "./session";
@@ -20,7 +22,6 @@ import type { SalesforceConfig } from "./spec";
 
 /** Records per batch: the documented maximum (and default) of the 200–2,000 range, asked for explicitly. */
 export const QUERY_OPTIONS = "batchSize=2000";
-export const DELETED_AT = "_loader_deleted_at";
 
 interface ReadPlan {
   shape: QueryShape;
@@ -117,7 +118,7 @@ export function toRecord(raw: SourceRecord, cursor: string | null): SourceRecord
   if (record.IsDeleted === true) {
     const stamp = cursorValue(record, "SystemModstamp") ?? (cursor ? cursorValue(record, cursor) : undefined);
     const at = typeof stamp === "string" ? Date.parse(stamp.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")) : Number.NaN;
-    record[DELETED_AT] = new Date(Number.isNaN(at) ? Date.now() : at).toISOString();
+    record[DELETED_AT_FIELD] = new Date(Number.isNaN(at) ? Date.now() : at).toISOString();
   }
   return record;
 }
@@ -136,12 +137,12 @@ function lastPosition(records: SourceRecord[], cursor: string | null): ResumePos
   return { at: at === undefined ? null : String(at), id: last.Id };
 }
 
-function parseCheckpoint(checkpoint: JsonObject): SalesforceCheckpoint {
-  const { next, done, cursor, after } = checkpoint;
-  const position = after as Partial<ResumePosition> | null | undefined;
-  const validAfter = position === null || (typeof position === "object" && typeof position.id === "string" && (position.at === null || typeof position.at === "string"));
-  if (typeof done !== "boolean" || next === undefined || !validAfter || (cursor !== null && typeof cursor !== "string")) {
-    throw new ConnectorError("data", `checkpoint ${JSON.stringify(checkpoint).slice(0, 200)} was not written by the Salesforce reader`);
-  }
-  return { next, done, cursor, after: (position as ResumePosition | null) ?? null };
-}
+const parseCheckpoint = checkpointParser(
+  "Salesforce",
+  z.object({
+    next: jsonValue,
+    done: z.boolean(),
+    cursor: z.string().nullable(),
+    after: z.object({ at: z.string().nullable(), id: z.string() }).nullable(),
+  }),
+);

@@ -15,6 +15,7 @@ import { type HttpStream, readHttpStream, stateCursor } from "../kit/declarative
 import { ConnectorError } from "../kit/errors";
 import type { HttpClient } from "../kit/http";
 import { afterLastRecord } from "../kit/paginators";
+import { DELETED_AT_FIELD } from "../kit/records";
 import { type Phase, type PhasedPosition, phasedCheckpoints, readPhased } from "../kit/phased";
 import type { StripeConfig } from "./spec";
 import type { StripeStream } from "./streams";
@@ -208,7 +209,7 @@ function changedRecord(event: SourceRecord, stream: StripeStream, spec: StreamSp
   const created = eventCreated(event);
   const record: SourceRecord = { ...object, updated: created };
   if (spec.reports_deletes && typeof event.type === "string" && event.type.endsWith(".deleted")) {
-    record._loader_deleted_at = isoSeconds(created);
+    record[DELETED_AT_FIELD] = isoSeconds(created);
   }
   return record;
 }

@@ -3,6 +3,7 @@
  * unquoted, collisions resolved from the names alone (no mapping table to store or lose), every result validated
  * before it is quoted into SQL.
  */
+import { DELETED_AT_FIELD as DELETED_AT_FIELD_OF_READERS } from "../../connectors/kit/records";
 import { WarehouseError } from "./errors";
 
 /** PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes; names stay portable by never exceeding it. */
@@ -13,7 +14,7 @@ export const META = {
   runId: "_loader_run_id",
   syncedAt: "_loader_synced_at",
   batchId: "_loader_batch_id",
-  deletedAt: "_loader_deleted_at",
+  deletedAt: DELETED_AT_FIELD_OF_READERS,
 } as const;
 
 const RESERVED = new Set<string>(Object.values(META));
