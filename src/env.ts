@@ -4,19 +4,19 @@
  */
 import { z } from "zod";
 
-export interface Env {
-  DB: D1Database;
-  WAREHOUSE: D1Database;
-  EXTRACT_QUEUE: Queue<unknown>;
-  RUN_TRACKER: DurableObjectNamespace<import("./engine/run-tracker").RunTracker>;
-  RATE_LIMITER: DurableObjectNamespace<import("./api/middleware/rate-limiter").WorkspaceRateLimiter>;
-  TOKEN_KEEPER: DurableObjectNamespace<import("./engine/token-keeper").TokenKeeper>;
-  ENVIRONMENT?: string;
+/**
+ * The bindings and vars of wrangler.toml come from `npm run types` (wrangler types → src/env.generated.d.ts, committed);
+ * secrets and optional tunables, which wrangler.toml does not declare, are added here.
+ */
+export interface Env extends WranglerEnv {
   ADMIN_TOKEN?: string;
   SECRETS_KEYRING?: string;
-  HOST_OVERRIDES?: string;
   CHUNK_MAX_PAGES?: string;
   CHUNK_MAX_SECONDS?: string;
+  LEASE_SECONDS?: string;
+  WATCHDOG_SECONDS?: string;
+  STALL_SECONDS?: string;
+  BUDGET_MAX_WAIT_SECONDS?: string;
 }
 
 const keyringSchema = z.object({
@@ -40,6 +40,16 @@ const settingsSchema = z.object({
   /** A queue delivery reads at most this many pages / seconds before handing the stream to a fresh message. */
   CHUNK_MAX_PAGES: z.coerce.number().int().min(1).default(500),
   CHUNK_MAX_SECONDS: z.coerce.number().min(1).max(600).default(120),
+  /**
+   * A chunk's lease: renewed by its heartbeat (every third of it) and by every report. A lease that runs out means the
+   * consumer died; the watchdog, looking every WATCHDOG_SECONDS, re-enqueues the stream from its checkpoint.
+   */
+  LEASE_SECONDS: z.coerce.number().min(1).max(900).default(60),
+  WATCHDOG_SECONDS: z.coerce.number().min(1).max(600).default(30),
+  /** A live chunk that heartbeats but reports nothing (no page, no progress heartbeat) this long is restarted. */
+  STALL_SECONDS: z.coerce.number().min(1).default(600),
+  /** The longest a read waits in a chunk for a shared-budget grant; a later grant ends the chunk and resumes after it. */
+  BUDGET_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(20),
   HOST_OVERRIDES: z
     .string()
     .default("{}")

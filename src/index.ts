@@ -21,4 +21,5 @@ export default {
 
 export { RunTracker } from "./engine/run-tracker";
 export { TokenKeeper } from "./engine/token-keeper";
-export { WorkspaceRateLimiter } from "./api/middleware/rate-limiter";
+export { LoaderBudget } from "./engine/loader-budget";
+export { WorkspaceRateLimiter } from "./lib/workspace-rate-limiter";

@@ -1,5 +1,6 @@
-/** How services reach the engine: the run's own RunTracker, named by run id, and the loader's TokenKeeper. */
+/** How services reach the engine: the run's own RunTracker, named by run id, and the loader's TokenKeeper and LoaderBudget. */
 import type { Env } from "../env";
+import type { LoaderBudget } from "./loader-budget";
 import type { RunRef } from "./messages";
 import type { RunTracker } from "./run-tracker";
 import type { TokenKeeper } from "./token-keeper";
@@ -25,4 +26,9 @@ export function tokenKeeper(env: Env, loaderId: string): DurableObjectStub<Token
 /** A deleted loader's tokens go with it: nothing else would ever read them again. */
 export async function forgetLoaderTokens(env: Env, loaderId: string): Promise<void> {
   await tokenKeeper(env, loaderId).forget();
+}
+
+/** The loader's shared budgets (DESIGN §5.4): one object per loader, beside its TokenKeeper. */
+export function loaderBudget(env: Env, loaderId: string): DurableObjectStub<LoaderBudget> {
+  return env.LOADER_BUDGET.getByName(`loader:${loaderId}`) as DurableObjectStub<LoaderBudget>;
 }

@@ -19,7 +19,7 @@ import { createWarehouse, isWarehouseError } from "../warehouses";
 import { type StreamTarget, type WarehouseAdapter, batchIdFor, chunkIdFor } from "../warehouses/contract";
 import { runTracker } from "./dispatch";
 import type { ExtractMessage } from "./messages";
-import { tokenStoreFor } from "./token-keeper";
+import { tokenStoreFor } from "./token-store";
 
 export type ChunkOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
 

@@ -6,9 +6,8 @@
  * rules, retries and request budget apply unchanged.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { TokenRequest, TokenStore } from "../../connectors/kit/contract";
-import { ConnectorError, type ConnectorErrorKind, isConnectorError } from "../../connectors/kit/errors";
-import { markFinal } from "../../connectors/kit/http";
+import type { TokenRequest } from "../../connectors/kit/contract";
+import type { ConnectorError, ConnectorErrorKind } from "../../connectors/kit/errors";
 import type { TokenResponse } from "../../connectors/kit/oauth2";
 import type { Env } from "../env";
 import { settings } from "../env";
@@ -17,7 +16,6 @@ import { log } from "../lib/log";
 import { openJson, sealJson } from "../lib/secrets";
 import { serviceContext } from "../services/context";
 import { saveRotatedSecret } from "../services/loaders/rotate-secret";
-import { tokenKeeper } from "./dispatch";
 
 export interface LoaderRef {
   workspaceId: string;
@@ -150,28 +148,4 @@ export class TokenKeeper extends DurableObject<Env> {
 function withRemainingLife(response: TokenResponse, expiresAt: number | null, now: number): TokenResponse {
   if (expiresAt === null) return response;
   return { ...response, expires_in: Math.floor((expiresAt - now) / 1000) };
-}
-
-/** The connector-facing TokenStore of one loader: its keeper, with ConnectorErrors carried across the RPC as data. */
-export function tokenStoreFor(env: Env, ref: LoaderRef): TokenStore {
-  const keeper = tokenKeeper(env, ref.loaderId);
-  return {
-    async token(request, obtain) {
-      // Cast: RPC types map `unknown` (TokenResponse's provider extras) to nothing serializable, which turns the
-      // success variant into never; the values themselves are plain JSON.
-      const obtained = (await keeper.token(ref, request, async (refreshToken: string): Promise<Obtained> => {
-        try {
-          return { ok: true, response: await obtain(refreshToken) };
-        } catch (error) {
-          if (!isConnectorError(error)) throw error;
-          return { ok: false, kind: error.kind, message: error.message, details: error.details };
-        }
-      })) as unknown as Obtained;
-      if (obtained.ok) return obtained.response;
-      const error = new ConnectorError(obtained.kind, obtained.message, obtained.details);
-      // A retryable failure out of the token request has spent its own retries already (the http client ends one
-      // only then); marked final, the API request around it does not repeat them.
-      throw obtained.kind === "retryable" ? markFinal(error) : error;
-    },
-  };
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { TokenResponse } from "../../connectors/kit/oauth2";
 import { ConnectorError } from "../../connectors/kit/errors";
 import { tokenKeeper } from "../../src/engine/dispatch";
-import { tokenStoreFor } from "../../src/engine/token-keeper";
+import { tokenStoreFor } from "../../src/engine/token-store";
 import { serviceContext } from "../../src/services/context";
 import { getLoaderRow, openLoaderConfig } from "../../src/services/loaders/loader-store";
 import { as, bootstrapWorkspace, createD1Source } from "../helpers/api";

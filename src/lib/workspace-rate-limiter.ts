@@ -4,7 +4,7 @@
  * workspace keeps an exact sliding log in its own SQLite storage. Rejected requests are not counted.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../env";
+import type { Env } from "../env";
 
 export const LIMITS = [
   { windowMs: 1_000, max: 20 },
