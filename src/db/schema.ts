@@ -76,6 +76,11 @@ export const loaders = sqliteTable(
     updatedAt: text("updated_at").notNull(),
     lastRunAt: text("last_run_at"),
     lastRunId: text("last_run_id"),
+    /**
+     * Counts the user's updates. A run's snapshot records the revision it started from, so what the run concludes
+     * about the loader (config error, recovery) is applied only if nobody has changed the loader since.
+     */
+    revision: integer("revision").notNull().default(0),
   },
   (t) => [
     index("loaders_workspace").on(t.workspaceId),
@@ -102,6 +107,11 @@ export const loaderRuns = sqliteTable(
     jobId: text("job_id"),
     /** JSON array of per-stream {name, sync_mode, status, rows_loaded, error_message}. */
     streams: text("streams").notNull().default("[]"),
+    /**
+     * The loader (and its source) as the run was created, secrets still sealed (services/runs/run-snapshot.ts): a
+     * run reads only this, so a PUT during the run applies from the next run. Null for runs created before it existed.
+     */
+    snapshot: text("snapshot"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [

@@ -56,7 +56,7 @@ async function resolveStream(connectorCtx: ConnectorContext, type: string, confi
  */
 async function dropStaging(env: Env, message: ExtractMessage): Promise<void> {
   const ctx = serviceContext(env, { kind: "system", reason: "engine" });
-  const { loader, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId);
+  const { loader, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId, message.runId);
   const warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
   try {
     await warehouse.abortStream({
@@ -86,7 +86,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
   }
   const { leaseToken } = claim;
   const ctx = serviceContext(env, { kind: "system", reason: "engine" });
-  const { loader, loaderConfig, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId);
+  const { loader, loaderConfig, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId, message.runId);
   const connector = connectorFor(loader.loaderType);
   if (!connector) {
     await tracker.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data");

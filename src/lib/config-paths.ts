@@ -1,14 +1,14 @@
 /** Dot-path access to config objects, used to split secret fields out of a config and merge them back. */
 type Obj = Record<string, unknown>;
 
-function isObj(value: unknown): value is Obj {
+export function isPlainObject(value: unknown): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split(".")) {
-    if (!isObj(cur)) return undefined;
+    if (!isPlainObject(cur)) return undefined;
     cur = cur[part];
   }
   return cur;
@@ -23,7 +23,7 @@ export function setPath(obj: Obj, path: string, value: unknown): void {
   const parts = path.split(".");
   let cur = obj;
   for (const part of parts.slice(0, -1)) {
-    if (!isObj(cur[part])) cur[part] = {};
+    if (!isPlainObject(cur[part])) cur[part] = {};
     cur = cur[part] as Obj;
   }
   cur[parts[parts.length - 1]!] = value;
@@ -33,10 +33,10 @@ function deletePath(obj: Obj, path: string): void {
   const parts = path.split(".");
   let cur: unknown = obj;
   for (const part of parts.slice(0, -1)) {
-    if (!isObj(cur)) return;
+    if (!isPlainObject(cur)) return;
     cur = cur[part];
   }
-  if (isObj(cur)) delete cur[parts[parts.length - 1]!];
+  if (isPlainObject(cur)) delete cur[parts[parts.length - 1]!];
 }
 
 /** Returns the config without its secret fields, and the secret fields alone (same nesting). */

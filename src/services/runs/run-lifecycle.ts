@@ -2,14 +2,15 @@
  * The D1 writes of a run's life, called by the RunTracker (which owns the transitions). Each is conditional on
  * the run still being live, so a late or repeated write can never resurrect a finished run.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { JsonObject } from "../../../connectors/kit/contract";
 import { loaderRuns, loaders, streamStates } from "../../db/schema";
 import { nowIso } from "../../lib/time";
 import type { ServiceContext } from "../context";
-import { getLoaderRow, openLoaderConfig, selectedStreamsOf } from "../loaders/loader-store";
-import { openSourceConfig, requireSource } from "../sources/source-store";
+import { nextRunAt } from "../loaders/schedule";
 import type { RunStreamSummary } from "./run-store";
+
+export { loadRunConfigs, loadRunPlan } from "./run-snapshot";
 
 const live = inArray(loaderRuns.status, ["pending", "running"]);
 
@@ -36,45 +37,51 @@ export async function writeRunProgress(ctx: ServiceContext, runId: string, progr
       ...(progress.completedAt !== undefined ? { completedAt: progress.completedAt } : {}),
     })
     .where(and(eq(loaderRuns.id, runId), live))
-    .returning({ id: loaderRuns.id });
+    .returning({ id: loaderRuns.id, loaderId: loaderRuns.loaderId });
+  if (rows.length > 0 && progress.status === "completed") await recoverLoader(ctx, rows[0]!.loaderId, runId);
   return rows.length > 0;
 }
 
-/** A configuration failure (credentials rejected, object missing) parks the loader in `error` until a PUT fixes it. */
+/**
+ * The revision the run started from, as SQL: a conclusion the run draws about its loader (error, recovery) applies
+ * only while the loader is still at that revision — a user who fixed the config during the run is not overruled
+ * by a run that read the old one. Runs without a snapshot compare with the row's own revision.
+ */
+const revisionOfRun = (runId: SQL | string) =>
+  sql`coalesce((SELECT json_extract(r.snapshot, '$.revision') FROM ${loaderRuns} r WHERE r.id = ${runId}), ${loaders.revision})`;
+
+/**
+ * A configuration failure (credentials rejected, object missing) parks the loader in `error` until a PUT fixes it
+ * or a run completes. It is the loader's latest run that failed (runs of one loader never overlap).
+ */
 export async function markLoaderError(ctx: ServiceContext, loaderId: string, message: string) {
   await ctx.db
     .update(loaders)
-    .set({ status: "error", statusError: message, nextRunAt: null, updatedAt: nowIso() })
-    .where(and(eq(loaders.id, loaderId), inArray(loaders.status, ["active", "paused"])));
+    .set({ status: "error", statusError: `${message} (fix the config with PUT on this loader; the next run that completes sets it active again)`, nextRunAt: null, updatedAt: nowIso() })
+    .where(and(eq(loaders.id, loaderId), inArray(loaders.status, ["active", "paused"]), eq(loaders.revision, revisionOfRun(sql`${loaders.lastRunId}`))));
 }
 
-/** What a run needs to start: the loader's streams and each stream's committed state. */
-export async function loadRunPlan(ctx: ServiceContext, workspaceId: string, loaderId: string) {
-  const loader = await getLoaderRow(ctx, workspaceId, loaderId);
-  const states = await ctx.db.select().from(streamStates).where(eq(streamStates.loaderId, loaderId));
-  const stateByStream = new Map(states.map((s) => [s.stream, JSON.parse(s.state) as JsonObject]));
-  return {
-    loader,
-    streams: selectedStreamsOf(loader).map((s) => ({ ...s, state: stateByStream.get(s.name) ?? null })),
-  };
+/** A run that completed every stream proves the loader works: one in `error` returns to `active` (issue 15). */
+async function recoverLoader(ctx: ServiceContext, loaderId: string, runId: string) {
+  const [loader] = await ctx.db.select().from(loaders).where(eq(loaders.id, loaderId)).limit(1);
+  if (!loader || loader.status !== "error") return;
+  await ctx.db
+    .update(loaders)
+    .set({ status: "active", statusError: "", nextRunAt: nextRunAt(loader.schedule, new Date()), updatedAt: nowIso() })
+    .where(and(eq(loaders.id, loaderId), eq(loaders.status, "error"), eq(loaders.revision, revisionOfRun(runId))));
 }
 
-/** Loader + source with secrets opened: for the consumer, just before it talks to the source and the warehouse. */
-export async function loadRunConfigs(ctx: ServiceContext, workspaceId: string, loaderId: string) {
-  const loader = await getLoaderRow(ctx, workspaceId, loaderId);
-  const source = await requireSource(ctx, workspaceId, loader.sourceId);
-  return {
-    loader,
-    loaderConfig: await openLoaderConfig(ctx, loader),
-    source: { source_type: source.sourceType, config: await openSourceConfig(ctx, source) },
-  };
-}
-
-/** Stream state moves only here, after the data it describes is committed in the warehouse. */
+/**
+ * Stream state moves only here, after the data it describes is committed in the warehouse — and only while the run
+ * is live and its loader exists, so a run cancelled or deleted meanwhile leaves no state behind.
+ */
 export async function commitStreamState(ctx: ServiceContext, loaderId: string, stream: string, state: JsonObject, runId: string) {
   const now = nowIso();
-  await ctx.db
-    .insert(streamStates)
-    .values({ loaderId, stream, state: JSON.stringify(state), runId, updatedAt: now })
-    .onConflictDoUpdate({ target: [streamStates.loaderId, streamStates.stream], set: { state: JSON.stringify(state), runId, updatedAt: now } });
+  const text = JSON.stringify(state);
+  await ctx.db.run(sql`
+    INSERT INTO ${streamStates} (loader_id, stream, state, run_id, updated_at)
+    SELECT ${loaderId}, ${stream}, ${text}, ${runId}, ${now}
+    WHERE EXISTS (SELECT 1 FROM ${loaders} WHERE id = ${loaderId})
+      AND EXISTS (SELECT 1 FROM ${loaderRuns} WHERE id = ${runId} AND status IN ('pending', 'running'))
+    ON CONFLICT (loader_id, stream) DO UPDATE SET state = excluded.state, run_id = excluded.run_id, updated_at = excluded.updated_at`);
 }

@@ -1,15 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { sources } from "../../db/schema";
-import { mergeSecrets, splitSecrets } from "../../lib/config-paths";
 import { AppError, notFound, validationError, zodDetails } from "../../lib/errors";
-import { openJson, sealJson } from "../../lib/secrets";
 import type { ServiceContext } from "../context";
+import { openConfig, sealConfig, type SealedConfig } from "../sealed-config";
 import { isSourceType, sourceTypeNames, sourceTypes, type SourceType } from "./source-types";
 
 export type SourceRow = typeof sources.$inferSelect;
 type Obj = Record<string, unknown>;
-
-const aad = (workspaceId: string, sourceId: string) => `source:${workspaceId}:${sourceId}`;
 
 /** `field` set: the source is referenced from a body (a loader's source_id), so a miss is a 400 on that field. */
 export async function requireSource(ctx: ServiceContext, workspaceId: string, sourceId: string, field?: string): Promise<SourceRow> {
@@ -43,15 +40,11 @@ export function validateSourceConfig(type: SourceType, config: unknown, developm
   return value;
 }
 
-export async function sealSourceConfig(ctx: ServiceContext, workspaceId: string, sourceId: string, type: SourceType, config: Obj) {
-  const { plain, secrets } = splitSecrets(config, [...sourceTypes[type].secret_fields]);
-  const sealed = Object.keys(secrets).length > 0 ? await sealJson(ctx.settings.SECRETS_KEYRING, secrets, aad(workspaceId, sourceId)) : null;
-  return { config: JSON.stringify(plain), configSecrets: sealed };
+export function sealSourceConfig(ctx: ServiceContext, workspaceId: string, sourceId: string, type: SourceType, config: Obj): Promise<SealedConfig> {
+  return sealConfig(ctx.settings.SECRETS_KEYRING, { kind: "source", workspaceId, id: sourceId }, config, sourceTypes[type].secret_fields);
 }
 
-export async function openSourceConfig(ctx: ServiceContext, row: SourceRow): Promise<Obj> {
-  const plain = JSON.parse(row.config) as Obj;
-  if (!row.configSecrets) return plain;
-  const secrets = await openJson<Obj>(ctx.settings.SECRETS_KEYRING, row.configSecrets, aad(row.workspaceId, row.id));
-  return mergeSecrets(plain, secrets, [...sourceTypes[requireSourceType(row.sourceType)].secret_fields]);
+export function openSourceConfig(ctx: ServiceContext, row: Pick<SourceRow, "id" | "workspaceId" | "sourceType" | "config" | "configSecrets">): Promise<Obj> {
+  const owner = { kind: "source", workspaceId: row.workspaceId, id: row.id } as const;
+  return openConfig(ctx.settings.SECRETS_KEYRING, owner, row, sourceTypes[requireSourceType(row.sourceType)].secret_fields);
 }
