@@ -3,8 +3,8 @@
  * google-auth-library does not run in workerd (research/connectors-data.md §1).
  */
 import type { AuthProvider } from "./auth";
-import { base64Url, bytesFromBase64 } from "./base64";
 import { ConnectorError } from "./errors";
+import { importRsaPrivateKey, signJwtRs256 } from "./jwt";
 import { cachedBearerToken, requestToken } from "./oauth2";
 
 export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -29,9 +29,9 @@ export function googleServiceAccount(options: GoogleServiceAccountOptions): Auth
   let key: Promise<CryptoKey> | undefined;
   return cachedBearerToken(
     async (http) => {
-      key ??= importPrivateKey(options.privateKey);
+      key ??= importRsaPrivateKey(options.privateKey, { what: "the service account private_key" });
       const iat = Math.floor(now() / 1000);
-      const header = { alg: "RS256", typ: "JWT", ...(options.privateKeyId ? { kid: options.privateKeyId } : {}) };
+      const header = options.privateKeyId ? { kid: options.privateKeyId } : {};
       const claims = {
         iss: options.clientEmail,
         scope: options.scopes.join(" "),
@@ -40,7 +40,7 @@ export function googleServiceAccount(options: GoogleServiceAccountOptions): Auth
         exp: iat + ASSERTION_LIFETIME_SECONDS,
         ...(options.subject ? { sub: options.subject } : {}),
       };
-      const assertion = await signJwt(await key, header, claims);
+      const assertion = await signJwtRs256(await key, claims, header);
       return requestToken(http, tokenUrl, { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion });
     },
     { ...(options.now ? { now: options.now } : {}), secrets: () => [options.privateKey] },
@@ -67,24 +67,4 @@ export function googleServiceAccountFromJson(json: string, scopes: string[], sub
     ...(typeof token_uri === "string" ? { tokenUrl: token_uri } : {}),
     ...(subject ? { subject } : {}),
   });
-}
-
-async function importPrivateKey(pem: string): Promise<CryptoKey> {
-  // Keys pasted from a JSON file sometimes keep their escaped "\n"; the PEM armour and whitespace carry no data.
-  const body = pem
-    .replace(/\\n/g, "\n")
-    .replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "")
-    .replace(/\s+/g, "");
-  try {
-    return await crypto.subtle.importKey("pkcs8", bytesFromBase64(body), { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
-  } catch {
-    throw new ConnectorError("configuration", "the service account private_key is not a PKCS#8 RSA key in PEM form");
-  }
-}
-
-async function signJwt(key: CryptoKey, header: object, claims: object): Promise<string> {
-  const encode = (part: object) => base64Url(new TextEncoder().encode(JSON.stringify(part)));
-  const input = `${encode(header)}.${encode(claims)}`;
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, new TextEncoder().encode(input));
-  return `${input}.${base64Url(new Uint8Array(signature))}`;
 }

@@ -39,7 +39,7 @@ export function resolveTarget(url: URL, policy: HostPolicy): URL {
     throw new ConnectorError("configuration", `only http(s) URLs can be requested, not ${url.protocol}`);
   }
   if (policy.development) {
-    const base = policy.hostOverrides?.[url.host] ?? policy.hostOverrides?.[url.hostname];
+    const base = overrideFor(url, policy.hostOverrides);
     return base === undefined ? url : applyOverride(url, new URL(base));
   }
   if (url.protocol !== "https:") {
@@ -49,6 +49,26 @@ export function resolveTarget(url: URL, policy: HostPolicy): URL {
     throw new ConnectorError("configuration", `${url.hostname} is a loopback or private address; only public hosts can be reached`);
   }
   return url;
+}
+
+/**
+ * The override for a URL: an exact key (`api.stripe.com`, or with its port) wins; else the wildcard key
+ * `*.<suffix>` with the longest suffix the host ends in after a dot (`*.myshopify.com` serves `shop1.myshopify.com`
+ * and `a.b.myshopify.com`, never `myshopify.com` itself or `myshopify.com.evil.com`), so one fake serves every shop,
+ * bucket or datacenter of an API.
+ */
+export function overrideFor(url: URL, overrides: Record<string, string> | undefined): string | undefined {
+  if (!overrides) return undefined;
+  const exact = overrides[url.host] ?? overrides[url.hostname];
+  if (exact !== undefined) return exact;
+  for (const host of [url.host, url.hostname]) {
+    // Walk the host's parent domains from the longest: the most specific wildcard answers first.
+    for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+      const wildcard = overrides[`*${host.slice(dot)}`];
+      if (wildcard !== undefined) return wildcard;
+    }
+  }
+  return undefined;
 }
 
 function applyOverride(url: URL, base: URL): URL {

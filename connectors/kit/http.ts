@@ -8,6 +8,7 @@ import { ConnectorError, isConnectorError } from "./errors";
 import { type HostPolicy, resolveTarget } from "./host-policy";
 import { classifyHttpFailure, redact } from "./http-errors";
 import { backoffSeconds } from "./retry";
+import { retryDelayInBody } from "./retry-info";
 
 export type QueryScalar = string | number | boolean;
 export type QueryValue = QueryScalar | null | undefined | readonly QueryScalar[];
@@ -19,6 +20,12 @@ export interface HttpRequest {
   url: string;
   /** Appended to the URL's own query; arrays repeat the key, null/undefined are dropped. */
   query?: Query;
+  /**
+   * Appended after `query` exactly as given, never re-encoded: values already in the API's own encoding, such as
+   * LinkedIn's Rest.li 2.0 `List(urn%3Ali%3AsponsoredAccount%3A1)` or `(start:(year:2024,month:1,day:1))`, which a
+   * form encoder would turn into `%28` and `%253A`. Keys and values must not contain `&`, `#` or whitespace.
+   */
+  rawQuery?: Record<string, string>;
   headers?: Record<string, string | undefined>;
   json?: unknown;
   form?: Record<string, QueryScalar | undefined>;
@@ -28,6 +35,8 @@ export interface HttpRequest {
    * `result.json()` cannot fail afterwards.
    */
   expect?: "json";
+  /** A check of 2xx answers for this request, asked before the client's own `classifyBody`. */
+  classifyBody?: BodyClassifier;
 }
 
 export interface HttpResult {
@@ -37,9 +46,33 @@ export interface HttpResult {
   url: string;
   text(): string;
   json<T = unknown>(): T;
+  /** The body exactly as received, for binary formats. */
+  bytes(): Uint8Array;
+}
+
+/** A 2xx answer whose body has not been read: the caller reads it as a stream (files, report downloads, JSONL). */
+export interface HttpStreamResult {
+  /** 200, or 206 for a `Range` request. */
+  status: number;
+  headers: Headers;
+  /** The URL as the connector addressed it (before a development override). */
+  url: string;
+  /**
+   * Pulled from the network as it is read (nothing is buffered ahead). A read that stalls longer than the client's
+   * `timeoutMs`, a dropped connection or a cancelled run errors the stream with a retryable ConnectorError, so a
+   * reader resumes from its last checkpoint (a byte offset with `Range`). Cancel it to stop early.
+   */
+  body: ReadableStream<Uint8Array>;
 }
 
 export type ErrorClassifier = (status: number, body: string, headers: Headers) => ConnectorError | undefined;
+
+/**
+ * Errors that arrive inside a 2xx answer (GraphQL `THROTTLED`, a Google batch error): a ConnectorError is handled
+ * like an HTTP failure in the same retry loop, so a retryable one with `retryAfterSeconds` is retried after exactly
+ * that wait (or handed to the engine when the wait is longer than `maxWaitSeconds`).
+ */
+export type BodyClassifier = (result: HttpResult) => ConnectorError | undefined;
 
 export interface HttpClientOptions {
   fetch?: typeof fetch;
@@ -63,6 +96,8 @@ export interface HttpClientOptions {
    * `retryAfterSeconds` above `maxWaitSeconds` to hand it straight to the engine instead.
    */
   classifyError?: ErrorClassifier;
+  /** A check of every 2xx answer of `request` and `getJson` (not of `stream`, whose body is the caller's). */
+  classifyBody?: BodyClassifier;
   /** Injectable for tests: the jitter source and the clock used for HTTP-date Retry-After values. */
   random?: () => number;
   now?: () => number;
@@ -70,13 +105,18 @@ export interface HttpClientOptions {
 
 /** What a connector may change when it derives its own client from the engine's. */
 export type HttpClientOverrides = Partial<
-  Pick<HttpClientOptions, "baseUrl" | "auth" | "defaultHeaders" | "classifyError" | "timeoutMs" | "maxAttempts" | "maxWaitSeconds">
+  Pick<HttpClientOptions, "baseUrl" | "auth" | "defaultHeaders" | "classifyError" | "classifyBody" | "timeoutMs" | "maxAttempts" | "maxWaitSeconds">
 >;
 
 export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResult>;
   /** `request` with `expect: "json"`, answering the parsed body. */
   getJson<T = unknown>(req: HttpRequest): Promise<T>;
+  /**
+   * Like `request` (same retries, classification, auth and host rules; a failure's body is read to classify it),
+   * but a 2xx body is handed back unread. A failure while the body is read is the caller's to resume.
+   */
+  stream(req: HttpRequest): Promise<HttpStreamResult>;
   /** A client with the same transport, policy, signal and budget; `defaultHeaders` merge, the rest replace. */
   extend(overrides: HttpClientOverrides): HttpClient;
   /** Requests sent so far by this client and every client sharing its budget. */
@@ -120,8 +160,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
 function clientOf(shared: Shared, settings: HttpClientOverrides): HttpClient {
   const client: HttpClient = {
-    request: (req) => send(shared, settings, req),
-    getJson: async <T>(req: HttpRequest) => (await send(shared, settings, { ...req, expect: "json" })).json<T>(),
+    request: (req) => send(shared, settings, req, "buffer"),
+    getJson: async <T>(req: HttpRequest) => (await send(shared, settings, { ...req, expect: "json" }, "buffer")).json<T>(),
+    stream: (req) => send(shared, settings, req, "stream"),
     extend: (overrides) =>
       clientOf(shared, {
         ...settings,
@@ -136,13 +177,33 @@ function clientOf(shared: Shared, settings: HttpClientOverrides): HttpClient {
 }
 
 /** Adds the query to a URL string; exported for paginators and connectors that build links themselves. */
-export function buildUrl(url: string, baseUrl: string | undefined, query: Query | undefined): URL {
+export function buildUrl(url: string, baseUrl: string | undefined, query: Query | undefined, rawQuery?: Record<string, string>): URL {
   const target = new URL(isAbsolute(url) || !baseUrl ? url : joinPath(baseUrl, url));
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value === null || value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) target.searchParams.append(key, String(item));
   }
+  const raw = Object.entries(rawQuery ?? {});
+  if (raw.length > 0) {
+    for (const [key, value] of raw) {
+      if (/[&#\s]/.test(key) || /[&#\s]/.test(value)) throw new ConnectorError("configuration", `raw query parameter ${key} holds &, # or whitespace`);
+    }
+    // Setting `search` parses the text with the URL query rules, which leave `( ) : , %XX` exactly as written;
+    // `searchParams` would re-serialize the whole query as a form.
+    const own = target.search.replace(/^\?/, "");
+    target.search = [own, ...raw.map(([key, value]) => `${key}=${value}`)].filter(Boolean).join("&");
+  }
   return target;
+}
+
+/**
+ * Adds one parameter without re-serializing the rest of the query (which may hold raw values): for credentials a
+ * provider puts in the query string.
+ */
+export function appendQueryParam(url: URL, name: string, value: string): void {
+  const own = url.search.replace(/^\?/, "");
+  const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  url.search = own ? `${own}&${pair}` : pair;
 }
 
 function isAbsolute(url: string): boolean {
@@ -154,12 +215,17 @@ function joinPath(base: string, path: string): string {
   return `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
 }
 
-async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequest): Promise<HttpResult> {
+type Mode = "buffer" | "stream";
+
+function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequest, mode: "buffer"): Promise<HttpResult>;
+function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequest, mode: "stream"): Promise<HttpStreamResult>;
+async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequest, mode: Mode): Promise<HttpResult | HttpStreamResult> {
   const method = (req.method ?? "GET").toUpperCase();
   let logical: URL;
   try {
-    logical = buildUrl(req.url, settings.baseUrl, req.query);
-  } catch {
+    logical = buildUrl(req.url, settings.baseUrl, req.query, req.rawQuery);
+  } catch (error) {
+    if (isConnectorError(error)) throw error;
     throw new ConnectorError("configuration", `not a valid URL: ${req.url}`);
   }
   const maxAttempts = settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -171,7 +237,7 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
   for (let attempt = 1; ; attempt++) {
     let failure: ConnectorError;
     try {
-      const response = await exchange(shared, settings, method, logical, req);
+      const response = await exchange(shared, settings, method, logical, req, mode);
       if (response.status === 401 && settings.auth?.refresh && !refreshed) {
         // One refresh per request (DESIGN §3): a token that expired early gets a second chance, a revoked one does not.
         refreshed = true;
@@ -180,13 +246,18 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
         continue;
       }
       if (response.status < 300) {
+        if (response.stream) return { status: response.status, headers: response.headers, url: logical.toString(), body: response.stream };
         const result = resultOf(response, logical);
         if (req.expect === "json") result.json();
-        return result;
+        const inBody = req.classifyBody?.(result) ?? settings.classifyBody?.(result);
+        if (!inBody) return result;
+        failure = inBody;
+      } else {
+        const body = response.text();
+        failure =
+          settings.classifyError?.(response.status, body, response.headers) ??
+          withRetryHint(classifyHttpFailure(response.status, body, response.headers, logical, shared.now()), body);
       }
-      failure =
-        settings.classifyError?.(response.status, response.body, response.headers) ??
-        classifyHttpFailure(response.status, response.body, response.headers, logical, shared.now());
     } catch (error) {
       if (!isConnectorError(error)) throw error;
       failure = error;
@@ -205,6 +276,13 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
     await shared.sleep(Math.round(waitSeconds * 1000));
     throwIfCancelled(shared, logical);
   }
+}
+
+/** A retryable HTTP failure without Retry-After whose body names a wait (Google's RetryInfo `retryDelay`). */
+function withRetryHint(failure: ConnectorError, body: string): ConnectorError {
+  if (failure.kind !== "retryable" || failure.details.retryAfterSeconds !== undefined) return failure;
+  const hinted = retryDelayInBody(body);
+  return hinted === undefined ? failure : new ConnectorError(failure.kind, failure.message, { ...failure.details, retryAfterSeconds: hinted });
 }
 
 /**
@@ -233,18 +311,22 @@ function throwIfCancelled(shared: Shared, url: URL): void {
  * settings — no auth (it would recurse), base URL, headers or error shapes, since a token endpoint is another API.
  */
 function authTransport(shared: Shared, settings: HttpClientOverrides): HttpClient {
-  const { auth: _auth, classifyError: _classify, baseUrl: _base, defaultHeaders: _headers, ...limits } = settings;
+  const { auth: _auth, classifyError: _classify, classifyBody: _body, baseUrl: _base, defaultHeaders: _headers, ...limits } = settings;
   return clientOf(shared, limits);
 }
 
 interface RawResponse {
   status: number;
   headers: Headers;
-  body: string;
+  /** The whole body, for every answer in buffer mode and for every non-2xx answer in stream mode. */
+  bytes: Uint8Array;
+  text(): string;
+  /** A 2xx body left unread (stream mode). */
+  stream?: ReadableStream<Uint8Array>;
 }
 
 /** One attempt, following redirects by hand so that every hop passes the host rules again. */
-async function exchange(shared: Shared, settings: HttpClientOverrides, method: string, logical: URL, req: HttpRequest): Promise<RawResponse> {
+async function exchange(shared: Shared, settings: HttpClientOverrides, method: string, logical: URL, req: HttpRequest, mode: Mode): Promise<RawResponse> {
   let current = logical;
   let currentMethod = method;
   let withBody = true;
@@ -263,10 +345,15 @@ async function exchange(shared: Shared, settings: HttpClientOverrides, method: s
     const body = withBody ? requestBody(req, headers) : undefined;
     // Credentials go only to the origin the connector addressed, never to wherever a redirect points.
     if (settings.auth && current.origin === logical.origin) {
-      await settings.auth.apply({ url: target, headers }, authTransport(shared, settings));
+      const transport = authTransport(shared, settings);
+      await settings.auth.apply({ url: target, headers }, transport);
+      // Signed over the production URL: the fake behind an override checks what AWS would.
+      await settings.auth.sign?.({ method: currentMethod, url: current, headers, body: signableBody(body) }, transport);
     }
+    // Development only (overrides apply nowhere else): the fake learns which shop, bucket or datacenter was addressed.
+    if (target.host !== current.host) headers.set("x-forwarded-host", current.host);
     const init = { method: currentMethod, headers, ...(body === undefined ? {} : { body }) };
-    const response = await fetchOnce(shared, settings, target, init, logical);
+    const response = await fetchOnce(shared, settings, target, init, logical, mode);
     const location = response.headers.get("location");
     if (REDIRECTS.has(response.status) && location && hop < MAX_REDIRECTS) {
       current = new URL(location, current);
@@ -281,7 +368,7 @@ async function exchange(shared: Shared, settings: HttpClientOverrides, method: s
   }
 }
 
-function requestBody(req: HttpRequest, headers: Headers): BodyInit | undefined {
+function requestBody(req: HttpRequest, headers: Headers): string | ArrayBuffer | Uint8Array | undefined {
   if (req.json !== undefined) {
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
     return JSON.stringify(req.json);
@@ -295,7 +382,11 @@ function requestBody(req: HttpRequest, headers: Headers): BodyInit | undefined {
   return req.body;
 }
 
-async function fetchOnce(shared: Shared, settings: HttpClientOverrides, target: URL, init: RequestInit, logical: URL): Promise<RawResponse> {
+function signableBody(body: string | ArrayBuffer | Uint8Array | undefined): string | Uint8Array | undefined {
+  return body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+}
+
+async function fetchOnce(shared: Shared, settings: HttpClientOverrides, target: URL, init: RequestInit, logical: URL, mode: Mode): Promise<RawResponse> {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
   const cancel = () => controller.abort();
@@ -307,20 +398,87 @@ async function fetchOnce(shared: Shared, settings: HttpClientOverrides, target: 
   }, timeoutMs);
   const where = `${logical.host}${logical.pathname}`;
   const details = { url: `${logical.origin}${logical.pathname}` };
+  let handedOver = false;
   try {
     const response = await shared.fetch(target.toString(), { ...init, redirect: "manual", signal: controller.signal });
+    if (mode === "stream" && response.status >= 200 && response.status < 300 && response.body) {
+      clearTimeout(timer);
+      handedOver = true;
+      const release = () => shared.signal?.removeEventListener("abort", cancel);
+      const stream = guardedBody(response.body, { shared, controller, timeoutMs, where, logical, release });
+      return { status: response.status, headers: response.headers, bytes: new Uint8Array(0), text: () => "", stream };
+    }
     // The body is read inside the timeout too: a server that stalls mid-body is as stuck as one that never answers.
-    const body = await response.text();
-    return { status: response.status, headers: response.headers, body };
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    let text: string | undefined;
+    return { status: response.status, headers: response.headers, bytes, text: () => (text ??= new TextDecoder().decode(bytes)) };
   } catch (error) {
     if (shared.signal?.aborted) throw finalError(`request to ${where} cancelled`, logical);
     if (timedOut) throw new ConnectorError("retryable", `request to ${where} timed out after ${timeoutMs / 1000} s`, details);
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConnectorError("retryable", `network error calling ${where}: ${reason}`, details);
   } finally {
-    clearTimeout(timer);
-    shared.signal?.removeEventListener("abort", cancel);
+    if (!handedOver) {
+      clearTimeout(timer);
+      shared.signal?.removeEventListener("abort", cancel);
+    }
   }
+}
+
+/**
+ * A 2xx body pulled only as fast as its reader asks (highWaterMark 0: no chunk is fetched ahead), with the
+ * per-attempt timeout applied to each wait for a chunk, and every failure turned into a retryable ConnectorError.
+ */
+function guardedBody(
+  source: ReadableStream<Uint8Array>,
+  context: { shared: Shared; controller: AbortController; timeoutMs: number; where: string; logical: URL; release: () => void },
+): ReadableStream<Uint8Array> {
+  const { shared, controller, timeoutMs, where, logical, release } = context;
+  const reader = source.getReader();
+  const details = { url: `${logical.origin}${logical.pathname}` };
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    release();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(out) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let onAbort: (() => void) | undefined;
+        const interrupted = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new ConnectorError("retryable", `the body from ${where} stalled for ${timeoutMs / 1000} s`, details)), timeoutMs);
+          onAbort = () => reject(finalError(`request to ${where} cancelled`, logical));
+          if (shared.signal?.aborted) onAbort();
+          shared.signal?.addEventListener("abort", onAbort);
+        });
+        try {
+          const { done, value } = await Promise.race([reader.read(), interrupted]);
+          if (done) {
+            finish();
+            out.close();
+          } else {
+            out.enqueue(value);
+          }
+        } catch (error) {
+          finish();
+          controller.abort();
+          reader.cancel().catch(() => {});
+          const reason = error instanceof Error ? error.message : String(error);
+          out.error(isConnectorError(error) ? error : new ConnectorError("retryable", `connection to ${where} lost while reading the body: ${reason}`, details));
+        } finally {
+          clearTimeout(timer);
+          if (onAbort) shared.signal?.removeEventListener("abort", onAbort);
+        }
+      },
+      async cancel(reason) {
+        finish();
+        await reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function resultOf(response: RawResponse, logical: URL): HttpResult {
@@ -329,7 +487,8 @@ function resultOf(response: RawResponse, logical: URL): HttpResult {
     status: response.status,
     headers: response.headers,
     url: logical.toString(),
-    text: () => response.body,
+    text: () => response.text(),
+    bytes: () => response.bytes,
     json: <T>() => {
       parsed ??= { value: parseBody(response, logical) };
       return parsed.value as T;
@@ -340,11 +499,11 @@ function resultOf(response: RawResponse, logical: URL): HttpResult {
 function parseBody(response: RawResponse, logical: URL): unknown {
   if (response.status === 204 || response.status === 205) return null;
   try {
-    return JSON.parse(response.body) as unknown;
+    return JSON.parse(response.text()) as unknown;
   } catch {
     // A 2xx with a broken body is almost always a connection cut mid-transfer, so it is retryable: getJson retries
     // it in process, and a caller of `request().json()` hands it to the engine, which re-queues the chunk.
-    throw new ConnectorError("retryable", `malformed JSON from ${logical.host}${logical.pathname} (${response.body.length} bytes)`, {
+    throw new ConnectorError("retryable", `malformed JSON from ${logical.host}${logical.pathname} (${response.text().length} bytes)`, {
       status: response.status,
       url: `${logical.origin}${logical.pathname}`,
     });

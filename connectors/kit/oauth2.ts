@@ -1,6 +1,7 @@
 /**
  * Short-lived bearer tokens obtained from an OAuth 2.0 token endpoint: the refresh-token grant (Salesforce, HubSpot,
- * Google user credentials) and, through `cachedBearerToken`, any other grant (Google service accounts).
+ * Google user credentials), the client-credentials grant (Shopify, Databricks M2M) and, through `cachedBearerToken`,
+ * any other grant (Google service accounts).
  */
 import type { AuthProvider } from "./auth";
 import { base64FromText } from "./base64";
@@ -17,6 +18,13 @@ export interface TokenResponse {
   [extra: string]: unknown;
 }
 
+/** Where a token goes on each request: `Authorization: Bearer …` unless the API names its own header. */
+export interface TokenHeader {
+  name: string;
+  prefix?: string;
+}
+const BEARER: TokenHeader = { name: "authorization", prefix: "Bearer " };
+
 /** Renew this long before the announced expiry, so a token never dies between being applied and being checked. */
 const EXPIRY_MARGIN_SECONDS = 60;
 
@@ -27,9 +35,10 @@ const EXPIRY_MARGIN_SECONDS = 60;
  */
 export function cachedBearerToken(
   obtain: (http: HttpClient, rejected: string | undefined) => Promise<TokenResponse>,
-  options: { now?: () => number; secrets: () => string[] },
+  options: { now?: () => number; secrets: () => string[]; header?: TokenHeader | undefined },
 ): AuthProvider {
   const now = options.now ?? Date.now;
+  const header = options.header ?? BEARER;
   let token: { value: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
@@ -50,7 +59,7 @@ export function cachedBearerToken(
   return {
     async apply({ headers }, http) {
       const value = token && now() < token.expiresAt ? token.value : await renew(http);
-      headers.set("authorization", `Bearer ${value}`);
+      headers.set(header.name, `${header.prefix ?? ""}${value}`);
     },
     async refresh(http) {
       const rejected = token?.value;
@@ -104,20 +113,11 @@ export function oauth2RefreshToken(options: OAuth2RefreshTokenOptions): AuthProv
   let refreshToken = options.refreshToken;
   // Every refresh token this provider has sent or received, for redaction: a rotated one is as secret as the first.
   const seen = new Set([refreshToken]);
-  const viaBasic = options.clientAuth === "basic";
   const grant = async (http: HttpClient, current: string): Promise<TokenResponse> => {
     seen.add(current);
-    const form: Record<string, string> = {
-      grant_type: "refresh_token",
-      refresh_token: current,
-      ...(viaBasic ? {} : { client_id: options.clientId, client_secret: options.clientSecret }),
-      ...options.extraParams,
-    };
-    // RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined for Basic auth.
-    const headers: Record<string, string> = viaBasic
-      ? { authorization: `Basic ${base64FromText(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)}` }
-      : {};
-    const response = await requestToken(http, options.tokenUrl, form, headers);
+    const client = clientAuthentication(options);
+    const form: Record<string, string> = { grant_type: "refresh_token", refresh_token: current, ...client.form, ...options.extraParams };
+    const response = await requestToken(http, options.tokenUrl, form, client.headers);
     if (typeof response.refresh_token === "string" && response.refresh_token) seen.add(response.refresh_token);
     return response;
   };
@@ -135,5 +135,57 @@ export function oauth2RefreshToken(options: OAuth2RefreshTokenOptions): AuthProv
       return response;
     },
     { ...(options.now ? { now: options.now } : {}), secrets: () => [options.clientSecret, ...seen] },
+  );
+}
+
+/** RFC 6749 §2.3.1: client credentials in the form body, or in a Basic header (id and secret form-urlencoded first). */
+function clientAuthentication(options: { clientId: string; clientSecret: string; clientAuth?: "body" | "basic" | undefined }): {
+  form: Record<string, string>;
+  headers: Record<string, string>;
+} {
+  if (options.clientAuth === "basic") {
+    const pair = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
+    return { form: {}, headers: { authorization: `Basic ${base64FromText(pair)}` } };
+  }
+  return { form: { client_id: options.clientId, client_secret: options.clientSecret }, headers: {} };
+}
+
+export interface OAuth2ClientCredentialsOptions {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Space-separated scopes (Databricks `all-apis`); omitted when the app's configured scopes apply (Shopify). */
+  scope?: string;
+  /** Databricks M2M wants `basic`; Shopify takes the credentials in the body. */
+  clientAuth?: "body" | "basic";
+  extraParams?: Record<string, string>;
+  /** Where the token goes: `Authorization: Bearer` by default; Shopify: `{ name: "x-shopify-access-token" }`. */
+  tokenHeader?: TokenHeader;
+  onToken?: (response: TokenResponse) => void;
+  now?: () => number;
+}
+
+/**
+ * The client-credentials grant (RFC 6749 §4.4): machine credentials exchanged for a short-lived token, cached until
+ * shortly before `expires_in` and renewed on a 401, with no refresh token (Shopify Dev Dashboard apps, ~24 h;
+ * Databricks OAuth M2M, 1 h).
+ */
+export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions): AuthProvider {
+  const issued = new Set<string>();
+  return cachedBearerToken(
+    async (http) => {
+      const client = clientAuthentication(options);
+      const form: Record<string, string> = {
+        grant_type: "client_credentials",
+        ...client.form,
+        ...(options.scope ? { scope: options.scope } : {}),
+        ...options.extraParams,
+      };
+      const response = await requestToken(http, options.tokenUrl, form, client.headers);
+      issued.add(response.access_token);
+      options.onToken?.(response);
+      return response;
+    },
+    { ...(options.now ? { now: options.now } : {}), header: options.tokenHeader, secrets: () => [options.clientSecret, ...issued] },
   );
 }

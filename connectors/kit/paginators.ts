@@ -27,6 +27,12 @@ export interface RequestPatch {
   query?: Query;
   /** Replaces the JSON body: APIs that page in a POST body (HubSpot search) carry the position there. */
   json?: unknown;
+  /**
+   * Sets values at dot paths of (a copy of) the base request's JSON body, keeping the rest of it: paging state in
+   * a body the stream defines (GA4 `offset`, GraphQL `variables.after`, Google Ads `pageToken`). A null value
+   * removes the path (the first page sends no cursor).
+   */
+  jsonSet?: Record<string, JsonValue>;
 }
 
 export interface PageResponse {
@@ -43,7 +49,8 @@ export interface Paginator<S extends JsonValue = JsonValue> {
 }
 
 export function applyPatch(base: HttpRequest, patch: RequestPatch): HttpRequest {
-  const body = patch.json === undefined ? base : { ...base, json: patch.json };
+  let body = patch.json === undefined ? base : { ...base, json: patch.json };
+  if (patch.jsonSet !== undefined) body = { ...body, json: withPaths(body.json, patch.jsonSet) };
   if (patch.url !== undefined) {
     const { query: _dropped, ...rest } = body;
     return { ...rest, url: patch.url };
@@ -181,4 +188,80 @@ function numberAt(body: unknown, path: string): number | undefined {
   const value = getPath(body, path);
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
   return typeof n === "number" && Number.isFinite(n) ? n : undefined;
+}
+
+/** A copy of a JSON body with values set (or, for null, removed) at dot paths; missing objects on the way are made. */
+export function withPaths(json: unknown, values: Record<string, JsonValue>): unknown {
+  const root: Record<string, unknown> = json && typeof json === "object" && !Array.isArray(json) ? structuredClone(json as Record<string, unknown>) : {};
+  for (const [path, value] of Object.entries(values)) {
+    const keys = path.split(".");
+    let at: Record<string, unknown> = root;
+    for (const key of keys.slice(0, -1)) {
+      const next = at[key];
+      if (!next || typeof next !== "object" || Array.isArray(next)) at[key] = {};
+      at = at[key] as Record<string, unknown>;
+    }
+    const leaf = keys[keys.length - 1]!;
+    if (value === null) delete at[leaf];
+    else at[leaf] = value;
+  }
+  return root;
+}
+
+/**
+ * Offset paging in a JSON request body (GA4 runReport: `offset` and `limit` in the body, `rowCount` in the answer).
+ * Advances by the records that arrived, like the query-string `offset` style.
+ */
+export interface BodyOffsetSpec {
+  offsetPath: string;
+  limitPath?: string;
+  limit: number;
+  /** The answer's total row count; without it paging ends at a short page. */
+  totalPath?: string;
+}
+
+export function bodyOffset(spec: BodyOffsetSpec): Paginator<{ offset: number }> {
+  return {
+    request: (state) => ({ jsonSet: { [spec.offsetPath]: state?.offset ?? 0, ...(spec.limitPath ? { [spec.limitPath]: spec.limit } : {}) } }),
+    next: (state, page) => {
+      const following = (state?.offset ?? 0) + page.records.length;
+      if (page.records.length === 0) return null;
+      const total = spec.totalPath ? numberAt(page.body, spec.totalPath) : undefined;
+      if (total !== undefined) return following >= total ? null : { offset: following };
+      return page.records.length < spec.limit ? null : { offset: following };
+    },
+  };
+}
+
+/**
+ * A cursor carried in a JSON request body: Google Ads search (`pageToken` ← `nextPageToken`), GraphQL connections
+ * (`variables.after` ← `data.<field>.pageInfo.endCursor`, while `pageInfo.hasNextPage`).
+ */
+export interface BodyCursorSpec {
+  /** Where the request body takes the cursor. */
+  cursorPath: string;
+  /** Where the answer holds the next cursor; absent, empty or null ends the list. */
+  nextPath: string;
+  /** Where the answer says more pages follow (GraphQL `hasNextPage`); anything but `true` ends the list. */
+  hasMorePath?: string;
+}
+
+export function bodyCursor(spec: BodyCursorSpec): Paginator<{ cursor: string }> {
+  return {
+    request: (state) => ({ jsonSet: { [spec.cursorPath]: state ? state.cursor : null } }),
+    next: (state, page) => {
+      if (spec.hasMorePath !== undefined && getPath(page.body, spec.hasMorePath) !== true) return null;
+      const value = getPath(page.body, spec.nextPath);
+      if (value === null || value === undefined || value === "") {
+        if (spec.hasMorePath !== undefined) {
+          throw new ConnectorError("data", `${spec.hasMorePath} is true but ${spec.nextPath} holds no cursor to continue from`);
+        }
+        return null;
+      }
+      if (typeof value !== "string" && typeof value !== "number") {
+        throw new ConnectorError("data", `${spec.nextPath} holds ${typeof value}, not a cursor string`);
+      }
+      return { cursor: notRepeated(state?.cursor, String(value), spec.nextPath) };
+    },
+  };
 }
