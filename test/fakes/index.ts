@@ -4,6 +4,8 @@ import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
 import { startS3Server } from "./s3/server";
+import { startKlaviyoFake } from "./klaviyo/server";
+import { startMailchimpFake } from "./mailchimp/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -16,7 +18,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server(), () => startKlaviyoFake(), () => startMailchimpFake()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));

@@ -7,11 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { RunningFake } from "../index";
+import { subdomainOf } from "../shared/forwarded-host";
 import { listen, lowercaseHeaders, queryObject, readBody, stop } from "../shared/http";
 import { Account, type Activity, type Counts, iso, type Json } from "./data";
 
-/** Hosts registered explicitly until wildcard HOST_OVERRIDES (`*.api.mailchimp.com`) reach the kit. */
-export const DATACENTERS = Array.from({ length: 21 }, (_, i) => `us${i + 1}`);
 const MAX_CONNECTIONS = 10;
 const MAX_COUNT = 1000;
 const ERROR_DOCS = "https://mailchimp.com/developer/marketing/docs/errors/";
@@ -126,11 +125,10 @@ function send(response: ServerResponse, status: number, body: unknown, type = "a
   response.end(text);
 }
 
-/** The datacenter a request was addressed to: `us21` of us21.api.mailchimp.com. */
+/** The datacenter a request was addressed to: `us21` of us21.api.mailchimp.com (X-Forwarded-Host behind an override). */
 function datacenterOf(request: IncomingMessage): string | null {
-  const forwarded = request.headers["x-forwarded-host"];
-  const host = (typeof forwarded === "string" ? forwarded : request.headers.host) ?? "";
-  return /^([a-z]+\d+)\.api\.mailchimp\.com(:\d+)?$/i.exec(host)?.[1]?.toLowerCase() ?? null;
+  const dc = subdomainOf(request, "api.mailchimp.com");
+  return dc !== undefined && /^[a-z]+\d+$/.test(dc) ? dc : null;
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -447,7 +445,8 @@ export async function startMailchimpFake(options: { port?: number } = {}): Promi
   return {
     name: "mailchimp",
     port: await listen(server, options.port),
-    hosts: ["login.mailchimp.com", "*.api.mailchimp.com", ...DATACENTERS.map((dc) => `${dc}.api.mailchimp.com`)],
+    // One fake for every datacenter: the kit's wildcard override, with the addressed host in X-Forwarded-Host.
+    hosts: ["login.mailchimp.com", "*.api.mailchimp.com"],
     close: () => stop(server),
   };
 }
