@@ -4,6 +4,7 @@ import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
 import { startS3Server } from "./s3/server";
+import { startKitFake } from "./kit/server";
 import { startKlaviyoFake } from "./klaviyo/server";
 import { startMailchimpFake } from "./mailchimp/server";
 
@@ -18,7 +19,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server(), () => startKlaviyoFake(), () => startMailchimpFake()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));
