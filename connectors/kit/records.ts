@@ -112,9 +112,20 @@ export function subtractSeconds(iso: string, seconds: number): string {
   return `${moved.slice(0, 19)}${moved.slice(19, 23).padEnd(fraction.length, "0").slice(0, fraction.length)}Z`;
 }
 
-/** The lower bound to send for an incremental read: ISO timestamps move back by the lookback; other cursors do not. */
+/**
+ * The lower bound to send for an incremental read: the cursor moved back by the lookback. A lookback only means
+ * something for an ISO timestamp or date, so any other cursor (a number, an opaque string) is refused with a
+ * configuration error rather than sent unchanged, which would silently skip the late changes the lookback is for.
+ * Without a lookback every cursor is sent as it is.
+ */
 export function applyLookback(cursor: CursorValue, lookbackSeconds: number): CursorValue {
-  if (lookbackSeconds <= 0 || typeof cursor !== "string" || !ISO_DATE.test(cursor)) return cursor;
+  if (lookbackSeconds <= 0) return cursor;
+  if (typeof cursor !== "string" || !ISO_DATE.test(cursor) || Number.isNaN(Date.parse(cursor))) {
+    throw new ConnectorError(
+      "configuration",
+      `a lookback applies to ISO-8601 timestamps and dates, but the cursor value is ${JSON.stringify(cursor)}: set the lookback to 0 or choose a timestamp cursor field`,
+    );
+  }
   return subtractSeconds(cursor, lookbackSeconds);
 }
 

@@ -89,11 +89,18 @@ describe("subtractSeconds and applyLookback", () => {
     expect(() => subtractSeconds("yesterday", 5)).toThrowError(expect.objectContaining({ kind: "data" }));
   });
 
-  it("moves only ISO timestamps, and only for a positive lookback", () => {
+  it("moves ISO timestamps and dates back by a positive lookback, and sends any cursor unchanged without one", () => {
     expect(applyLookback("2024-01-01T00:00:10Z", 10)).toBe("2024-01-01T00:00:00Z");
+    expect(applyLookback("2024-03-10", 3 * 86_400)).toBe("2024-03-07");
     expect(applyLookback("2024-01-01T00:00:10.000Z", 0)).toBe("2024-01-01T00:00:10.000Z");
-    expect(applyLookback(12345, 10)).toBe(12345);
-    expect(applyLookback("abc-123", 10)).toBe("abc-123");
+    expect(applyLookback(12345, 0)).toBe(12345);
+    expect(applyLookback("abc-123", 0)).toBe("abc-123");
+  });
+
+  it.each([12345, "abc-123", "yesterday", "2024-13-45", "1700000000"])("refuses a lookback on the cursor %j, which is not an ISO timestamp", (cursor) => {
+    expect(() => applyLookback(cursor, 10)).toThrowError(
+      expect.objectContaining({ name: "ConnectorError", kind: "configuration", message: expect.stringContaining("set the lookback to 0") }),
+    );
   });
 });
 
