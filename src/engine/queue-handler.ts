@@ -4,13 +4,15 @@
  */
 import { settings, type Env } from "../env";
 import { log } from "../lib/log";
+import { type EngineClock, systemClock } from "./clock";
 import { runTracker } from "./dispatch";
 import { extractChunk } from "./extract-chunk";
 import { extractMessage } from "./messages";
+import { retryDelaySeconds } from "./retry-delay";
 
 export const DEAD_LETTER_SUFFIX = "-dlq";
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, clock: EngineClock = systemClock): Promise<void> {
   const { CHUNK_MAX_PAGES, CHUNK_MAX_SECONDS } = settings(env);
   const budget = { maxPages: CHUNK_MAX_PAGES, maxMilliseconds: CHUNK_MAX_SECONDS * 1000 };
   const deadLetter = batch.queue.endsWith(DEAD_LETTER_SUFFIX);
@@ -24,17 +26,18 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     const message = parsed.data;
     try {
       if (deadLetter) {
-        // Retries ran out (DESIGN §3): fail the stream loudly rather than let the run hang or drop it silently.
-        await runTracker(env, message.runId).failStream(message.stream, message.chunk, `gave up after ${msg.attempts} deliveries`, "exhausted");
+        // Retries ran out (DESIGN §3): fail the stream loudly rather than let the run hang or drop it silently. The
+        // tracker counted the attempts; this delivery's own count is the dead-letter queue's, which starts at 1.
+        await runTracker(env, message.runId).giveUp(message.stream, message.chunk);
         msg.ack();
         continue;
       }
-      const outcome = await extractChunk(env, message, { id: msg.id, attempts: msg.attempts }, budget);
+      const outcome = await extractChunk(env, message, { id: msg.id, attempts: msg.attempts }, budget, clock);
       if (outcome.action === "ack") msg.ack();
       else msg.retry({ delaySeconds: outcome.delaySeconds });
     } catch (error) {
       log("error", "queue message failed", { queue: batch.queue, run_id: message.runId, stream: message.stream, error: String(error) });
-      msg.retry({ delaySeconds: Math.min(2 ** msg.attempts, 300) });
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     }
   }
 }

@@ -2,8 +2,9 @@
  * RunTracker: one Durable Object per run (DESIGN §3). It owns the run's live state in its own SQLite storage —
  * per-stream status, counters, checkpoints, the chunk sequence and its lease — and every transition of the run.
  * Consumers ask it before they work (claim), tell it after each committed page (reportPage), and hand the stream
- * on (endChunk) or close it (completeStream / failStream). Its alarm is the watchdog for lost messages.
- * D1 is reached only through service verbs.
+ * on (endChunk, possibly after a delay) or close it (completeStream / failStream). Its alarm is the watchdog: a chunk
+ * whose lease ran out without a heartbeat (its consumer died), or whose message never arrived, is re-enqueued from the
+ * stream's checkpoint. D1 is reached only through service verbs.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { JsonObject, SyncMode } from "../../connectors/kit/contract";
@@ -40,6 +41,13 @@ type StreamRow = {
   last_error: string;
   config_error: number;
   spec: string | null;
+  /** Epoch ms by which the stream's unclaimed message should have been delivered (its send time plus its delay). */
+  due_at: number;
+  /** Watchdog restarts since the stream last made progress; reaching MAX_RESTARTS fails it. */
+  stalled_restarts: number;
+  /** Deliveries of the current chunk that claimed it, and the source requests of those that failed: the DLQ's figures. */
+  deliveries: number;
+  failed_requests: number;
 };
 
 type RunRow = {
@@ -78,13 +86,21 @@ export interface PageReport {
 /**
  * A chunk's lease belongs to one queue message (by id). Queues redeliver a message only after its previous attempt
  * ended, so the same id taking the lease again means that attempt is over; another id for the same chunk is a
- * duplicate send and is dropped while the lease lives. The expiry only guards against a holder that vanished.
+ * duplicate send and is dropped while the lease lives. The lease lasts LEASE_SECONDS from the last heartbeat or
+ * report: the consumer heartbeats while it works, so a lease that runs out means its consumer died. Lease length,
+ * the watchdog's interval and the stall bound are settings (env.ts), short in tests.
  */
-export const LEASE_MS = 6 * 60_000;
-/** The watchdog looks every minute and restarts a stream that has not progressed for this long. */
-export const WATCHDOG_INTERVAL_MS = 60_000;
-export const STALL_MS = 10 * 60_000;
 export const MAX_RESTARTS = 3;
+/** Queues allows a message delay of 12 hours at most (research/cloudflare.md §2; the newer 24 h is unverified). */
+export const MAX_DELAY_SECONDS = 12 * 3600;
+
+export type LeaseAnswer = { continue: true } | { continue: false; reason: "cancelled" | "lease_lost" };
+
+interface Timing {
+  leaseMs: number;
+  watchdogMs: number;
+  stallMs: number;
+}
 /** Live counters reach D1 at most this often between transitions; GET run is at most this stale. */
 const FLUSH_INTERVAL_MS = 1_000;
 
@@ -104,6 +120,16 @@ export class RunTracker extends DurableObject<Env> {
         restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', config_error INTEGER NOT NULL DEFAULT 0,
         spec TEXT);
     `);
+    // Columns added after the first release: a tracker of a run that was live across a deploy gains them in place.
+    const have = new Set(ctx.storage.sql.exec("SELECT * FROM streams LIMIT 0").columnNames);
+    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"]] as const) {
+      if (!have.has(name)) ctx.storage.sql.exec(`ALTER TABLE streams ADD COLUMN ${name} ${type}`);
+    }
+  }
+
+  private timing(): Timing {
+    const s = settings(this.env);
+    return { leaseMs: s.LEASE_SECONDS * 1000, watchdogMs: s.WATCHDOG_SECONDS * 1000, stallMs: s.STALL_SECONDS * 1000 };
   }
 
   private services(): ServiceContext {
@@ -131,7 +157,7 @@ export class RunTracker extends DurableObject<Env> {
       sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status) VALUES (1, ?, ?, ?, 'running')", ref.runId, ref.loaderId, ref.workspaceId);
       let plan: Awaited<ReturnType<typeof loadRunPlan>>;
       try {
-        plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId, ref.runId);
+        plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId);
       } catch (error) {
         sql.exec("UPDATE run SET status = 'failed' WHERE id = 1");
         await writeRunProgress(this.services(), ref.runId, {
@@ -147,17 +173,18 @@ export class RunTracker extends DurableObject<Env> {
       const now = Date.now();
       plan.streams.forEach((s, position) => {
         sql.exec(
-          "INSERT INTO streams (name, position, sync_mode, status, start_state, last_progress_at) VALUES (?, ?, ?, 'running', ?, ?)",
+          "INSERT INTO streams (name, position, sync_mode, status, start_state, last_progress_at, due_at) VALUES (?, ?, ?, 'running', ?, ?, ?)",
           s.name,
           position,
           s.sync_mode,
           s.sync_mode === "incremental" && s.state ? JSON.stringify(s.state) : null,
           now,
+          now,
         );
       });
       await this.flush(true, { jobId: this.ctx.id.toString() });
       await this.env.EXTRACT_QUEUE.sendBatch(plan.streams.map((s) => ({ body: this.message(ref, s.name, 0) })));
-      await this.ctx.storage.setAlarm(now + WATCHDOG_INTERVAL_MS);
+      await this.ctx.storage.setAlarm(now + this.timing().watchdogMs);
       log("info", "run started", { run_id: ref.runId, loader_id: ref.loaderId, streams: plan.streams.length });
       return "running";
     });
@@ -178,10 +205,10 @@ export class RunTracker extends DurableObject<Env> {
     if (s.lease_token && s.lease_until > now && s.lease_delivery !== deliveryId) return { ok: false, reason: "duplicate" };
     const leaseToken = crypto.randomUUID();
     this.ctx.storage.sql.exec(
-      "UPDATE streams SET lease_token = ?, lease_delivery = ?, lease_until = ? WHERE name = ?",
+      "UPDATE streams SET lease_token = ?, lease_delivery = ?, lease_until = ?, due_at = 0, deliveries = deliveries + 1 WHERE name = ?",
       leaseToken,
       deliveryId,
-      now + LEASE_MS,
+      now + this.timing().leaseMs,
       s.name,
     );
     return {
@@ -206,7 +233,7 @@ export class RunTracker extends DurableObject<Env> {
    * Called after a page is committed in the warehouse. `continue: false` means stop now: `cancelled` (drop what is
    * staged) or `lease_lost` (another delivery owns the stream now; leave its staging alone).
    */
-  async reportPage(streamName: string, chunk: number, leaseToken: string, report: PageReport): Promise<{ continue: true } | { continue: false; reason: "cancelled" | "lease_lost" }> {
+  async reportPage(streamName: string, chunk: number, leaseToken: string, report: PageReport): Promise<LeaseAnswer> {
     const run = this.run();
     if (!run || run.status === "cancelled") return { continue: false, reason: "cancelled" };
     const s = this.holds(streamName, chunk, leaseToken);
@@ -214,16 +241,38 @@ export class RunTracker extends DurableObject<Env> {
     const now = Date.now();
     this.ctx.storage.sql.exec(
       `UPDATE streams SET rows_loaded = rows_loaded + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
-       last_progress_at = ?, lease_until = ? WHERE name = ?`,
+       last_progress_at = ?, stalled_restarts = 0, lease_until = ? WHERE name = ?`,
       report.rows,
       JSON.stringify(report.checkpoint),
       report.state ? JSON.stringify(report.state) : null,
       report.pages,
       now,
-      now + LEASE_MS,
+      now + this.timing().leaseMs,
       streamName,
     );
     await this.flush(false);
+    return { continue: true };
+  }
+
+  /**
+   * The chunk's consumer is alive: renews its lease. With `progress` (the read says it is working without a page,
+   * e.g. polling a job) it also counts as progress for the stall bound. The answer tells a cancelled or superseded
+   * chunk to stop.
+   */
+  heartbeat(streamName: string, chunk: number, leaseToken: string, progress: boolean): LeaseAnswer {
+    const run = this.run();
+    if (!run || run.status === "cancelled") return { continue: false, reason: "cancelled" };
+    if (run.status !== "running" || !this.holds(streamName, chunk, leaseToken)) return { continue: false, reason: "lease_lost" };
+    const now = Date.now();
+    this.ctx.storage.sql.exec(
+      `UPDATE streams SET lease_until = ?, last_progress_at = CASE WHEN ? THEN ? ELSE last_progress_at END,
+       stalled_restarts = CASE WHEN ? THEN 0 ELSE stalled_restarts END WHERE name = ?`,
+      now + this.timing().leaseMs,
+      progress ? 1 : 0,
+      now,
+      progress ? 1 : 0,
+      streamName,
+    );
     return { continue: true };
   }
 
@@ -238,12 +287,21 @@ export class RunTracker extends DurableObject<Env> {
     return true;
   }
 
-  /** The chunk's budget is spent: the stream continues in a fresh queue message from the last checkpoint. */
-  async endChunk(streamName: string, chunk: number, leaseToken: string): Promise<boolean> {
+  /**
+   * The chunk's budget is spent, or the read asked to come back later (a job still running, a budget grant further
+   * away than a chunk should wait): the stream continues in a fresh queue message from the last checkpoint, delivered
+   * after `delaySeconds`. The watchdog expects that message by then, and re-sends it if it never comes.
+   */
+  async endChunk(streamName: string, chunk: number, leaseToken: string, delaySeconds = 0): Promise<boolean> {
     const run = this.run();
     if (!run || !this.holds(streamName, chunk, leaseToken)) return false;
-    this.ctx.storage.sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0 WHERE name = ?", streamName);
-    await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), streamName, chunk + 1));
+    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
+    this.ctx.storage.sql.exec(
+      "UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?, deliveries = 0, failed_requests = 0 WHERE name = ?",
+      Date.now() + delay * 1000,
+      streamName,
+    );
+    await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), streamName, chunk + 1), delay > 0 ? { delaySeconds: delay } : undefined);
     return true;
   }
 
@@ -260,9 +318,29 @@ export class RunTracker extends DurableObject<Env> {
     return true;
   }
 
-  /** A retryable failure is remembered, so the dead-letter path can say what kept failing. */
-  noteRetry(streamName: string, message: string): void {
-    this.ctx.storage.sql.exec("UPDATE streams SET last_error = ?, lease_token = NULL, lease_until = 0 WHERE name = ?", message, streamName);
+  /**
+   * A retryable failure is remembered, with the source requests the failed delivery sent, so the dead-letter path can
+   * say what kept failing and how often it was tried. The queue redelivers the message after `delaySeconds`.
+   */
+  noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0): void {
+    this.ctx.storage.sql.exec(
+      "UPDATE streams SET last_error = ?, failed_requests = failed_requests + ?, lease_token = NULL, lease_until = 0, due_at = ? WHERE name = ?",
+      message,
+      Math.max(0, requests),
+      Date.now() + Math.max(0, delaySeconds) * 1000,
+      streamName,
+    );
+  }
+
+  /**
+   * The queue gave up on a chunk (its message reached the dead-letter queue): the stream fails with the attempts
+   * this tracker counted (the dead-letter delivery's own count starts again at 1) and the last error.
+   */
+  async giveUp(streamName: string, chunk: number): Promise<boolean> {
+    const s = this.stream(streamName);
+    if (!s) return false;
+    const requests = s.failed_requests > 0 ? ` (${s.failed_requests} requests to the source)` : "";
+    return this.failStream(streamName, chunk, `gave up after ${s.deliveries} deliveries of chunk ${chunk}${requests}`, "exhausted");
   }
 
   /**
@@ -303,26 +381,52 @@ export class RunTracker extends DurableObject<Env> {
     });
   }
 
-  /** Watchdog (alarms may fire twice: every step is conditional). */
+  /**
+   * Watchdog (alarms may fire twice: every step is conditional). A running stream is restarted from its checkpoint
+   * when its chunk's lease ran out without a heartbeat (the consumer died), when its message was not claimed a lease
+   * length after it was due (lost: the local queue lives in memory, a consumer can be evicted), or when it heartbeats
+   * without progress past the stall bound. A stream restarted MAX_RESTARTS times without progress in between fails.
+   * The alarm is stored with the object, so it fires again after the service restarts.
+   */
   override async alarm(): Promise<void> {
     const run = this.run();
     if (!run || run.status !== "running") return;
     const now = Date.now();
+    const { leaseMs, watchdogMs, stallMs } = this.timing();
     for (const s of this.streams()) {
-      if (s.status !== "running" || now - s.last_progress_at < STALL_MS) continue;
-      if (s.restarts >= MAX_RESTARTS) {
-        await this.failStream(s.name, null, `stream made no progress after ${MAX_RESTARTS} restarts`, "exhausted");
+      if (s.status !== "running") continue;
+      // A stream waiting for a delayed chunk holds no lease and is not stalled: only its message's arrival is due.
+      const why = s.lease_token
+        ? s.lease_until <= now
+          ? "lease expired without a heartbeat"
+          : now - s.last_progress_at >= stallMs
+            ? "no progress"
+            : null
+        : now - (s.due_at || s.last_progress_at) > leaseMs
+          ? "its message was not delivered"
+          : null;
+      if (!why) continue;
+      if (s.stalled_restarts >= MAX_RESTARTS) {
+        await this.failStream(s.name, null, `stream made no progress after ${MAX_RESTARTS} restarts (${why})`, "exhausted");
         continue;
       }
       this.ctx.storage.sql.exec(
-        "UPDATE streams SET chunk = chunk + 1, restarts = restarts + 1, lease_token = NULL, lease_until = 0, last_progress_at = ? WHERE name = ?",
+        `UPDATE streams SET chunk = chunk + 1, restarts = restarts + 1, stalled_restarts = stalled_restarts + 1, lease_token = NULL, lease_until = 0,
+         due_at = ?, last_progress_at = ?, deliveries = 0, failed_requests = 0 WHERE name = ?`,
+        now,
         now,
         s.name,
       );
-      log("warn", "stream restarted by watchdog", { run_id: run.run_id, stream: s.name, chunk: s.chunk + 1 });
+      log("warn", "stream restarted by watchdog", { run_id: run.run_id, stream: s.name, chunk: s.chunk + 1, reason: why });
       await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), s.name, s.chunk + 1));
     }
-    if (this.run()?.status === "running") await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_INTERVAL_MS);
+    if (this.run()?.status === "running") await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
+  }
+
+  /** Arms the watchdog if it is not armed (a tracker from before a deploy, or an alarm lost); idempotent. */
+  async watch(): Promise<void> {
+    if (this.run()?.status !== "running") return;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + this.timing().watchdogMs);
   }
 
   /** For tests and diagnostics: the tracker's view of the run. */
