@@ -37,10 +37,15 @@ const CR = 0x0d;
 
 /** Gzip through the runtime's DecompressionStream; a corrupt or truncated member errors with a data error. */
 export function gunzip(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const inflated = stream.pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  return mapErrors(inflated, (error) =>
-    isConnectorError(error) ? error : new ConnectorError("data", `the gzip data is corrupt or truncated: ${error instanceof Error ? error.message : String(error)}`),
-  );
+  // The runtime's pipe replaces a source's error with its own, so the source's (a dropped connection, retryable)
+  // is remembered here and reported instead of "corrupt data".
+  let sourceError: unknown;
+  const source = mapErrors(stream, (error) => (sourceError = error));
+  const inflated = source.pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  return mapErrors(inflated, (error) => {
+    if (sourceError !== undefined) return sourceError;
+    return isConnectorError(error) ? error : new ConnectorError("data", `the gzip data is corrupt or truncated: ${error instanceof Error ? error.message : String(error)}`);
+  });
 }
 
 /**
