@@ -15,7 +15,8 @@ export type SourceRecord = Record<string, unknown>;
 /** A subset of JSON Schema: enough to type warehouse columns before the first record arrives. */
 export interface RecordSchema {
   type: "object";
-  properties: Record<string, { type: JsonSchemaType | JsonSchemaType[]; format?: "date-time" | "date" }>;
+  /** `format: "decimal"`: an exact number (often sent as text) that the warehouse keeps as NUMERIC, never a float. */
+  properties: Record<string, { type: JsonSchemaType | JsonSchemaType[]; format?: "date-time" | "date" | "decimal" }>;
 }
 export type JsonSchemaType = "string" | "integer" | "number" | "boolean" | "object" | "array" | "null";
 

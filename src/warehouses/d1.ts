@@ -42,7 +42,10 @@ const dialect: LoadDialect = {
     type === "timestamp"
       ? // ISO strings with different offsets or precision do not compare as text; as Julian days they do.
         `COALESCE(julianday(${newer}) >= julianday(${older}), ${newer} >= ${older})`
-      : `${newer} >= ${older}`,
+      : type === "decimal"
+        ? // Decimal text compares as numbers; the REAL comparison is exact up to 15 significant digits.
+          `CAST(${newer} AS REAL) >= CAST(${older} AS REAL)`
+        : `${newer} >= ${older}`,
 };
 
 export class D1Warehouse implements WarehouseAdapter {

@@ -8,7 +8,17 @@ import type { SourceRecord } from "../../connectors/kit/contract";
 import type { StreamTarget } from "./contract";
 import { WarehouseError } from "./errors";
 import { DELETED_AT_FIELD, META, MAX_IDENTIFIER_LENGTH, columnNames } from "./naming";
-import { type ColumnSpec, type ColumnType, type InferredType, isIsoTimestamp, schemaType, valueType, widen } from "./types";
+import {
+  type ColumnSpec,
+  type ColumnType,
+  type InferredType,
+  type StringHint,
+  isIsoTimestamp,
+  schemaHint,
+  schemaType,
+  valueType,
+  widen,
+} from "./types";
 
 export const METADATA_COLUMNS: readonly ColumnSpec[] = [
   { name: META.runId, type: "string" },
@@ -74,7 +84,8 @@ export function planLoad(
     const name = names.get(field) as string;
     const property = properties[field];
     const before = existingTypes.get(name);
-    const hint = before === "timestamp" || (property !== undefined && property.format === "date-time");
+    const hint: StringHint =
+      before === "timestamp" || before === "date" || before === "decimal" ? before : schemaHint(property);
     let type: InferredType = property ? schemaType(property) : "null";
     for (const record of records) {
       if (type === "json") break;
@@ -182,11 +193,33 @@ export function cursorComparator(type: ColumnType): (a: NonNullable<Cell>, b: No
         const diff = BigInt(a as string) - BigInt(b as string);
         return diff < 0n ? -1 : diff > 0n ? 1 : 0;
       };
+    case "decimal":
+      return (a, b) => compareDecimals(String(a), String(b));
     case "timestamp":
+    case "date":
       return (a, b) => Date.parse(a as string) - Date.parse(b as string) || text(a, b);
     default:
       return text;
   }
+}
+
+/** Exact order of two decimal texts (as a NUMERIC column orders them), without going through a float. */
+export function compareDecimals(a: string, b: string): number {
+  const negA = a.startsWith("-");
+  const negB = b.startsWith("-");
+  if (negA !== negB) return negA ? -1 : 1;
+  const [intA = "", fracA = ""] = (negA ? a.slice(1) : a).split(".");
+  const [intB = "", fracB = ""] = (negB ? b.slice(1) : b).split(".");
+  const wholeA = intA.replace(/^0+(?=\d)/, "");
+  const wholeB = intB.replace(/^0+(?=\d)/, "");
+  let order = wholeA.length - wholeB.length || (wholeA < wholeB ? -1 : wholeA > wholeB ? 1 : 0);
+  if (order === 0) {
+    const width = Math.max(fracA.length, fracB.length);
+    const x = fracA.padEnd(width, "0");
+    const y = fracB.padEnd(width, "0");
+    order = x < y ? -1 : x > y ? 1 : 0;
+  }
+  return Math.sign(order) * (negA ? -1 : 1);
 }
 
 function missingKey(target: StreamTarget, field: string, index: number): WarehouseError {
@@ -204,7 +237,10 @@ export function toCell(value: unknown, type: ColumnType): Cell {
     case "number":
       return Number(value);
     case "big_integer":
+    case "decimal":
       return String(value);
+    case "date":
+      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
     case "boolean":
       return value as boolean;
     case "timestamp":

@@ -72,7 +72,9 @@ export function quoteIdentifier(name: string): string {
 /** `SALESFORCE_RAW` → `salesforce_raw`: the user's own spelling, lower-cased as the lower-case warehouses fold it. */
 export function schemaName(targetSchema: string, maxLength = MAX_IDENTIFIER_LENGTH): string {
   const lowered = targetSchema.trim().toLowerCase().replace(/[^a-z0-9_]+/g, "_");
-  if (!/[a-z0-9]/.test(lowered)) throw new WarehouseError("configuration", `Invalid target schema "${targetSchema}"`);
+  if (!/[a-z0-9]/.test(lowered)) {
+    throw new WarehouseError("configuration", `Invalid target schema "${targetSchema}": a schema name needs at least one letter or digit`);
+  }
   return assertIdentifier(fitIdentifier(/^[0-9]/.test(lowered) ? `_${lowered}` : lowered, maxLength), maxLength);
 }
 

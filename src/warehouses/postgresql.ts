@@ -10,7 +10,7 @@ import { Client, type QueryResult } from "pg";
 import type { ChunkCommit, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
-import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
+import { type ColumnChange, type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
 import { CONNECT_TIMEOUT_MS, SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../../connectors/kit/postgres";
 import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableName, tableName } from "./naming";
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
@@ -224,10 +224,10 @@ export class PostgresWarehouse implements WarehouseAdapter {
         statements.push(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(table.schema)}`);
       }
       statements.push(`CREATE TABLE IF NOT EXISTS ${key} (${definitions(plan.shape)})`);
-    } else if (plan.add.length > 0 || plan.widen.length > 0) {
+    } else if (plan.add.length > 0 || plan.widen.some(changesStorage)) {
       const changes = [
         ...plan.add.map((column) => `ADD COLUMN IF NOT EXISTS ${definitions([column])}`),
-        ...plan.widen.map((change) => {
+        ...plan.widen.filter(changesStorage).map((change) => {
           const column = quoteIdentifier(change.name);
           return `ALTER COLUMN ${column} TYPE ${POSTGRES_TYPES[change.to]} USING ${convert(column, change.to)}`;
         }),
@@ -357,6 +357,15 @@ function qualify(table: QualifiedName): string {
 
 function definitions(columns: ColumnSpec[]): string {
   return columns.map((column) => `${quoteIdentifier(column.name)} ${POSTGRES_TYPES[column.type]}`).join(", ");
+}
+
+/**
+ * PostgreSQL widens in place with ALTER COLUMN … TYPE … USING (a table rewrite under a lock, inside the schema
+ * change's transaction); a widening between logical types stored alike (big integer and decimal are both numeric)
+ * needs no statement at all.
+ */
+function changesStorage(change: ColumnChange): boolean {
+  return POSTGRES_TYPES[change.from] !== POSTGRES_TYPES[change.to];
 }
 
 /** The value a widened column holds for an old one; it matches what a new page would write for the same value. */

@@ -5,7 +5,7 @@
  */
 import type { RecordSchema } from "../../connectors/kit/contract";
 
-export type ColumnType = "string" | "integer" | "big_integer" | "number" | "boolean" | "timestamp" | "json";
+export type ColumnType = "string" | "integer" | "big_integer" | "decimal" | "number" | "boolean" | "date" | "timestamp" | "json";
 /** `null` is the bottom of the lattice: a column seen only with nulls has no type yet and is not created. */
 export type InferredType = ColumnType | "null";
 
@@ -14,7 +14,11 @@ export interface ColumnSpec {
   type: ColumnType;
 }
 
-/** The least type that holds every value of both. */
+/**
+ * The least type that holds every value of both. Exact numbers stay exact: integer ⊂ big_integer ⊂ decimal (a
+ * decimal is the source's own text, never a float); a float meeting a decimal becomes decimal (the float's shortest
+ * text is exact as a decimal), a float meeting a big integer becomes text. A date is a timestamp at midnight UTC.
+ */
 export function widen(a: InferredType, b: InferredType): InferredType {
   if (a === b) return a;
   if (a === "null") return b;
@@ -23,8 +27,13 @@ export function widen(a: InferredType, b: InferredType): InferredType {
   const pair = new Set([a, b]);
   if (pair.has("integer") && pair.has("number")) return "number";
   if (pair.has("integer") && pair.has("big_integer")) return "big_integer";
+  if (pair.has("decimal") && (pair.has("integer") || pair.has("big_integer") || pair.has("number"))) return "decimal";
+  if (pair.has("date") && pair.has("timestamp")) return "timestamp";
   return "string";
 }
+
+/** What a column's schema or existing type says a string holds; strings are read as such only where one says so. */
+export type StringHint = "timestamp" | "date" | "decimal" | null;
 
 // RFC 3339 date-time, or a bare date; strings are only read as timestamps where the schema says date-time.
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
@@ -33,11 +42,25 @@ export function isIsoTimestamp(value: string): boolean {
   return ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
 }
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Plain decimal text as databases print NUMERIC (no exponent, no thousands separators, no leading "+"). */
+const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?$/;
+
+export function isIsoDate(value: string): boolean {
+  return ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString().startsWith(value);
+}
+
+export function isDecimalText(value: string): boolean {
+  return DECIMAL_TEXT.test(value);
+}
+
 /**
- * The type one value needs. `timestampHint` is set where the JSON schema (or the existing column) says date-time:
- * only then does an ISO string count as a timestamp — strings are never sniffed.
+ * The type one value needs. `hint` is set where the JSON schema (or the existing column) says what strings hold:
+ * only then does an ISO string count as a timestamp or a date, or decimal text as a decimal — strings are never
+ * sniffed. (`true` is the older spelling of the timestamp hint.)
  */
-export function valueType(value: unknown, timestampHint: boolean): InferredType {
+export function valueType(value: unknown, hint: StringHint | boolean): InferredType {
+  const said: StringHint = hint === true ? "timestamp" : hint === false ? null : hint;
   switch (typeof value) {
     case "undefined":
       return "null";
@@ -50,10 +73,16 @@ export function valueType(value: unknown, timestampHint: boolean): InferredType 
     case "bigint":
       return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? "integer" : "big_integer";
     case "string":
-      return timestampHint && isIsoTimestamp(value) ? "timestamp" : "string";
+      if (said === "decimal") return isDecimalText(value) ? "decimal" : "string";
+      if (said === "date" && ISO_DATE.test(value)) return isIsoDate(value) ? "date" : "string";
+      return said !== null && isIsoTimestamp(value) ? "timestamp" : "string";
     case "object":
       if (value === null) return "null";
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? "string" : "timestamp";
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) return "string";
+        // A driver's Date for a DATE value is midnight UTC; any other instant needs a timestamp.
+        return said === "date" && value.getTime() % 86_400_000 === 0 ? "date" : "timestamp";
+      }
       return "json";
     default:
       return "string";
@@ -62,18 +91,26 @@ export function valueType(value: unknown, timestampHint: boolean): InferredType 
 
 type SchemaProperty = RecordSchema["properties"][string];
 
+/** The hint a schema property gives about its strings. */
+export function schemaHint(property: SchemaProperty | undefined): StringHint {
+  const format = property?.format as string | undefined;
+  return format === "date-time" ? "timestamp" : format === "date" ? "date" : format === "decimal" ? "decimal" : null;
+}
+
 export function schemaType(property: SchemaProperty): InferredType {
   const types = (Array.isArray(property.type) ? property.type : [property.type]).filter((t) => t !== "null");
   let result: InferredType = "null";
   for (const t of types) {
+    const hint = schemaHint(property);
+    // `format: "decimal"` marks an exact number, sent as text (or as a JSON number) — NUMERIC, never a float.
     const mapped: InferredType =
-      t === "string"
-        ? property.format === "date-time"
-          ? "timestamp"
-          : "string"
-        : t === "object" || t === "array"
-          ? "json"
-          : t;
+      hint === "decimal" && (t === "string" || t === "number" || t === "integer")
+        ? "decimal"
+        : t === "string"
+          ? (hint ?? "string")
+          : t === "object" || t === "array"
+            ? "json"
+            : t;
     result = widen(result, mapped);
   }
   return result;
@@ -83,8 +120,10 @@ export const POSTGRES_TYPES: Record<ColumnType, string> = {
   string: "text",
   integer: "bigint",
   big_integer: "numeric",
+  decimal: "numeric",
   number: "double precision",
   boolean: "boolean",
+  date: "date",
   timestamp: "timestamptz",
   json: "jsonb",
 };
@@ -105,6 +144,8 @@ export function postgresColumnType(dataType: string): ColumnType {
       return "boolean";
     case "timestamp with time zone":
       return "timestamp";
+    case "date":
+      return "date";
     case "jsonb":
     case "json":
       return "json";
@@ -120,14 +161,18 @@ export function postgresColumnType(dataType: string): ColumnType {
  * `PRAGMA table_info` — while keeping the affinity that stores them unchanged: BOOLEAN and DATETIME have NUMERIC
  * affinity (0/1 stay integers; ISO strings are not numbers, so stay text), JSON_TEXT has TEXT affinity (a JSON
  * scalar such as a 20-digit number must not be converted to REAL). Big integers are TEXT: D1 returns INTEGER
- * through a JS number, which would round them.
+ * through a JS number, which would round them. DATE has NUMERIC affinity (an ISO date is not a number: it stays
+ * text); DECIMAL_TEXT has TEXT affinity (rule 2: the name contains "TEXT"), so "10.50" keeps its digits — a NUMERIC
+ * column would store it as the REAL 10.5.
  */
 export const D1_TYPES: Record<ColumnType, string> = {
   string: "TEXT",
   integer: "INTEGER",
   big_integer: "TEXT",
+  decimal: "DECIMAL_TEXT",
   number: "REAL",
   boolean: "BOOLEAN",
+  date: "DATE",
   timestamp: "DATETIME",
   json: "JSON_TEXT",
 };
@@ -142,6 +187,10 @@ export function d1ColumnType(declared: string): ColumnType {
       return "boolean";
     case "DATETIME":
       return "timestamp";
+    case "DATE":
+      return "date";
+    case "DECIMAL_TEXT":
+      return "decimal";
     case "JSON_TEXT":
       return "json";
     default:

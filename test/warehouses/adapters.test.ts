@@ -288,6 +288,28 @@ describe.each([
     expect((await wh.rows(schema, "Prices", "id")).map((r) => r.amount)).toEqual(["7", "2.5", "n/a"]);
   });
 
+  it("keeps decimals given as text exact and dates as days; integers widen into a decimal column", async () => {
+    const t = target({
+      stream: "Invoices",
+      cursor_field: "Amount",
+      json_schema: { type: "object", properties: { Amount: { type: "string", format: "decimal" }, Due: { type: ["string", "null"], format: "date" } } },
+    });
+    const exact = "12345678901234567890.123456789";
+    await adapter.prepareStream(t);
+    await adapter.stage(t, page("b1", [{ Id: 1, Amount: exact, Due: "2024-02-29" }, { Id: 2, Amount: "0.10", Due: null }]));
+    expect(await wh.columns(schema, "Invoices")).toMatchObject({ amount: wh.type === "postgresql" ? "big_integer" : "decimal", due: "date" });
+    // A decimal cursor compares as a number: "9.5" is older than "10.25", although it sorts after it as text.
+    await wh.adapter().stage(t, page("b2", [{ Id: 2, Amount: "10.25", Due: "2024-03-01" }, { Id: 3, Amount: 7 }]));
+    await wh.adapter().stage(t, page("b3", [{ Id: 2, Amount: "9.5", Due: "1999-01-01" }]));
+    const rows = await wh.rows(schema, "Invoices", "id");
+    expect(rows.map((r) => [r.id, String(r.amount), r.due])).toEqual([
+      [1, exact, "2024-02-29"],
+      [2, "10.25", "2024-03-01"],
+      [3, "7", null],
+    ]);
+    expect(await wh.columns(schema, "Invoices")).toMatchObject({ due: "date" });
+  });
+
   it("keeps integers beyond 2^53 exact, as keys and as values", async () => {
     const t = target({ stream: "Tweets", cursor_field: null });
     const a = 2n ** 60n + 1n;

@@ -133,6 +133,8 @@ export function postgresHarness(): WarehouseUnderTest {
             // pg returns int8 as text (it may exceed 2^53); the suite's integers are safe.
             if (type === "integer") return [name, Number(value)];
             if (type === "timestamp") return [name, normalizeTimestamp(value)];
+            // pg reads a date as a Date at local midnight; the Worker's zone is UTC.
+            if (type === "date" && value instanceof Date) return [name, value.toISOString().slice(0, 10)];
             return [name, value];
           }),
         ),

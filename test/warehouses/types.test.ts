@@ -34,9 +34,27 @@ describe("column types", () => {
     expect(widen("number", "integer")).toBe("number");
   });
 
+  it("keeps exact numbers exact and dates inside timestamps", () => {
+    expect(widen("integer", "decimal")).toBe("decimal");
+    expect(widen("big_integer", "decimal")).toBe("decimal");
+    expect(widen("number", "decimal")).toBe("decimal");
+    expect(widen("decimal", "boolean")).toBe("string");
+    expect(widen("date", "timestamp")).toBe("timestamp");
+    expect(widen("date", "string")).toBe("string");
+    expect(valueType("12.50", "decimal")).toBe("decimal");
+    expect(valueType("1e5", "decimal")).toBe("string");
+    expect(valueType("12.50", null)).toBe("string");
+    expect(valueType("2024-02-29", "date")).toBe("date");
+    expect(valueType("2023-02-29", "date")).toBe("string");
+    expect(valueType("2024-02-01T10:00:00Z", "date")).toBe("timestamp");
+    expect(valueType("2024-02-01", null)).toBe("string");
+  });
+
   it("reads JSON schema types, nullable unions and date-time formats", () => {
     expect(schemaType({ type: ["string", "null"], format: "date-time" })).toBe("timestamp");
-    expect(schemaType({ type: "string", format: "date" })).toBe("string");
+    expect(schemaType({ type: "string", format: "date" })).toBe("date");
+    expect(schemaType({ type: ["string", "null"], format: "decimal" })).toBe("decimal");
+    expect(schemaType({ type: "number", format: "decimal" })).toBe("decimal");
     expect(schemaType({ type: ["integer", "number"] })).toBe("number");
     expect(schemaType({ type: "array" })).toBe("json");
     expect(schemaType({ type: "null" })).toBe("null");
@@ -92,6 +110,13 @@ describe("load plan", () => {
     expect(cursorComparator("string")("10", "9")).toBeLessThan(0);
     expect(cursorComparator("timestamp")("2024-01-01T09:00:00Z", "2024-01-01T10:00:00+02:00")).toBeGreaterThan(0);
     expect(cursorComparator("big_integer")("9007199254740993", "9007199254740992")).toBe(1);
+    const decimal = cursorComparator("decimal");
+    expect(decimal("10.5", "9.99")).toBeGreaterThan(0);
+    expect(decimal("10.50", "10.5")).toBe(0);
+    expect(decimal("-10.5", "-9.99")).toBeLessThan(0);
+    expect(decimal("-1", "0.5")).toBeLessThan(0);
+    expect(decimal("12345678901234567890.000000001", "12345678901234567890")).toBeGreaterThan(0);
+    expect(cursorComparator("date")("2024-01-02", "2024-01-01")).toBeGreaterThan(0);
   });
 
   it("writes big integers exactly, also inside JSON", () => {
@@ -99,6 +124,24 @@ describe("load plan", () => {
     expect(plan.columns.map((c) => c.type)).toEqual(["integer", "big_integer", "json"]);
     expect(rowsAsJson(plan, true)).toEqual(['[1,"18446744073709551616",{"n":18446744073709551616},null]']);
     expect(rowsAsJson(plan, false)).toEqual(['[1,"18446744073709551616","{\\"n\\":18446744073709551616}",null]']);
+  });
+
+  it("writes decimals as their text and dates as ISO days", () => {
+    const typed: StreamTarget = {
+      ...target,
+      cursor_field: null,
+      json_schema: { type: "object", properties: { amount: { type: "string", format: "decimal" }, day: { type: "string", format: "date" } } },
+    };
+    const plan = planLoad(typed, [{ id: 1, amount: "12345678901234567890.123456789", day: "2024-03-01" }, { id: 2, amount: 3, day: new Date("2024-03-02T00:00:00Z") }], null);
+    expect(plan.columns).toEqual([
+      { name: "amount", type: "decimal" },
+      { name: "day", type: "date" },
+      { name: "id", type: "integer" },
+    ]);
+    expect(plan.rows).toEqual([
+      ["12345678901234567890.123456789", "2024-03-01", 1, null],
+      ["3", "2024-03-02", 2, null],
+    ]);
   });
 
   it("refuses a soft-delete marker that is not a timestamp", () => {

@@ -28,7 +28,7 @@ export async function createLoader(ctx: ServiceContext, workspaceId: string, inp
   requireRole(ctx, "admin");
   const spec = requireLoaderType(input.loader_type);
   const source = await requireSource(ctx, workspaceId, input.source_id, "source_id");
-  validateTargetForSource(source.sourceType, input.target_schema);
+  validateTargetForSource(source.sourceType, input.target_schema, input.selected_streams.map((stream) => stream.name));
   const config = validateConfig(spec, input.config);
   const schedule = input.schedule ?? null;
   const streams = validateLoaderShape(spec, config, { ...input, schedule });

@@ -49,7 +49,7 @@ export async function updateLoader(ctx: ServiceContext, workspaceId: string, loa
   }
   const spec = requireLoaderType(row.loaderType);
   const source = await requireSource(ctx, workspaceId, input.source_id ?? row.sourceId, input.source_id !== undefined ? "source_id" : undefined);
-  validateTargetForSource(source.sourceType, input.target_schema ?? row.targetSchema);
+  validateTargetForSource(source.sourceType, input.target_schema ?? row.targetSchema, (input.selected_streams ?? selectedStreamsOf(row)).map((stream) => stream.name));
 
   const storedConfig = await openLoaderConfig(ctx, row);
   const config = input.config

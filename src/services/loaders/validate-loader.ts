@@ -9,6 +9,7 @@ import { hasValue } from "../../lib/config-paths";
 import { type ErrorDetail, validationError, zodDetails } from "../../lib/errors";
 import { scheduleError } from "../../scheduler/cron";
 
+import { checkTargetNames } from "../../warehouses/target-names";
 export interface SelectedStream {
   name: string;
   sync_mode: SyncMode;
@@ -86,11 +87,11 @@ export function draftReason(missing: string[]): string {
   return `config is missing credentials: ${missing.join(", ")}`;
 }
 
-/** PostgreSQL refuses to create schemas named pg_* (reserved for the system): say so at create time, not at run time. */
-export function validateTargetForSource(sourceType: string, targetSchema: string): void {
-  if (sourceType === "postgresql" && /^pg_/i.test(targetSchema)) {
-    throw validationError("loader is not valid", [
-      { path: "target_schema", message: 'PostgreSQL reserves schema names beginning with "pg_"; choose another' },
-    ]);
-  }
+/**
+ * The target schema and stream-derived table names, checked with the naming code the warehouse writes with
+ * (src/warehouses/target-names.ts): a name it would refuse (`"_"`, `pg_…` on PostgreSQL) is a 400 now, not a failed run.
+ */
+export function validateTargetForSource(sourceType: string, targetSchema: string, streams: readonly string[] = []): void {
+  const problems = checkTargetNames(sourceType, targetSchema, streams);
+  if (problems.length > 0) throw validationError("loader is not valid", problems);
 }
