@@ -7,5 +7,7 @@ export interface AppEnv {
     requestId: string;
     services: ServiceContext;
     workspaceId: string;
+    /** The request body as the JSON-body middleware parsed it; absent for an empty body. */
+    jsonBody: unknown;
   };
 }

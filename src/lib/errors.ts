@@ -16,6 +16,7 @@ export const errorStatus = {
   loader_not_ready: 409,
   run_not_cancellable: 409,
   source_in_use: 409,
+  last_owner_key: 409,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -9,7 +9,7 @@ export const revokeApiKeyRoute = defineRoute(
     method: "delete",
     path: "/workspaces/{id}/api-keys/{keyId}",
     summary: "Revoke an API key",
-    description: "The key stops authenticating at once; its record stays, with status revoked.",
+    description: "The key stops authenticating at once; its record stays, with status revoked. A key cannot revoke a key of a higher role than its own, and the last active owner key cannot be revoked (409 last_owner_key).",
     tag: "API keys",
     auth: "workspace",
     params: workspaceParams.extend({ keyId: z.string() }),

@@ -54,6 +54,8 @@ const readOnly = {
   updated_at: z.unknown(),
   last_run_at: z.unknown(),
   last_run_id: z.unknown(),
+  applies_from: z.unknown(),
+  live_run_id: z.unknown(),
 };
 
 export const updateLoaderBody = createLoaderBody

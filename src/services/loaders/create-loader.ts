@@ -1,13 +1,15 @@
 import type { JsonObject, SyncMode } from "../../../connectors/kit/contract";
+import { conditionalInsert } from "../../db/client";
 import { loaders } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { nowIso } from "../../lib/time";
 import { actorId, requireRole, type ServiceContext } from "../context";
-import { requireSource } from "../sources/source-store";
-import { sealLoaderConfig } from "./loader-store";
+import { requireSource, sourceExistsSql, sourceNotFound } from "../sources/source-store";
+import { getLoaderRow, sealLoaderConfig } from "./loader-store";
 import { nextRunAt } from "./schedule";
 import { draftReason, missingCredentials, validateConfig, validateLoaderShape, validateTargetForSource } from "./validate-loader";
-import { requireLoaderType } from "./loader-types";
+import { validateDiscoveredStreams } from "./discovered-streams";
+import { requireLoaderType, requireReader } from "./loader-types";
 
 export interface CreateLoaderInput {
   name: string;
@@ -34,6 +36,10 @@ export async function createLoader(ctx: ServiceContext, workspaceId: string, inp
   const streams = validateLoaderShape(spec, config, { ...input, schedule });
   const missing = missingCredentials(spec, config);
   const status = missing.length > 0 ? "draft" : "active";
+  if (status === "active") {
+    requireReader(spec.type);
+    await validateDiscoveredStreams(ctx, spec, config, streams);
+  }
 
   const id = newId();
   const now = nowIso();
@@ -58,6 +64,8 @@ export async function createLoader(ctx: ServiceContext, workspaceId: string, inp
     lastRunAt: null,
     lastRunId: null,
   } as const;
-  const [created] = await ctx.db.insert(loaders).values(row).returning();
-  return created!;
+  // Checked and written in one statement: a source deleted since requireSource above gets no loader (issue 16).
+  const inserted = await conditionalInsert(ctx.env.DB, loaders, row, sourceExistsSql(workspaceId, input.source_id)).run();
+  if (inserted.meta.changes !== 1) throw sourceNotFound("source_id");
+  return getLoaderRow(ctx, workspaceId, id);
 }

@@ -3,13 +3,14 @@
  * an identifier, selected streams known and supporting their sync mode, schedule a 5-field cron. Every failure is
  * collected into one 400 so a user fixes everything in one round trip.
  */
-import type { JsonObject, LoaderTypeSpec, SyncMode } from "../../../connectors/kit/contract";
+import type { JsonObject, LoaderTypeSpec, StreamSpec, SyncMode } from "../../../connectors/kit/contract";
 import { catalogFor } from "../../../connectors/registry";
+import { didYouMean } from "../../lib/close-matches";
 import { hasValue } from "../../lib/config-paths";
 import { type ErrorDetail, validationError, zodDetails } from "../../lib/errors";
 import { scheduleError } from "../../scheduler/cron";
-
 import { checkTargetNames } from "../../warehouses/target-names";
+
 export interface SelectedStream {
   name: string;
   sync_mode: SyncMode;
@@ -40,34 +41,49 @@ export function validateLoaderShape(
     if (error) details.push({ path: "schedule", message: error });
   }
 
+  const streams = input.selected_streams.map((selected) => ({ name: selected.name, sync_mode: selected.sync_mode ?? input.sync_mode }));
   const catalog = catalogFor(spec, config);
+  details.push(...selectionIssues(spec, catalog, streams));
+  if (details.length > 0) throw validationError("loader is not valid", details);
+  return streams;
+}
+
+/**
+ * Why a stream cannot be read in `mode`, or null. A stream with neither a primary key nor a cursor read
+ * incrementally would append the whole table again on every run (nothing to merge by, nothing to resume from).
+ */
+export function syncModeProblem(stream: StreamSpec, mode: SyncMode): string | null {
+  if (stream.supported_sync_modes.includes(mode)) return null;
+  if (mode === "incremental" && stream.primary_key.length === 0 && !stream.cursor_field) {
+    return `stream "${stream.name}" has no primary key and no cursor field, so an incremental read would append every row again on each run; select it as full_refresh`;
+  }
+  if (mode === "incremental" && !stream.cursor_field) return `stream "${stream.name}" has no cursor field, so it supports only full_refresh`;
+  return `stream "${stream.name}" supports ${stream.supported_sync_modes.join(", ")}`;
+}
+
+/** Duplicates, unknown names (with close matches) and unsupported sync modes, against a catalog when there is one. */
+export function selectionIssues(spec: LoaderTypeSpec<JsonObject>, catalog: StreamSpec[] | null, streams: SelectedStream[]): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
   const seen = new Set<string>();
-  const streams = input.selected_streams.map((selected, index) => {
-    const resolved: SelectedStream = { name: selected.name, sync_mode: selected.sync_mode ?? input.sync_mode };
+  streams.forEach((selected, index) => {
     const path = `selected_streams.${index}`;
     if (seen.has(selected.name)) details.push({ path: `${path}.name`, message: `stream "${selected.name}" is selected twice` });
     seen.add(selected.name);
-    if (catalog) {
-      const stream = catalog.find((s) => s.name === selected.name) ?? spec.unlistedStream?.(selected.name) ?? undefined;
-      if (!stream) {
-        details.push({
-          path: `${path}.name`,
-          message: `unknown stream "${selected.name}" for ${spec.type}; available: ${catalog.map((s) => s.name).join(", ")}`,
-        });
-      } else if (!stream.supported_sync_modes.includes(resolved.sync_mode)) {
-        details.push({
-          path: `${path}.sync_mode`,
-          message:
-            resolved.sync_mode === "incremental" && !stream.cursor_field
-              ? `stream "${stream.name}" has no cursor field, so it supports only full_refresh`
-              : `stream "${stream.name}" supports ${stream.supported_sync_modes.join(", ")}`,
-        });
-      }
+    if (!catalog) return;
+    const stream = catalog.find((s) => s.name === selected.name) ?? spec.unlistedStream?.(selected.name) ?? undefined;
+    if (!stream) {
+      const names = catalog.map((s) => s.name);
+      const hint = didYouMean(selected.name, names);
+      details.push({
+        path: `${path}.name`,
+        message: `unknown stream "${selected.name}" for ${spec.type}${hint}; available: ${names.slice(0, 50).join(", ")}${names.length > 50 ? ", …" : ""}`,
+      });
+      return;
     }
-    return resolved;
+    const problem = syncModeProblem(stream, selected.sync_mode);
+    if (problem) details.push({ path: `${path}.sync_mode`, message: problem });
   });
-  if (details.length > 0) throw validationError("loader is not valid", details);
-  return streams;
+  return details;
 }
 
 /** The credential paths still missing, or [] when at least one credential set is complete. */

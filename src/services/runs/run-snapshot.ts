@@ -100,9 +100,10 @@ export async function loadRunPlan(ctx: ServiceContext, workspaceId: string, load
 
 /** The run's loader and source with secrets opened: for the consumer, just before it talks to the source and the warehouse. */
 export async function loadRunConfigs(ctx: ServiceContext, workspaceId: string, loaderId: string, runId: string) {
-  const { loader, sealedLoader, source } = await resolveRun(ctx, workspaceId, loaderId, await runRow(ctx, workspaceId, loaderId, runId));
+  const { loader, streams, sealedLoader, source } = await resolveRun(ctx, workspaceId, loaderId, await runRow(ctx, workspaceId, loaderId, runId));
   return {
     loader,
+    streams,
     loaderConfig: await openLoaderConfig(ctx, { ...sealedLoader, id: loaderId, workspaceId, loaderType: loader.loaderType }),
     source: { source_type: source.sourceType, config: await openSourceConfig(ctx, { ...source, workspaceId }) },
   };

@@ -1,13 +1,12 @@
-import { and, count, desc, eq } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import { loaders, sources } from "../../db/schema";
-import { keepStoredSecrets } from "../../lib/config-paths";
 import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { nowIso } from "../../lib/time";
 import { actorId, requireRole, type ServiceContext } from "../context";
 import type { PageRequest } from "../pagination";
 import { openSourceConfig, requireSource, requireSourceType, sealSourceConfig, validateSourceConfig } from "./source-store";
-import { sourceTypes } from "./source-types";
+import { mergePatchConfig } from "../sealed-config";
 
 export async function listSources(ctx: ServiceContext, workspaceId: string, page: PageRequest) {
   const where = eq(sources.workspaceId, workspaceId);
@@ -62,8 +61,8 @@ export async function updateSource(
   if (input.name !== undefined) patch.name = input.name;
   if (input.config !== undefined) {
     const stored = await openSourceConfig(ctx, row);
-    const merged = keepStoredSecrets(input.config, stored, [...sourceTypes[type].secret_fields]);
-    const config = validateSourceConfig(type, merged, ctx.settings.development);
+    // A JSON Merge Patch over the stored config, as for loaders: absent members (secrets included) keep their values.
+    const config = validateSourceConfig(type, mergePatchConfig(stored, input.config), ctx.settings.development);
     Object.assign(patch, await sealSourceConfig(ctx, workspaceId, sourceId, type, config));
     if (type !== "d1") Object.assign(patch, { status: "untested", statusError: "" });
   }
@@ -75,18 +74,26 @@ export async function updateSource(
   return updated!;
 }
 
-/** A source still targeted by loaders is not deleted (409): those loaders would have nowhere to write. */
+/**
+ * A source still targeted by loaders is not deleted (409): those loaders would have nowhere to write. The check is
+ * part of the DELETE itself, so a loader created against the source at the same moment either lands first (and the
+ * delete is refused) or finds the source gone (and is refused) — never both succeed (issue 16).
+ */
 export async function deleteSource(ctx: ServiceContext, workspaceId: string, sourceId: string) {
   requireRole(ctx, "admin");
+  await requireSource(ctx, workspaceId, sourceId);
+  const unused = sql`NOT EXISTS (SELECT 1 FROM ${loaders} WHERE ${loaders.sourceId} = ${sourceId} AND ${loaders.workspaceId} = ${workspaceId})`;
+  const deleted = await ctx.db
+    .delete(sources)
+    .where(and(eq(sources.id, sourceId), eq(sources.workspaceId, workspaceId), unused))
+    .returning({ id: sources.id });
+  if (deleted.length === 1) return;
   await requireSource(ctx, workspaceId, sourceId);
   const [used] = await ctx.db
     .select({ n: count() })
     .from(loaders)
     .where(and(eq(loaders.workspaceId, workspaceId), eq(loaders.sourceId, sourceId)));
-  if ((used?.n ?? 0) > 0) {
-    throw new AppError("source_in_use", `source is used by ${used!.n} loader(s); delete or repoint them first`);
-  }
-  await ctx.db.delete(sources).where(and(eq(sources.id, sourceId), eq(sources.workspaceId, workspaceId)));
+  throw new AppError("source_in_use", `source is used by ${used?.n ?? 0} loader(s); delete or repoint them first`);
 }
 
 export async function recordSourceTest(ctx: ServiceContext, row: { id: string; workspaceId: string }, ok: boolean, message: string) {

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { sources } from "../../db/schema";
 import { AppError, notFound, validationError, zodDetails } from "../../lib/errors";
 import type { ServiceContext } from "../context";
@@ -16,8 +16,18 @@ export async function requireSource(ctx: ServiceContext, workspaceId: string, so
     .where(and(eq(sources.id, sourceId), eq(sources.workspaceId, workspaceId)))
     .limit(1);
   if (row) return row;
-  if (field) throw validationError("source not found", [{ path: field, message: "no source with this id in the workspace" }]);
+  if (field) throw sourceNotFound(field);
   throw notFound("source");
+}
+
+/** As SQL, for writes conditional on the source still existing (a loader pointing at it): one atomic statement. */
+export function sourceExistsSql(workspaceId: string, sourceId: string): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${sources} WHERE ${sources.id} = ${sourceId} AND ${sources.workspaceId} = ${workspaceId})`;
+}
+
+/** The 400 for a body whose source_id names no source of the workspace (or one deleted while the request ran). */
+export function sourceNotFound(field: string) {
+  return validationError("source not found", [{ path: field, message: "no source with this id in the workspace" }]);
 }
 
 export function requireSourceType(type: string): SourceType {
