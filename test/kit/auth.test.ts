@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiKey, basic, googleServiceAccount, googleServiceAccountFromJson, oauth2RefreshToken } from "../../connectors/kit/auth";
+import { apiKey, basic, googleServiceAccount, googleServiceAccountFromJson, oauth2ClientCredentials, oauth2RefreshToken } from "../../connectors/kit/auth";
 import type { TokenRequest, TokenStore } from "../../connectors/kit/contract";
 import { base64FromBytes, base64Url, bytesFromBase64 } from "../../connectors/kit/base64";
 import { failure, reply, type SentRequest, testClient } from "./fake-fetch";
@@ -278,5 +278,68 @@ describe("googleServiceAccount", () => {
   it("rejects a key file without client_email", () => {
     expect(() => googleServiceAccountFromJson('{"private_key":"x"}', [])).toThrowError(expect.objectContaining({ kind: "configuration" }));
     expect(() => googleServiceAccountFromJson("{", [])).toThrowError(expect.objectContaining({ kind: "configuration" }));
+  });
+});
+
+describe("oauth2ClientCredentials", () => {
+  const SHOP_TOKEN = "https://shop1.myshopify.com/admin/oauth/access_token";
+
+  it("exchanges the credentials in the body and sends the token in the API's own header (Shopify)", async () => {
+    let issued = 0;
+    const { http, sent } = testClient(
+      (request) => {
+        if (request.url === SHOP_TOKEN) return new Response(JSON.stringify({ access_token: `shpat_${++issued}`, scope: "read_orders", expires_in: 86399 }));
+        return request.headers["x-shopify-access-token"] === `shpat_${issued}` ? new Response("{}") : new Response('{"errors":"[API] Invalid API key or access token"}', { status: 401 });
+      },
+      { auth: oauth2ClientCredentials({ tokenUrl: SHOP_TOKEN, clientId: "cid", clientSecret: "shpss_secret", tokenHeader: { name: "X-Shopify-Access-Token" } }) },
+    );
+    await http.request({ url: "https://shop1.myshopify.com/admin/api/2025-07/graphql.json" });
+    await http.request({ url: "https://shop1.myshopify.com/admin/api/2025-07/graphql.json" });
+    expect(sent.map((r) => r.url)).toEqual([SHOP_TOKEN, "https://shop1.myshopify.com/admin/api/2025-07/graphql.json", "https://shop1.myshopify.com/admin/api/2025-07/graphql.json"]);
+    expect(form(sent[0])).toEqual({ grant_type: "client_credentials", client_id: "cid", client_secret: "shpss_secret" });
+    expect(sent[1]?.headers["x-shopify-access-token"]).toBe("shpat_1");
+    expect(sent[1]?.headers.authorization).toBeUndefined();
+  });
+
+  it("uses Basic client authentication and a scope (Databricks M2M), renews before expiry and on a 401", async () => {
+    let now = 5_000_000;
+    let issued = 0;
+    let live = "";
+    const TOKEN = "https://dbc-1.cloud.databricks.com/oidc/v1/token";
+    const { http, sent } = testClient(
+      (request) => {
+        if (request.url === TOKEN) {
+          live = `dapi-${++issued}`;
+          return new Response(JSON.stringify({ access_token: live, token_type: "Bearer", expires_in: 3600 }));
+        }
+        return request.headers.authorization === `Bearer ${live}` ? new Response("{}") : new Response("{}", { status: 401 });
+      },
+      { auth: oauth2ClientCredentials({ tokenUrl: TOKEN, clientId: "sp-id", clientSecret: "sp-secret", clientAuth: "basic", scope: "all-apis", now: () => now }) },
+    );
+    await http.request({ url: "https://dbc-1.cloud.databricks.com/api/2.0/sql/statements" });
+    expect(form(sent[0])).toEqual({ grant_type: "client_credentials", scope: "all-apis" });
+    expect(new TextDecoder().decode(bytesFromBase64(sent[0]?.headers.authorization?.replace(/^Basic /, "") ?? ""))).toBe("sp-id:sp-secret");
+    now += 3541_000;
+    await http.request({ url: "https://dbc-1.cloud.databricks.com/api/2.0/sql/statements" });
+    live = "revoked-elsewhere";
+    await http.request({ url: "https://dbc-1.cloud.databricks.com/api/2.0/sql/statements" });
+    expect(sent.map((r) => `${r.url.endsWith("/token") ? "token" : "api"} ${r.url.endsWith("/token") ? "" : r.headers.authorization}`.trim())).toEqual([
+      "token",
+      "api Bearer dapi-1",
+      "token",
+      "api Bearer dapi-2",
+      "api Bearer dapi-2",
+      "token",
+      "api Bearer dapi-3",
+    ]);
+  });
+
+  it("turns a refused grant into a configuration error without the secret", async () => {
+    const { http } = testClient(reply(401, { error: "invalid_client", error_description: "bad secret sp-secret-9" }), {
+      auth: oauth2ClientCredentials({ tokenUrl: "https://login.example.com/token", clientId: "c", clientSecret: "sp-secret-9" }),
+    });
+    const error = await failure(http.request({ url: `${API}/x` }));
+    expect(error.kind).toBe("configuration");
+    expect(error.message).toMatch(/^could not obtain an access token: .*invalid_client: bad secret \[redacted\]$/);
   });
 });
