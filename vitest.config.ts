@@ -41,6 +41,9 @@ export default defineConfig(async () => {
                   PG_TLS_PORT: String(inject("pgTlsPort")),
                   // Small chunks so every multi-page test crosses chunk boundaries (handoff, resume, leases).
                   CHUNK_MAX_PAGES: "4",
+                  // Short leases and a watchdog that looks every second, so a lost chunk is recovered within seconds.
+                  LEASE_SECONDS: "6",
+                  WATCHDOG_SECONDS: "1",
                 },
                 queueConsumers: { "loaders-extract": { maxBatchTimeout: 0.05 } },
               },
@@ -49,10 +52,20 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/node/**"],
+            exclude: ["test/node/**", "test/browser/**"],
             setupFiles: ["./test/setup.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,
+          },
+        },
+        {
+          // The dashboard in Debian's Chromium against `wrangler dev` (test/browser/harness.ts): one file, in order.
+          test: {
+            name: "browser",
+            environment: "node",
+            include: ["test/browser/**/*.test.ts"],
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
           },
         },
         {

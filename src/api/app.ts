@@ -1,6 +1,7 @@
 /** The Hono app: middleware in order (request id, JSON body rules), every resource's routes, errors in one place. */
 import { Hono } from "hono";
 import { apiKeyRoutes } from "./api-keys";
+import { mountDashboard } from "../dashboard";
 import { docsPage } from "./docs/docs-page";
 import { openApiDocument } from "./docs/openapi";
 import { loaderTypeRoutes } from "./loader-types";
@@ -25,7 +26,7 @@ export function createApp() {
   const document = openApiDocument(routes);
   app.get("/api/v1/openapi.json", (c) => c.json(document));
   app.get("/docs", (c) => c.html(docsPage(document)));
-  app.get("/", (c) => c.json({ service: "loaders", docs: "/docs", openapi: "/api/v1/openapi.json" }));
+  mountDashboard(app);
 
   app.notFound(notFoundHandler);
   app.onError(onError);

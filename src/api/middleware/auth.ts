@@ -12,6 +12,7 @@ import { timingSafeEqualStrings } from "../../lib/ids";
 import { authenticateApiKey } from "../../services/api-keys/authenticate";
 import { touchApiKey } from "../../services/api-keys/touch-api-key";
 import { serviceContext } from "../../services/context";
+import { sessionApiKey } from "../../dashboard/api-session";
 import type { RouteAuth } from "../route";
 import type { AppEnv } from "../types";
 import { enforceRateLimit } from "./rate-limit";
@@ -27,9 +28,10 @@ async function isAdminToken(token: string, configured: string | undefined): Prom
 }
 
 const workspace: MiddlewareHandler<AppEnv> = async function workspaceAuth(c, next) {
-  const token = bearer(c.req.header("authorization"));
   const db = database(c.env.DB);
-  const key = await authenticateApiKey(db, token);
+  // No Authorization header: the dashboard's session cookie may stand in for the key (src/dashboard/api-session.ts).
+  const authorization = c.req.header("authorization");
+  const key = authorization === undefined ? await sessionApiKey(c) : await authenticateApiKey(db, bearer(authorization));
   if (!key) throw new AppError("unauthorized", "invalid or revoked API key");
   const pathId = c.req.param("id") ?? "";
   const header = c.req.header("x-workspace-id");

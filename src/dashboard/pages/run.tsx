@@ -1,0 +1,97 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * A run, live: the page renders the run as it stands, then the client script follows it through the API until it
+ * ends. Counters sit in fixed-width cells (tabular figures), so updates never move the layout.
+ */
+import { runResponse } from "../../api/runs/schemas";
+import { getLoader } from "../../services/loaders/crud";
+import { getRunRow } from "../../services/runs/run-store";
+import type { DashboardContext } from "../index";
+import { Data, Page, StatusBadge, Time } from "../layout";
+
+export async function runPage(c: DashboardContext) {
+  const viewer = c.get("viewer");
+  const services = c.get("services");
+  const loaderId = c.req.param("loaderId")!;
+  const loader = await getLoader(services, viewer.workspaceId, loaderId);
+  const run = runResponse(await getRunRow(services, viewer.workspaceId, loaderId, c.req.param("runId")!));
+  const live = run.status === "pending" || run.status === "running";
+  return c.html(
+    <Page title={`Run of ${loader.name}`} viewer={viewer} current="/loaders" script="run">
+      <Data id="run" value={run} />
+      <p>
+        <a href={`/loaders/${loader.id}`}>← {loader.name}</a>
+      </p>
+      <section class="card">
+        <dl class="facts">
+          <dt>Status</dt>
+          <dd id="run-status">
+            <StatusBadge status={run.status} />
+          </dd>
+          <dt>Started</dt>
+          <dd>
+            <Time iso={run.started_at} />
+          </dd>
+          <dt>Ended</dt>
+          <dd id="run-completed">
+            <Time iso={run.completed_at} empty={live ? "still running" : "—"} />
+          </dd>
+          <dt>Rows loaded</dt>
+          <dd class="counter" id="run-rows">
+            {run.rows_loaded.toLocaleString("en-US")}
+          </dd>
+          <dt>Trigger</dt>
+          <dd>{run.trigger}</dd>
+        </dl>
+        <p class="error" role="alert" id="run-error" hidden={!run.error_message}>
+          {run.error_message}
+        </p>
+        <div class="actions">
+          <button type="button" id="cancel-run" class="danger" hidden={!live}>
+            Cancel run
+          </button>
+        </div>
+      </section>
+      <section class="card" aria-labelledby="run-streams-title">
+        <h2 id="run-streams-title">Streams</h2>
+        <table id="run-streams">
+          <thead>
+            <tr>
+              <th scope="col">Stream</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">
+                Rows
+              </th>
+              <th scope="col">Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {run.streams.map((stream) => (
+              <tr data-stream={stream.name}>
+                <td>{stream.name}</td>
+                <td>{stream.sync_mode}</td>
+                <td data-cell="status">
+                  <StatusBadge status={stream.status} />
+                </td>
+                <td class="num counter" data-cell="rows">
+                  {stream.rows_loaded.toLocaleString("en-US")}
+                </td>
+                <td class="small" data-cell="message">
+                  {stream.error_message}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p class="muted small" id="run-live" aria-live="polite">
+          {live ? "Updating live…" : ""}
+        </p>
+      </section>
+      <section class="card" aria-labelledby="run-events-title" id="run-events-card" hidden>
+        <h2 id="run-events-title">Events</h2>
+        <ol id="run-events" class="events"></ol>
+      </section>
+    </Page>,
+  );
+}

@@ -1,0 +1,251 @@
+/**
+ * The dashboard as a person uses it, in Debian's Chromium against `wrangler dev` and the fake REST API: sign in,
+ * create a loader through the wizard, watch its run complete live, see a failing run's error, edit a secret
+ * without seeing it, a member who cannot edit, a forged write refused, sign out; axe-core on every page.
+ * Without Chromium the suite is skipped with a warning, except in CI (CI=true), where a missing browser fails.
+ * LOADERS_SCREENSHOTS=<dir> saves a screenshot of each page there (kept out of the repo).
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, apiClient, chromiumPath, launchBrowser, type Service, startService } from "./harness";
+
+const executable = chromiumPath();
+if (!executable && process.env.CI) throw new Error("Chromium is required for the browser tests in CI (apt-get install chromium)");
+if (!executable) console.warn("browser tests skipped: no Chromium found (apt-get install chromium, or set LOADERS_CHROMIUM)");
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const shots = process.env.LOADERS_SCREENSHOTS;
+if (shots) mkdirSync(shots, { recursive: true });
+
+describe.skipIf(!executable)("dashboard in a real browser", () => {
+  let service: Service;
+  let browser: Browser;
+  let api: ReturnType<typeof apiClient>;
+  let workspaceId: string;
+  let ownerKey: string;
+  let sourceId: string;
+  const cspViolations: string[] = [];
+
+  const fakeBase = () => "https://api.example.com/t/browser";
+  const seed = async (tenant: string, body: Record<string, unknown>) => {
+    const response = await fetch(`http://127.0.0.1:${service.fake.port}/t/${tenant}/_control/seed`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+  };
+
+  async function newPage(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on("pageerror", (error) => cspViolations.push(`page error: ${error.message}`));
+    return page;
+  }
+
+  async function signIn(key: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const page = await newPage(context);
+    await page.goto(`${service.base}/`);
+    await expect.poll(() => page.url()).toContain("/signin");
+    await page.getByLabel("API key").fill(key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${service.base}/loaders`);
+    return { context, page };
+  }
+
+  /** axe-core in the page (evaluated over CDP, so the page's CSP stays strict): no serious or critical violations. */
+  async function checkAccessibility(page: Page, name: string) {
+    await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+    });
+    expect(violations, `axe on ${name}`).toEqual([]);
+    if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  }
+
+  beforeAll(async () => {
+    service = await startService();
+    browser = await launchBrowser(executable!);
+    api = apiClient(service.base);
+    const created = await api("POST", "/workspaces", ADMIN_TOKEN, { name: "Browser Co" });
+    expect(created.status).toBe(201);
+    workspaceId = created.body!.workspace.id;
+    ownerKey = created.body!.api_key.key;
+    const source = await api("POST", `/workspaces/${workspaceId}/sources`, ownerKey, { name: "Embedded", source_type: "d1" }, workspaceId);
+    expect(source.status).toBe(201);
+    sourceId = source.body!.id;
+    await seed("browser", { count: 250 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  it("signs in, creates a rest_api loader through the wizard, and watches its run complete live", async () => {
+    const { context, page } = await signIn(ownerKey);
+    await expect.poll(() => page.getByText("No loaders yet").count()).toBe(1);
+    await checkAccessibility(page, "loaders-empty");
+
+    await page.getByRole("link", { name: "New loader" }).click();
+    await page.waitForURL(/\/loaders\/new$/);
+    await page.getByRole("radio", { name: /REST API/i }).check();
+    await checkAccessibility(page, "wizard-type");
+    await page.getByRole("button", { name: "Next" }).click();
+
+    await page.getByLabel("Name", { exact: true }).fill("Items from the browser");
+    await page.getByLabel("Target schema").fill("browser_demo");
+    await page.getByLabel("Base url").fill(fakeBase());
+    await page.getByRole("textbox", { name: "Streams" }).fill(JSON.stringify([{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"], incremental: { cursor_field: "updated_at", param: "updated_since" } }]));
+    await page.getByLabel("Paginator type").selectOption("page_number");
+    await page.getByLabel("Size param (optional)").fill("per_page");
+    await page.getByLabel("Page size (optional)").fill("100");
+    await checkAccessibility(page, "wizard-connect");
+    await page.getByRole("button", { name: "Next" }).click();
+
+    // Check, then streams (from discovery or the config), then preview.
+    await expect.poll(() => page.locator("#check-result").textContent(), { timeout: 30_000 }).not.toBe("Checking…");
+    await checkAccessibility(page, "wizard-check");
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => page.locator("[data-stream]").count()).toBe(1);
+    await page.getByLabel("Sync mode of items").selectOption("full_refresh");
+    await checkAccessibility(page, "wizard-streams");
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => page.locator("#preview").textContent(), { timeout: 30_000 }).not.toContain("Reading the first page");
+    await checkAccessibility(page, "wizard-preview");
+    await page.getByRole("button", { name: "Next" }).click();
+
+    await page.getByLabel("Cron (UTC)").fill("0 3 * * *");
+    await expect.poll(() => page.locator("#schedule-words").textContent()).toContain("Every day at 03:00 UTC");
+    await expect.poll(() => page.locator(".next-times li").count()).toBe(5);
+    await checkAccessibility(page, "wizard-schedule");
+    await page.getByRole("button", { name: "Create loader" }).click();
+    await page.waitForURL(/\/loaders\/[0-9a-f-]{36}$/);
+    await checkAccessibility(page, "loader");
+
+    const loaders = await api("GET", `/workspaces/${workspaceId}/loaders`, ownerKey, undefined, workspaceId);
+    const loader = (loaders.body as unknown as Array<Record<string, any>>).find((l) => l.name === "Items from the browser")!;
+    expect(loader).toMatchObject({ loader_type: "rest_api", target_schema: "browser_demo", schedule: "0 3 * * *", status: "active", selected_streams: [{ name: "items", sync_mode: "full_refresh" }] });
+
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 60_000 }).toBe("completed");
+    expect(await page.locator("#run-rows").textContent()).toBe("250");
+    expect(await page.locator('tr[data-stream="items"] [data-cell="rows"]').textContent()).toBe("250");
+    await checkAccessibility(page, "run-completed");
+
+    await page.goto(`${service.base}/loaders`);
+    const row = page.locator("tr", { hasText: "Items from the browser" });
+    expect(await row.locator(".num").textContent()).toBe("250");
+    expect(await row.textContent()).toContain("Every day at 03:00 UTC");
+    await checkAccessibility(page, "loaders");
+    await context.close();
+  }, 180_000);
+
+  it("shows a failing run's error, and edits a secret without ever showing it", async () => {
+    await seed("locked", { count: 20, auth: { type: "bearer", token: "the-right-token" } });
+    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
+      name: "Locked API",
+      loader_type: "rest_api",
+      source_id: sourceId,
+      target_schema: "locked",
+      sync_mode: "full_refresh",
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: "https://api.example.com/t/locked",
+        auth: { type: "bearer", token: "a-wrong-token-0001" },
+        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
+        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
+      },
+    }, workspaceId);
+    expect(created.status).toBe(201);
+    const loaderId = created.body!.id;
+    const { context, page } = await signIn(ownerKey);
+    await page.goto(`${service.base}/loaders/${loaderId}`);
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.waitForURL(/\/runs\//);
+    await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 60_000 }).toBe("failed");
+    expect(await page.locator("#run-error").textContent()).toMatch(/401|credential|unauthori/i);
+    expect(await page.locator('tr[data-stream="items"] [data-cell="message"]').textContent()).not.toBe("");
+    await checkAccessibility(page, "run-failed");
+
+    await page.goto(`${service.base}/loaders/${loaderId}`);
+    const html = await page.content();
+    expect(html).not.toContain("a-wrong-token-0001");
+    const token = page.getByLabel(/^Token/);
+    expect(await token.inputValue()).toBe("");
+    expect(await token.getAttribute("placeholder")).toContain("leave blank to keep");
+    await token.fill("the-right-token");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#edit-status").textContent()).toBe("Saved.");
+    expect(await token.inputValue()).toBe("");
+    expect(await page.content()).not.toContain("the-right-token");
+
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.waitForURL(/\/runs\//);
+    await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 60_000 }).toBe("completed");
+    expect(await page.locator("#run-rows").textContent()).toBe("20");
+    await context.close();
+  }, 180_000);
+
+  it("gives a member no edit buttons, refuses a forged write, and signs out", async () => {
+    const member = await api("POST", `/workspaces/${workspaceId}/api-keys`, ownerKey, { name: "viewer", role: "member" }, workspaceId);
+    expect(member.status).toBe(201);
+    const { context, page } = await signIn(member.body!.key);
+    const loaders = (await api("GET", `/workspaces/${workspaceId}/loaders`, ownerKey, undefined, workspaceId)).body as unknown as Array<{ id: string; name: string }>;
+    const loader = loaders.find((l) => l.name === "Items from the browser")!;
+    await page.goto(`${service.base}/loaders`);
+    expect(await page.getByRole("link", { name: "New loader" }).count()).toBe(0);
+    await page.goto(`${service.base}/loaders/${loader.id}`);
+    expect(await page.getByRole("button", { name: "Delete…" }).count()).toBe(0);
+    expect(await page.locator("#edit-loader").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Run now" }).count()).toBe(1);
+    await checkAccessibility(page, "loader-member");
+    for (const path of ["/sources", "/api-keys"]) {
+      await page.goto(`${service.base}${path}`);
+      await checkAccessibility(page, `member${path.replace("/", "-")}`);
+    }
+
+    // A write without the session's CSRF token is refused, and a member's write with it is refused by role.
+    const forged = await page.evaluate(async ({ ws, id }) => {
+      const response = await fetch(`/api/v1/workspaces/${ws}/loaders/${id}`, { method: "DELETE", headers: { "X-Workspace-ID": ws } });
+      return { status: response.status, body: await response.json() };
+    }, { ws: workspaceId, id: loader.id });
+    expect(forged.status).toBe(403);
+    expect(forged.body.error).toMatch(/CSRF/);
+    const byRole = await page.evaluate(async ({ ws, id }) => {
+      const csrf = document.querySelector('meta[name="loaders-csrf"]')!.getAttribute("content")!;
+      const response = await fetch(`/api/v1/workspaces/${ws}/loaders/${id}`, { method: "DELETE", headers: { "X-Workspace-ID": ws, "X-CSRF-Token": csrf } });
+      return response.status;
+    }, { ws: workspaceId, id: loader.id });
+    expect(byRole).toBe(403);
+    expect((await api("GET", `/workspaces/${workspaceId}/loaders/${loader.id}`, ownerKey, undefined, workspaceId)).status).toBe(200);
+
+    const cookies = await context.cookies();
+    const session = cookies.find((cookie) => cookie.name === "loaders_session")!;
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
+    expect(session.value).not.toContain(member.body!.key);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/signin$/);
+    expect((await context.cookies()).some((cookie) => cookie.name === "loaders_session")).toBe(false);
+    await checkAccessibility(page, "signin");
+    await page.goto(`${service.base}/loaders`);
+    await page.waitForURL(/\/signin/);
+    await context.close();
+  }, 120_000);
+
+  it("sets a strict Content-Security-Policy that no page violated", async () => {
+    const response = await fetch(`${service.base}/signin`);
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(cspViolations).toEqual([]);
+  });
+});
