@@ -7,6 +7,7 @@
 import type { JsonValue } from "./contract";
 import { ConnectorError } from "./errors";
 import type { HttpRequest, Query } from "./http";
+import { withoutQueryParams } from "./http-errors";
 import { findLink } from "./link-header";
 import { getPath } from "./records";
 
@@ -58,7 +59,16 @@ export function applyPatch(base: HttpRequest, patch: RequestPatch): HttpRequest 
   return { ...body, query: { ...base.query, ...patch.query } };
 }
 
-export function createPaginator(spec: PaginatorSpec): Paginator {
+export interface PaginatorOptions {
+  /**
+   * Query parameters dropped from a next-page link before it is kept in the paginator state (and so in checkpoints):
+   * the auth provider's own query credential, which it adds to every request again (an API may echo it into links).
+   */
+  dropLinkParams?: readonly string[];
+}
+
+export function createPaginator(spec: PaginatorSpec, options: PaginatorOptions = {}): Paginator {
+  const drop = options.dropLinkParams ?? [];
   switch (spec.type) {
     case "none":
       return singlePage;
@@ -69,9 +79,9 @@ export function createPaginator(spec: PaginatorSpec): Paginator {
     case "cursor":
       return cursor(spec) as Paginator;
     case "next_url":
-      return nextLink((page) => getPath(page.body, spec.next_url_path), `next_url_path "${spec.next_url_path}"`) as Paginator;
+      return nextLink((page) => getPath(page.body, spec.next_url_path), `next_url_path "${spec.next_url_path}"`, drop) as Paginator;
     case "link_header":
-      return nextLink((page) => findLink(page.headers.get("link"), "next"), 'the Link header rel="next"') as Paginator;
+      return nextLink((page) => findLink(page.headers.get("link"), "next"), 'the Link header rel="next"', drop) as Paginator;
   }
 }
 
@@ -128,14 +138,14 @@ function cursor(spec: Extract<PaginatorSpec, { type: "cursor" }>): Paginator<{ c
 }
 
 /** next_url and link_header: the API hands over the next page's URL, possibly relative to the current one. */
-function nextLink(find: (page: PageResponse) => unknown, where: string): Paginator<{ url: string }> {
+function nextLink(find: (page: PageResponse) => unknown, where: string, drop: readonly string[] = []): Paginator<{ url: string }> {
   return {
     request: (state) => (state ? { url: state.url } : {}),
     next: (state, page) => {
       const link = find(page);
       if (link === null || link === undefined || link === "") return null;
       if (typeof link !== "string") throw new ConnectorError("configuration", `${where} holds ${typeof link}, not a URL`);
-      return { url: notRepeated(state?.url, new URL(link, page.url).toString(), where) };
+      return { url: notRepeated(state?.url, withoutQueryParams(new URL(link, page.url).toString(), drop), where) };
     },
   };
 }
@@ -262,6 +272,37 @@ export function bodyCursor(spec: BodyCursorSpec): Paginator<{ cursor: string }> 
         throw new ConnectorError("data", `${spec.nextPath} holds ${typeof value}, not a cursor string`);
       }
       return { cursor: notRepeated(state?.cursor, String(value), spec.nextPath) };
+    },
+  };
+}
+
+/**
+ * Offset paging that re-reads the last `overlap` rows of each page. An offset is a position, so when a row before
+ * it leaves the filtered set mid-read (a Mailchimp member whose `last_changed` moves past the read's upper bound),
+ * every later row shifts back and one would be skipped; starting the next page `overlap` rows early reads such rows
+ * again instead, and the warehouse merges the repeats by primary key. Ends at `offset + rows >= total`, else at a
+ * short page.
+ */
+export interface OverlappingOffsetSpec {
+  offsetParam: string;
+  limitParam: string;
+  limit: number;
+  totalPath?: string;
+  /** Rows re-read at each page boundary; less than `limit`, so every page advances. */
+  overlap: number;
+}
+
+export function overlappingOffset(spec: OverlappingOffsetSpec): Paginator<{ offset: number }> {
+  if (!(spec.overlap >= 0 && spec.overlap < spec.limit)) throw new Error("overlap must be at least 0 and below limit");
+  return {
+    request: (state) => ({ query: { [spec.offsetParam]: state?.offset ?? 0, [spec.limitParam]: spec.limit } }),
+    next: (state, page) => {
+      if (page.records.length === 0) return null;
+      const current = state?.offset ?? 0;
+      const end = current + page.records.length;
+      const total = spec.totalPath ? numberAt(page.body, spec.totalPath) : undefined;
+      if (total !== undefined ? end >= total : page.records.length < spec.limit) return null;
+      return { offset: Math.max(current + 1, end - spec.overlap) };
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Klaviyo (JSON:API, date-revisioned; research/connectors-saas.md §5). Resources come as {type, id, attributes,
- * relationships}; the connector lifts `attributes` to the top level of each record (the cursor fields live there),
- * keeping `relationships` as an object. Klaviyo reports no deletions.
+ * relationships}; the connector lifts `attributes` to the top level of each record (the cursor fields live there)
+ * and turns the relationships it asks for with `include` into id columns (`metric_id`, `tag_ids`). List and
+ * segment memberships are streams of their own, one row per (group, profile). Klaviyo reports no deletions.
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
@@ -39,7 +40,15 @@ const resource = (name: string, cursor: string, fields: Fields) =>
   stream(name, {
     primaryKey: ["id"],
     cursor,
-    fields: { id: "string", type: "string", relationships: "object", [cursor]: "date-time", ...fields },
+    fields: { id: "string", type: "string", [cursor]: "date-time", ...fields },
+  });
+
+/** One row per member of a list or segment, keyed by both ids; `joined_group_at` is when the profile joined. */
+const membership = (name: string, group: string) =>
+  stream(name, {
+    primaryKey: [group, "profile_id"],
+    cursor: "joined_group_at",
+    fields: { [group]: "string", profile_id: "string", joined_group_at: "date-time" },
   });
 
 export const klaviyoSpec = {
@@ -60,20 +69,27 @@ export const klaviyoSpec = {
       first_name: "string",
       last_name: "string",
       properties: "object",
+      location: "object",
+      subscriptions: "object",
     }),
-    // Immutable; filtered server-side with greater-or-equal(datetime, …).
-    resource("events", "datetime", { timestamp: "integer", uuid: "string", event_properties: "object" }),
-    // No server-side filter on metrics and lists: incremental filters `updated` client-side.
+    // Immutable; filtered server-side with greater-or-equal(datetime, …) and less-than(datetime, <time of the read>).
+    resource("events", "datetime", { timestamp: "integer", uuid: "string", event_properties: "object", metric_id: "string", profile_id: "string" }),
+    // No server-side filter on metrics: incremental filters `updated` client-side.
     resource("metrics", "updated", { created: "date-time", name: "string", integration: "object" }),
-    resource("lists", "updated", { created: "date-time", name: "string", opt_in_process: "string" }),
-    resource("segments", "updated", { created: "date-time", name: "string", is_active: "boolean" }),
-    // Campaigns use *_at names and must be listed per channel (messages.channel = 'email' | 'sms').
+    resource("lists", "updated", { created: "date-time", name: "string", opt_in_process: "string", tag_ids: "array" }),
+    resource("segments", "updated", { created: "date-time", name: "string", is_active: "boolean", tag_ids: "array" }),
+    // Campaigns use *_at names and must be listed per channel (messages.channel = 'email' | 'sms'): one stream, both channels.
     resource("campaigns", "updated_at", {
+      channel: "string",
       created_at: "date-time",
       name: "string",
       status: "string",
       archived: "boolean",
       send_time: "date-time",
+      scheduled_at: "date-time",
+      audiences: "object",
+      campaign_message_ids: "array",
+      tag_ids: "array",
     }),
     resource("flows", "updated", {
       created: "date-time",
@@ -81,7 +97,11 @@ export const klaviyoSpec = {
       status: "string",
       archived: "boolean",
       trigger_type: "string",
+      flow_action_ids: "array",
+      tag_ids: "array",
     }),
     resource("templates", "updated", { created: "date-time", name: "string", editor_type: "string" }),
+    membership("list_memberships", "list_id"),
+    membership("segment_memberships", "segment_id"),
   ],
 } satisfies LoaderTypeSpec<KlaviyoConfig>;
