@@ -18,6 +18,7 @@ import { hubspotConnector } from "./hubspot";
 import { mysqlConnector } from "./mysql";
 import { postgresqlConnector } from "./postgresql";
 import { restApiConnector } from "./rest_api";
+import { s3Connector } from "./s3";
 import { salesforceConnector } from "./salesforce";
 import { stripeConnector } from "./stripe";
 import { s3Spec } from "./s3/spec";
@@ -28,7 +29,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector] as unknown as AnyConnector[];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,

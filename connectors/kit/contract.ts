@@ -226,6 +226,11 @@ export interface Page {
    * never submits a second one. The read is not asked for another page in this chunk.
    */
   resumeAfterSeconds?: number;
+  /**
+   * Source rows this page left out by the loader's own rule (s3 `on_bad_row: "skip"`: a malformed row), for the run's
+   * counters, so a skipped row is reported, never silently lost.
+   */
+  skippedRows?: number;
 }
 
 export interface Connector<C extends JsonObject = JsonObject> extends LoaderTypeSpec<C> {

@@ -14,6 +14,7 @@ import {
   secretField,
   streamName,
 } from "../kit/spec-helpers";
+import { globProblem } from "./glob";
 
 /** Columns the connector adds to every record. */
 export const S3_FILE_KEY = "_s3_key";
@@ -26,14 +27,23 @@ const fileStream = z
     glob: z
       .string()
       .min(1)
+      .refine((glob) => globProblem(glob) === null, { error: (issue) => globProblem(String(issue.input)) ?? "invalid glob" })
       .default("**")
-      .describe("Glob matched against object keys below the prefix: * within one path segment, ** across segments (e.g. orders/**/*.csv)."),
+      .describe("Glob matched against object keys below the prefix: * within one path segment, ** across segments, ? one character, {a,b} either (e.g. orders/**/*.{csv,csv.gz})."),
     format: z.enum(["csv", "jsonl", "parquet"]).describe("File format. csv and jsonl may be gzip-compressed (.gz)."),
     primary_key: z
       .array(z.string().min(1))
       .default([])
       .describe("Columns that identify a row across files, to merge re-sent rows; empty keys rows by file and row number."),
     csv_delimiter: z.string().length(1).default(",").describe("Field delimiter for csv files."),
+    csv_types: z
+      .enum(["infer", "text"])
+      .default("infer")
+      .describe("infer: csv values are typed from the first rows of each file (integer, number, boolean, timestamp, else text) and widened if later rows disagree; text: every csv column is text."),
+    on_bad_row: z
+      .enum(["fail", "skip"])
+      .default("fail")
+      .describe("A row that cannot be parsed (malformed JSON, a csv row with more fields than the header): fail the stream naming file, line and reason, or skip it and count it on the run."),
   })
   .strict();
 
@@ -70,7 +80,7 @@ const config = z
 
 export type S3Config = z.infer<typeof config>;
 
-function fileStreamSpec(definition: S3Config["streams"][number]): StreamSpec {
+export function fileStreamSpec(definition: S3Config["streams"][number]): StreamSpec {
   const primaryKey = definition.primary_key.length > 0 ? definition.primary_key : [S3_FILE_KEY, S3_ROW_NUMBER];
   // Data columns, user key columns included, are typed from the files; the catalog types only the added columns.
   const added = recordSchema(

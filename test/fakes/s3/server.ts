@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, utimes } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { RunningFake } from "../index";
@@ -100,7 +100,7 @@ async function readBytes(req: IncomingMessage): Promise<Buffer> {
 }
 
 function startStore(directory: string): Promise<{ child: ChildProcess; port: number }> {
-  const script = fileURLToPath(new URL("./s3rver-process.mjs", import.meta.url));
+  const script = join(dirname(fileURLToPath(import.meta.url)), "s3rver-process.mjs");
   const child = spawn(process.execPath, ["--openssl-legacy-provider", script, directory], { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
