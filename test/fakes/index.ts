@@ -3,6 +3,9 @@ import { startHubSpotFake } from "./hubspot/server";
 import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
+import { startSnowflakeFake } from "./snowflake/server";
+import { startBigQueryFake } from "./bigquery/server";
+import { startDatabricksFake } from "./databricks/server";
 import { startS3Server } from "./s3/server";
 import { startKitFake } from "./kit/server";
 import { startKlaviyoFake } from "./klaviyo/server";
@@ -20,6 +23,8 @@ export interface RunningFake {
 type FakeStarter = () => Promise<RunningFake>;
 
 const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
+// The warehouse fakes (Snowflake, BigQuery, Databricks REST APIs over DuckDB).
+starters.push(() => startSnowflakeFake(), () => startBigQueryFake(), () => startDatabricksFake());
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));

@@ -158,6 +158,9 @@ export function calledFunctions(tokens: Token[]): string[] {
   for (let k = 0; k + 1 < idx.length; k++) {
     const token = tokens[idx[k] as number] as Token;
     const next = tokens[idx[k + 1] as number] as Token;
+    const before = k > 0 ? (tokens[idx[k - 1] as number] as Token).text.toUpperCase() : "";
+    // `INSERT INTO t (a, b)`, `CREATE TABLE s.t (…)`: a table name before its column list is no call.
+    if (before === "." || before === "TABLE" || before === "INTO" || before === "EXISTS") continue;
     if (token.kind === "word" && next.text === "(") names.push(token.text.toUpperCase());
   }
   return names;
