@@ -57,6 +57,8 @@ export async function graphql<T = unknown>(http: HttpClient, request: GraphqlReq
     ...(request.headers ? { headers: request.headers } : {}),
     expect: "json",
     classifyBody: graphqlThrottle,
+    // Some shops answer THROTTLED with a 429 (research/connectors-saas.md): the same wait applies.
+    classifyError: (status, text) => (status === 429 ? throttledIn(parseOrNull(text), status, URL.canParse(request.url) ? new URL(request.url) : undefined) : undefined),
   });
   const body = (result.json<GraphqlBody | null>() ?? {}) as GraphqlBody;
   const errors = Array.isArray(body.errors) ? body.errors : [];
@@ -75,24 +77,36 @@ export function throttleWaitSeconds(cost: GraphqlCost | undefined): number | und
 
 /** The 2xx check (`classifyBody`) for GraphQL: a THROTTLED answer becomes a retryable error carrying its wait. */
 export function graphqlThrottle(result: HttpResult): ConnectorError | undefined {
-  const body = result.json<GraphqlBody | null>();
+  return throttledIn(result.json<GraphqlBody | null>(), result.status, new URL(result.url));
+}
+
+function parseOrNull(text: string): GraphqlBody | null {
+  try {
+    return JSON.parse(text) as GraphqlBody;
+  } catch {
+    return null;
+  }
+}
+
+function throttledIn(body: GraphqlBody | null, status: number, url: URL | undefined): ConnectorError | undefined {
   const errors = body && Array.isArray(body.errors) ? body.errors : [];
   if (!errors.some((error) => error?.extensions?.code === "THROTTLED")) return undefined;
-  const url = new URL(result.url);
+  const host = url?.host ?? "the GraphQL API";
+  const details = url ? { url: `${url.origin}${url.pathname}` } : {};
   const cost = body?.extensions?.cost;
   const max = cost?.throttleStatus?.maximumAvailable;
   if (typeof cost?.requestedQueryCost === "number" && typeof max === "number" && cost.requestedQueryCost > max) {
     // Waiting never helps: the bucket can never hold this much (Shopify caps one query at 1,000 points).
     return new ConnectorError(
       "configuration",
-      `the GraphQL query costs ${cost.requestedQueryCost} points, more than ${url.host}'s bucket of ${max}; ask for fewer records per page`,
-      { url: `${url.origin}${url.pathname}` },
+      `the GraphQL query costs ${cost.requestedQueryCost} points, more than ${host}'s bucket of ${max}; ask for fewer records per page`,
+      details,
     );
   }
   const wait = throttleWaitSeconds(cost);
-  return new ConnectorError("retryable", `throttled by ${url.host} (GraphQL THROTTLED)`, {
-    status: result.status,
-    url: `${url.origin}${url.pathname}`,
+  return new ConnectorError("retryable", `throttled by ${host} (GraphQL THROTTLED)`, {
+    status,
+    ...details,
     ...(wait === undefined ? {} : { retryAfterSeconds: wait }),
   });
 }

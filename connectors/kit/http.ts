@@ -6,7 +6,7 @@
 import type { AuthProvider } from "./auth";
 import { ConnectorError, isConnectorError } from "./errors";
 import { type HostPolicy, resolveTarget } from "./host-policy";
-import { classifyHttpFailure, redact } from "./http-errors";
+import { classifyHttpFailure, redact, redactUrl, redactUrls } from "./http-errors";
 import { backoffSeconds } from "./retry";
 import { retryDelayInBody } from "./retry-info";
 
@@ -37,6 +37,8 @@ export interface HttpRequest {
   expect?: "json";
   /** A check of 2xx answers for this request, asked before the client's own `classifyBody`. */
   classifyBody?: BodyClassifier;
+  /** Failure shapes of this request (GraphQL THROTTLED sent as a 429), asked before the client's `classifyError`. */
+  classifyError?: ErrorClassifier;
 }
 
 export interface HttpResult {
@@ -226,12 +228,13 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
     logical = buildUrl(req.url, settings.baseUrl, req.query, req.rawQuery);
   } catch (error) {
     if (isConnectorError(error)) throw error;
-    throw new ConnectorError("configuration", `not a valid URL: ${req.url}`);
+    throw new ConnectorError("configuration", `not a valid URL: ${redactUrl(req.url)}`);
   }
   const maxAttempts = settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const maxWait = settings.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS;
   const secrets = () => settings.auth?.secretValues() ?? [];
-  const scrub = (e: ConnectorError) => new ConnectorError(e.kind, redact(e.message, secrets()), e.details);
+  // Known secret values, and the secret query parameters of any URL a message quotes (an API error body echoing it).
+  const scrub = (e: ConnectorError) => new ConnectorError(e.kind, redactUrls(redact(e.message, secrets())), e.details);
   let refreshed = false;
 
   for (let attempt = 1; ; attempt++) {
@@ -255,6 +258,7 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
       } else {
         const body = response.text();
         failure =
+          req.classifyError?.(response.status, body, response.headers) ??
           settings.classifyError?.(response.status, body, response.headers) ??
           withRetryHint(classifyHttpFailure(response.status, body, response.headers, logical, shared.now()), body);
       }

@@ -7,7 +7,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import { describe, expect, it } from "vitest";
 import { awsSigV4, signAwsV4, UNSIGNED_PAYLOAD } from "../../connectors/kit/sigv4";
-import { reply, script, testClient } from "./fake-fetch";
+import { failure, reply, script, testClient } from "./fake-fetch";
 
 const SUITE = {
   accessKeyId: "AKIDEXAMPLE",
@@ -215,9 +215,11 @@ describe("awsSigV4 in the http client", () => {
       script(reply(503, "<Error><Code>SlowDown</Code></Error>", { "retry-after": "1" }), reply(403, `<Error><Code>SignatureDoesNotMatch</Code><Message>bad s3cr3t/key+example</Message></Error>`)),
       { auth: awsSigV4({ ...credentials, region: "us-east-1", service: "s3", now: () => (clock += 61_000) }) },
     );
-    const error = await http.request({ url: "https://b.s3.amazonaws.com/k" }).catch((e: Error) => e);
+    const error = await failure(http.request({ url: "https://b.s3.amazonaws.com/k" }));
     expect(sleeps).toEqual([1000]);
     expect(sent.map((r) => r.headers["x-amz-date"])).toEqual(["20260115T103101Z", "20260115T103202Z"]);
+    expect(error.kind).toBe("configuration");
+    expect(error.message).toContain("SignatureDoesNotMatch");
     expect(error.message).not.toContain("s3cr3t/key+example");
   });
 });
