@@ -7,6 +7,7 @@
 import type { JsonValue } from "./contract";
 import { ConnectorError } from "./errors";
 import type { HttpRequest, Query } from "./http";
+import { withoutQueryParams } from "./http-errors";
 import { findLink } from "./link-header";
 import { getPath } from "./records";
 
@@ -58,7 +59,16 @@ export function applyPatch(base: HttpRequest, patch: RequestPatch): HttpRequest 
   return { ...body, query: { ...base.query, ...patch.query } };
 }
 
-export function createPaginator(spec: PaginatorSpec): Paginator {
+export interface PaginatorOptions {
+  /**
+   * Query parameters dropped from a next-page link before it is kept in the paginator state (and so in checkpoints):
+   * the auth provider's own query credential, which it adds to every request again (an API may echo it into links).
+   */
+  dropLinkParams?: readonly string[];
+}
+
+export function createPaginator(spec: PaginatorSpec, options: PaginatorOptions = {}): Paginator {
+  const drop = options.dropLinkParams ?? [];
   switch (spec.type) {
     case "none":
       return singlePage;
@@ -69,9 +79,9 @@ export function createPaginator(spec: PaginatorSpec): Paginator {
     case "cursor":
       return cursor(spec) as Paginator;
     case "next_url":
-      return nextLink((page) => getPath(page.body, spec.next_url_path), `next_url_path "${spec.next_url_path}"`) as Paginator;
+      return nextLink((page) => getPath(page.body, spec.next_url_path), `next_url_path "${spec.next_url_path}"`, drop) as Paginator;
     case "link_header":
-      return nextLink((page) => findLink(page.headers.get("link"), "next"), 'the Link header rel="next"') as Paginator;
+      return nextLink((page) => findLink(page.headers.get("link"), "next"), 'the Link header rel="next"', drop) as Paginator;
   }
 }
 
@@ -128,14 +138,14 @@ function cursor(spec: Extract<PaginatorSpec, { type: "cursor" }>): Paginator<{ c
 }
 
 /** next_url and link_header: the API hands over the next page's URL, possibly relative to the current one. */
-function nextLink(find: (page: PageResponse) => unknown, where: string): Paginator<{ url: string }> {
+function nextLink(find: (page: PageResponse) => unknown, where: string, drop: readonly string[] = []): Paginator<{ url: string }> {
   return {
     request: (state) => (state ? { url: state.url } : {}),
     next: (state, page) => {
       const link = find(page);
       if (link === null || link === undefined || link === "") return null;
       if (typeof link !== "string") throw new ConnectorError("configuration", `${where} holds ${typeof link}, not a URL`);
-      return { url: notRepeated(state?.url, new URL(link, page.url).toString(), where) };
+      return { url: notRepeated(state?.url, withoutQueryParams(new URL(link, page.url).toString(), drop), where) };
     },
   };
 }

@@ -43,8 +43,15 @@ export function httpStream(config: RestApiConfig, stream: RestApiStream, syncMod
         ...(incremental && committed !== null ? { [incremental.param]: applyLookback(committed, incremental.lookback_seconds) } : {}),
       },
     },
-    paginator: createPaginator(stream.paginator ?? config.paginator ?? { type: "none" }),
+    // The key of `auth.in: "query"` is added to every request by the auth provider; APIs that echo it into their
+    // next links must not put it into checkpoints (issue 16 item 6).
+    paginator: createPaginator(stream.paginator ?? config.paginator ?? { type: "none" }, { dropLinkParams: queryCredentialParams(config) }),
     ...(stream.records_path ? { recordsPath: stream.records_path } : {}),
     cursorField: stream.incremental?.cursor_field ?? null,
   };
+}
+
+/** The query parameters that carry this config's credential: the api_key's name when it is sent in the query. */
+export function queryCredentialParams(config: Pick<RestApiConfig, "auth">): string[] {
+  return config.auth.type === "api_key" && config.auth.in === "query" ? [config.auth.name] : [];
 }

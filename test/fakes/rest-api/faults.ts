@@ -13,8 +13,12 @@ export interface FaultConfig {
   slow_ms: number;
   rate_reset: number;
   rate_malformed: number;
+  /** Item requests answered normally before `fail_first` begins. */
+  pass_first: number;
   fail_first: number;
   status_first: number;
+  /** Injected error bodies quote the request's URL, as many APIs' do ("invalid request GET …?…"). */
+  echo_url: boolean;
   seed: number;
 }
 
@@ -30,8 +34,10 @@ const NO_FAULTS: FaultConfig = {
   slow_ms: 0,
   rate_reset: 0,
   rate_malformed: 0,
+  pass_first: 0,
   fail_first: 0,
   status_first: 500,
+  echo_url: false,
   seed: 1,
 };
 
@@ -40,6 +46,7 @@ const MAX_SLOW_MS = 60_000;
 export class Faults {
   config: FaultConfig = { ...NO_FAULTS };
   private failuresLeft = 0;
+  private passesLeft = 0;
   private random = createRng(NO_FAULTS.seed).next;
 
   /** Replaces the whole configuration (absent fields fall back to "no fault") and restarts the PRNG and fail_first. */
@@ -52,8 +59,10 @@ export class Faults {
       slow_ms: integer(body, "slow_ms", 0, MAX_SLOW_MS, NO_FAULTS.slow_ms),
       rate_reset: rate(body, "rate_reset"),
       rate_malformed: rate(body, "rate_malformed"),
+      pass_first: integer(body, "pass_first", 0, Number.MAX_SAFE_INTEGER, NO_FAULTS.pass_first),
       fail_first: integer(body, "fail_first", 0, Number.MAX_SAFE_INTEGER, NO_FAULTS.fail_first),
       status_first: integer(body, "status_first", 400, 599, NO_FAULTS.status_first),
+      echo_url: flag(body, "echo_url"),
       seed: integer(body, "seed", 0, 0xffffffff, NO_FAULTS.seed),
     };
     if (config.rate_429 + config.rate_500 + config.rate_reset + config.rate_malformed > 1) {
@@ -61,6 +70,7 @@ export class Faults {
     }
     this.config = config;
     this.failuresLeft = config.fail_first;
+    this.passesLeft = config.pass_first;
     this.random = createRng(config.seed).next;
     return config;
   }
@@ -71,6 +81,10 @@ export class Faults {
 
   /** Decides the fate of one item request: fail_first first, then one PRNG draw against the cumulative rates. */
   next(): Fault | undefined {
+    if (this.passesLeft > 0) {
+      this.passesLeft -= 1;
+      return undefined;
+    }
     if (this.failuresLeft > 0) {
       this.failuresLeft -= 1;
       return { kind: "status", status: this.config.status_first };
@@ -102,6 +116,13 @@ function rate(body: Record<string, unknown>, key: string): number {
   if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
     throw new HttpError(400, `${key} must be a number from 0 to 1`);
   }
+  return value;
+}
+
+function flag(body: Record<string, unknown>, key: string): boolean {
+  const value = body[key];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== "boolean") throw new HttpError(400, `${key} must be true or false`);
   return value;
 }
 

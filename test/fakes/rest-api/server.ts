@@ -85,7 +85,8 @@ async function list(tenant: Tenant, rest: string, url: URL, req: IncomingMessage
     return;
   }
   if (fault?.kind === "status") {
-    const message = fault.status === 429 ? "rate limited" : "injected failure";
+    const said = fault.status === 429 ? "rate limited" : "injected failure";
+    const message = faults.config.echo_url ? `${said} for ${req.method ?? "GET"} ${selfUrl(url, headers)}` : said;
     return send(res, errorReply(fault.status, message, faults.retryAfterHeader(fault.status)));
   }
 
