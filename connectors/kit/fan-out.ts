@@ -39,6 +39,8 @@ export interface FanOutRead {
   upper: string;
   /** Client-side filter for what a child endpoint cannot filter itself. */
   keep?: (record: SourceRecord) => boolean;
+  /** Turns one child record into the stream's rows (Mailchimp: a recipient's activity list, one row per action). */
+  expand?: (record: SourceRecord) => SourceRecord[];
 }
 
 const carry = z.object({
@@ -74,7 +76,8 @@ export async function* readFanOut(ctx: ConnectorContext, read: FanOutRead, check
   const upper = at.carry.upper;
   const phases = at.carry.parents.map((parentId) =>
     httpPhase<Carry>(parentId, read.child(parentId), (records, current) => {
-      const tagged = records.map((record) => ({ ...record, [read.parentKey]: parentId }));
+      const rows = read.expand ? records.flatMap(read.expand) : records;
+      const tagged = rows.map((record) => ({ ...record, [read.parentKey]: parentId }));
       const kept = read.keep ? tagged.filter(read.keep) : tagged;
       const cursor = read.cursorField ? atMost(maxCursorOf(kept, read.cursorField, current.cursor), upper) : null;
       const next = { ...current, cursor };

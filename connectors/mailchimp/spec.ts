@@ -32,8 +32,8 @@ const byId = (name: string, cursor: string | null, fields: Fields) =>
   stream(name, { primaryKey: ["id"], cursor, fields: { id: "string", ...fields } });
 
 /** Children of an audience: ids are unique within the list, so the list id is part of the key. */
-const inList = (name: string, cursor: string | null, fields: Fields) =>
-  stream(name, { primaryKey: ["list_id", "id"], cursor, fields: { list_id: "string", id: "string", ...fields } });
+const inList = (name: string, cursor: string | null, fields: Fields, id: "string" | "integer" = "string") =>
+  stream(name, { primaryKey: ["list_id", "id"], cursor, fields: { list_id: "string", id, ...fields } });
 
 export const mailchimpSpec = {
   type: "mailchimp",
@@ -56,14 +56,16 @@ export const mailchimpSpec = {
       timestamp_opt: "date-time",
       last_changed: "date-time",
     }),
-    inList("segments", "updated_at", {
-      name: "string",
-      type: "string",
-      member_count: "integer",
-      created_at: "date-time",
-      updated_at: "date-time",
-    }),
+    // Segment ids are integers.
+    inList(
+      "segments",
+      "updated_at",
+      { name: "string", type: "string", member_count: "integer", created_at: "date-time", updated_at: "date-time" },
+      "integer",
+    ),
     inList("interest_categories", null, { title: "string", type: "string", display_order: "integer" }),
+    // Tags are an audience's static segments (GET /lists/{id}/tag-search), so their ids are segment ids.
+    inList("tags", null, { name: "string" }, "integer"),
     byId("campaigns", "create_time", {
       web_id: "integer",
       type: "string",

@@ -55,6 +55,7 @@ export class Account {
   lists: Json[] = [];
   members = new Map<string, Json[]>();
   segments = new Map<string, Json[]>();
+  categories = new Map<string, Json[]>();
   campaigns: Json[] = [];
   reports = new Map<string, Json>();
   activity = new Map<string, Activity[]>();
@@ -142,6 +143,10 @@ export class Account {
       });
     }
     this.segments.set(id, segments);
+    this.categories.set(id, [
+      { list_id: id, id: this.hex(10), title: "Interests", display_order: 0, type: "checkboxes" },
+      { list_id: id, id: this.hex(10), title: "Frequency", display_order: 1, type: "radio" },
+    ]);
     this.refreshStats(id);
   }
 

@@ -240,6 +240,10 @@ function route(account: Account, path: string, params: URLSearchParams): Json {
       if (type) segments = segments.filter((s) => s.type === type);
       return page("segments", segments.map((s) => links(s, `${base}/lists/${b}/segments/${s.id}`)), params, { list_id: b });
     }
+    if (c === "interest-categories" && !d) {
+      const categories = account.categories.get(b) ?? [];
+      return page("categories", categories.map((x) => links(x, `${base}/lists/${b}/interest-categories/${x.id}`)), params, { list_id: b });
+    }
     if (c === "tag-search" && !d) {
       const name = params.get("name");
       const tags = (account.segments.get(b) ?? []).filter((s) => s.type === "static" && (!name || String(s.name).startsWith(name))).map((s) => ({ id: s.id, name: s.name }));

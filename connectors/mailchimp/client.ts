@@ -1,0 +1,71 @@
+/**
+ * The one http client a Mailchimp read uses: the engine's client on the account's data center
+ * (`https://<dc>.api.mailchimp.com/3.0`), HTTP Basic with the API key (any user name) or the OAuth bearer, Mailchimp's
+ * error shapes, and — where the engine provides a shared budget — one of the account's 10 connections held for
+ * each request (DESIGN §5.4; without it the kit reads one request at a time, well inside the limit).
+ */
+import { type AuthProvider, basic, bearer } from "../kit/auth";
+import type { ConnectorContext } from "../kit/contract";
+import { ConnectorError } from "../kit/errors";
+import type { HttpClient } from "../kit/http";
+import { classifyMailchimpError } from "./errors";
+import type { MailchimpConfig } from "./spec";
+
+/** research §6 "Rate limits": at most 10 simultaneous connections per user. */
+export const MAX_CONNECTIONS = 10;
+/** Where an OAuth token's data center is found (research §6 "Auth"). */
+export const METADATA_URL = "https://login.mailchimp.com/oauth2/metadata";
+
+interface ConnectionBudget {
+  slot(key: string, limit: number): Promise<{ release(): unknown }>;
+}
+
+function budgetOf(ctx: ConnectorContext): ConnectionBudget | undefined {
+  const budget = (ctx as { budget?: Partial<ConnectionBudget> }).budget;
+  return budget && typeof budget.slot === "function" ? (budget as ConnectionBudget) : undefined;
+}
+
+/** The data center: the API key's suffix, else the configured one, else the OAuth metadata endpoint's answer. */
+export async function dataCenter(ctx: ConnectorContext, config: MailchimpConfig): Promise<string> {
+  if (config.api_key) return config.api_key.slice(config.api_key.lastIndexOf("-") + 1);
+  if (config.data_center) return config.data_center;
+  if (!config.access_token) throw new ConnectorError("configuration", "Mailchimp credentials are missing: give api_key or access_token");
+  const answer = await ctx.http.getJson<{ dc?: unknown; error?: unknown }>({ url: METADATA_URL, headers: { authorization: `OAuth ${config.access_token}` } });
+  // An unknown token answers 200 with {"error": "invalid_token"}.
+  if (typeof answer?.dc !== "string" || !/^[a-z]+\d+$/.test(answer.dc)) {
+    const why = typeof answer?.error === "string" ? answer.error : "no data center in the answer";
+    throw new ConnectorError("configuration", `Mailchimp's OAuth metadata endpoint did not accept the access_token (${why}); reconnect the OAuth app`);
+  }
+  return answer.dc;
+}
+
+function mailchimpAuth(config: MailchimpConfig): AuthProvider {
+  if (config.api_key) return basic("loaders", config.api_key);
+  if (config.access_token) return bearer(config.access_token);
+  throw new ConnectorError("configuration", "Mailchimp credentials are missing: give api_key or access_token");
+}
+
+export async function mailchimpClient(ctx: ConnectorContext, config: MailchimpConfig): Promise<HttpClient> {
+  const dc = await dataCenter(ctx, config);
+  const http = ctx.http.extend({ baseUrl: `https://${dc}.api.mailchimp.com/3.0`, auth: mailchimpAuth(config), classifyError: classifyMailchimpError });
+  const budget = budgetOf(ctx);
+  if (!budget) return http;
+  const held = async <T>(send: () => Promise<T>): Promise<T> => {
+    const slot = await budget.slot(`mailchimp:${dc}:connections`, MAX_CONNECTIONS);
+    try {
+      return await send();
+    } finally {
+      await slot.release();
+    }
+  };
+  return {
+    request: (req) => held(() => http.request(req)),
+    getJson: (req) => held(() => http.getJson(req)),
+    // A streamed body holds its connection until read; nothing here streams, so the slot covers the request only.
+    stream: (req) => held(() => http.stream(req)),
+    extend: (overrides) => http.extend(overrides),
+    get requestsSent() {
+      return http.requestsSent;
+    },
+  } as HttpClient;
+}
