@@ -16,6 +16,7 @@ import { mysqlSpec } from "./mysql/spec";
 import { postgresqlSpec } from "./postgresql/spec";
 import { hubspotConnector } from "./hubspot";
 import { klaviyoConnector } from "./klaviyo";
+import { mailchimpConnector } from "./mailchimp";
 import { mysqlConnector } from "./mysql";
 import { postgresqlConnector } from "./postgresql";
 import { restApiConnector } from "./rest_api";
@@ -30,7 +31,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector] as unknown as AnyConnector[];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,
