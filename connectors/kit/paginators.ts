@@ -107,15 +107,17 @@ function pageNumber(spec: Extract<PaginatorSpec, { type: "page_number" }>): Pagi
 function offset(spec: Extract<PaginatorSpec, { type: "offset" }>): Paginator<{ offset: number }> {
   return {
     request: (state) => ({ query: { [spec.offset_param]: state?.offset ?? 0, [spec.limit_param]: spec.limit } }),
-    next: (state, page) => {
-      // Advance by what arrived, not by `limit`: an API that caps the page size below `limit` must not skip rows.
-      const following = (state?.offset ?? 0) + page.records.length;
-      if (page.records.length === 0) return null;
-      const total = spec.total_path ? numberAt(page.body, spec.total_path) : undefined;
-      if (total !== undefined) return following >= total ? null : { offset: following };
-      return page.records.length < spec.limit ? null : { offset: following };
-    },
+    next: (state, page) => nextOffset(state, page, spec.limit, spec.total_path),
   };
+}
+
+function nextOffset(state: { offset: number } | null, page: PageResponse, limit: number, totalPath: string | undefined): { offset: number } | null {
+  // Advance by what arrived, not by `limit`: an API that caps the page size below `limit` must not skip rows.
+  const following = (state?.offset ?? 0) + page.records.length;
+  if (page.records.length === 0) return null;
+  const total = totalPath ? numberAt(page.body, totalPath) : undefined;
+  if (total !== undefined) return following >= total ? null : { offset: following };
+  return page.records.length < limit ? null : { offset: following };
 }
 
 function cursor(spec: Extract<PaginatorSpec, { type: "cursor" }>): Paginator<{ cursor: string }> {
@@ -233,13 +235,7 @@ export interface BodyOffsetSpec {
 export function bodyOffset(spec: BodyOffsetSpec): Paginator<{ offset: number }> {
   return {
     request: (state) => ({ jsonSet: { [spec.offsetPath]: state?.offset ?? 0, ...(spec.limitPath ? { [spec.limitPath]: spec.limit } : {}) } }),
-    next: (state, page) => {
-      const following = (state?.offset ?? 0) + page.records.length;
-      if (page.records.length === 0) return null;
-      const total = spec.totalPath ? numberAt(page.body, spec.totalPath) : undefined;
-      if (total !== undefined) return following >= total ? null : { offset: following };
-      return page.records.length < spec.limit ? null : { offset: following };
-    },
+    next: (state, page) => nextOffset(state, page, spec.limit, spec.totalPath),
   };
 }
 

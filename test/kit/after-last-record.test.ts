@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { ConnectorContext, Page } from "../../connectors/kit/contract";
 import { readHttpStream } from "../../connectors/kit/declarative";
-import type { HttpClient } from "../../connectors/kit/http";
 import { afterLastRecord } from "../../connectors/kit/paginators";
 import { failure, reply, script, testClient } from "./fake-fetch";
+import { collect, readContext as context } from "./read-helpers";
 
 const paginator = afterLastRecord({ param: "starting_after", keyField: "id", hasMorePath: "has_more", limitParam: "limit", limit: 2 });
 const list = (ids: string[], hasMore: boolean) => reply(200, { data: ids.map((id) => ({ id })), has_more: hasMore });
 
-function context(http: HttpClient): ConnectorContext {
-  return { http, signal: new AbortController().signal, now: () => new Date("2025-01-01T00:00:00Z") };
-}
-
-async function collect(pages: AsyncIterable<Page>): Promise<Page[]> {
-  const out: Page[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
 
 const stream = { request: { url: "https://api.example.com/v1/things", query: { status: "all" } }, paginator, recordsPath: "data" };
 

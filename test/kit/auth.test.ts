@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { apiKey, basic, googleServiceAccount, googleServiceAccountFromJson, oauth2ClientCredentials, oauth2RefreshToken } from "../../connectors/kit/auth";
 import type { TokenRequest, TokenStore } from "../../connectors/kit/contract";
-import { base64FromBytes, base64Url, bytesFromBase64 } from "../../connectors/kit/base64";
+import { base64Url, bytesFromBase64 } from "../../connectors/kit/base64";
 import { failure, reply, type SentRequest, testClient } from "./fake-fetch";
+import { rsaKeyPair as keyPair } from "./rsa-keys";
 
 const API = "https://api.example.com";
 const TOKEN_URL = "https://login.example.com/services/oauth2/token";
@@ -207,18 +208,6 @@ describe("oauth2RefreshToken", () => {
 });
 
 describe("googleServiceAccount", () => {
-  async function keyPair() {
-    const pair = (await crypto.subtle.generateKey(
-      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-      true,
-      ["sign", "verify"],
-    )) as CryptoKeyPair;
-    const pkcs8 = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
-    const lines = base64FromBytes(pkcs8).match(/.{1,64}/g) ?? [];
-    const pem = `-----BEGIN PRIVATE KEY-----\n${lines.join("\n")}\n-----END PRIVATE KEY-----\n`;
-    return { pem, publicKey: pair.publicKey };
-  }
-
   const GOOGLE_TOKEN = "https://oauth2.googleapis.com/token";
   const googleServer = (request: SentRequest) =>
     request.url === GOOGLE_TOKEN ? new Response(JSON.stringify({ access_token: "ya29.x", expires_in: 3599, token_type: "Bearer" })) : new Response("{}");

@@ -4,23 +4,14 @@
  * `pageInfo.endCursor` while `hasNextPage`). Each fake reads the position from the body, as the APIs do.
  */
 import { describe, expect, it } from "vitest";
-import type { ConnectorContext, JsonObject, Page } from "../../connectors/kit/contract";
+import type { JsonObject } from "../../connectors/kit/contract";
 import { readHttpStream } from "../../connectors/kit/declarative";
-import type { HttpClient } from "../../connectors/kit/http";
 import { applyPatch, bodyCursor, bodyOffset } from "../../connectors/kit/paginators";
 import { failure, testClient, type SentRequest } from "./fake-fetch";
+import { collect, readContext as context } from "./read-helpers";
 
 const ROWS = Array.from({ length: 23 }, (_, i) => ({ date: `202401${String(i + 1).padStart(2, "0")}`, sessions: i * 10 }));
 
-function context(http: HttpClient): ConnectorContext {
-  return { http, signal: new AbortController().signal, now: () => new Date("2025-01-01T00:00:00Z") };
-}
-
-async function collect(pages: AsyncIterable<Page>): Promise<Page[]> {
-  const out: Page[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
 
 const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
 const bodies = (sent: SentRequest[]) => sent.map((r) => JSON.parse(r.body ?? "null") as Record<string, unknown>);

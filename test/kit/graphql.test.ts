@@ -99,41 +99,30 @@ describe("classifyBody", () => {
   });
 });
 
+/** Google's RPC error envelope (AIP-193). */
+const googleError = (message: string, details: unknown[]) => ({ error: { code: 429, message, status: "RESOURCE_EXHAUSTED", details } });
+
 describe("a Google error body with RetryInfo", () => {
   it("is retried after its retryDelay when there is no Retry-After header", async () => {
-    const exhausted = {
-      error: {
-        code: 429,
-        message: "Exhausted property tokens for a project per hour.",
-        status: "RESOURCE_EXHAUSTED",
-        details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12.5s" }],
-      },
-    };
+    const exhausted = googleError("Exhausted property tokens for a project per hour.", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12.5s" }]);
     const { http, sleeps } = testClient(script(reply(429, exhausted), reply(200, { rows: [] })));
     expect(await http.getJson({ url: "https://analyticsdata.googleapis.com/v1beta/properties/1:runReport", method: "POST", json: {} })).toEqual({ rows: [] });
     expect(sleeps).toEqual([12500]);
   });
 
   it("takes a Google Ads quotaErrorDetails.retryDelay, and hands a long one to the engine", async () => {
-    const adsFailure = {
-      error: {
-        code: 429,
-        message: "Resource has been exhausted (e.g. check quota).",
-        status: "RESOURCE_EXHAUSTED",
-        details: [
+    const adsFailure = googleError("Resource has been exhausted (e.g. check quota).", [
+      {
+        "@type": "type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure",
+        errors: [
           {
-            "@type": "type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure",
-            errors: [
-              {
-                errorCode: { quotaError: "RESOURCE_TEMPORARILY_EXHAUSTED" },
-                message: "Too many requests. Retry in 300 seconds.",
-                details: { quotaErrorDetails: { rateScope: "ACCOUNT", rateName: "Number of operations for basic access", retryDelay: "300s" } },
-              },
-            ],
+            errorCode: { quotaError: "RESOURCE_TEMPORARILY_EXHAUSTED" },
+            message: "Too many requests. Retry in 300 seconds.",
+            details: { quotaErrorDetails: { rateScope: "ACCOUNT", rateName: "Number of operations for basic access", retryDelay: "300s" } },
           },
         ],
       },
-    };
+    ]);
     const { http, sleeps } = testClient(reply(429, adsFailure));
     const error = await failure(http.request({ url: "https://googleads.googleapis.com/v21/customers/1/googleAds:search", method: "POST", json: {} }));
     expect(error.kind).toBe("retryable");

@@ -2,22 +2,7 @@ import { describe, expect, it } from "vitest";
 import { base64FromBytes, bytesFromBase64 } from "../../connectors/kit/base64";
 import { importRsaPrivateKey, rsaPublicKeyFingerprint, signJwtRs256 } from "../../connectors/kit/jwt";
 import { failure } from "./fake-fetch";
-
-function pem(label: string, der: Uint8Array): string {
-  const lines = base64FromBytes(der).match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
-async function keyPair() {
-  const pair = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  const pkcs8 = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
-  const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
-  return { pkcs8, spki, publicKey: pair.publicKey, pem: pem("PRIVATE KEY", pkcs8) };
-}
+import { pem, rsaKeyPair as keyPair } from "./rsa-keys";
 
 /** The RSAPrivateKey inside a PrivateKeyInfo: the OCTET STRING after the version and the algorithm identifier. */
 function pkcs1Of(pkcs8: Uint8Array): Uint8Array {

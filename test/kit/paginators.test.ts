@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { ConnectorContext, JsonObject, Page } from "../../connectors/kit/contract";
+import type { JsonObject, Page } from "../../connectors/kit/contract";
 import { type HttpStream, readHttpStream } from "../../connectors/kit/declarative";
-import type { HttpClient } from "../../connectors/kit/http";
 import { createPaginator, type PaginatorSpec } from "../../connectors/kit/paginators";
 import { failure, testClient } from "./fake-fetch";
 import { ITEMS, pagedApi } from "./paged-api";
+import { collect, readContext as context } from "./read-helpers";
 
 const API = "https://api.example.com";
 
-function context(http: HttpClient, signal = new AbortController().signal): ConnectorContext {
-  return { http, signal, now: () => new Date("2025-01-01T00:00:00Z") };
-}
-
-async function collect(pages: AsyncIterable<Page>): Promise<Page[]> {
-  const out: Page[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
 
 /** The path and query of each request sent, e.g. "/page?page=2&per_page=10". */
 const requested = (sent: Array<{ url: string }>) => sent.map((r) => new URL(r.url).pathname + new URL(r.url).search);
