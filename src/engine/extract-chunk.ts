@@ -1,13 +1,15 @@
 /**
  * One queue delivery = one chunk of one stream: claim it from the RunTracker, read pages from the connector
  * starting at the stream's checkpoint, write each to the warehouse, report each to the tracker, and stop at the
- * chunk budget (the tracker enqueues the next chunk) or at the end of the stream (finalize, then complete).
+ * chunk budget (the tracker enqueues the next chunk), when the read asks to come back later (the next chunk is
+ * enqueued with that delay: a job still running, a shared budget with no grant soon), or at the end of the stream
+ * (finalize, then complete). While it works the chunk heartbeats its lease (chunk-lease.ts).
  * The next page is fetched while the current one is written: the page round trip dominates a sequential loop
  * (research/verified-here.md, throughput calibration).
  * It returns an outcome; only the queue loop decides ack or retry.
  */
-import { catalogFor, connectorFor } from "../../connectors/registry";
-import type { ConnectorContext, JsonObject, Page, StreamSpec } from "../../connectors/kit/contract";
+import { catalogFor } from "../../connectors/registry";
+import { type Connector, type ConnectorContext, type JsonObject, type Page, type StreamSpec, isResumeLater } from "../../connectors/kit/contract";
 import { ConnectorError, isConnectorError } from "../../connectors/kit/errors";
 import { createHttpClient } from "../../connectors/kit/http";
 import type { Env } from "../env";
@@ -15,10 +17,16 @@ import { settings } from "../env";
 import { log } from "../lib/log";
 import { serviceContext } from "../services/context";
 import { loadRunConfigs } from "../services/runs/run-lifecycle";
+import { syncModeProblem } from "../services/loaders/validate-loader";
+import { AppError } from "../lib/errors";
 import { createWarehouse, isWarehouseError } from "../warehouses";
 import { type StreamTarget, type WarehouseAdapter, batchIdFor, chunkIdFor } from "../warehouses/contract";
+import { chunkBudgetFor } from "./budget-client";
+import { holdLease } from "./chunk-lease";
+import { type EngineDeps, engineDeps } from "./deps";
 import { runTracker } from "./dispatch";
 import type { ExtractMessage } from "./messages";
+import { retryDelaySeconds } from "./retry-delay";
 import { tokenStoreFor } from "./token-store";
 
 export type ChunkOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
@@ -31,18 +39,12 @@ export interface ChunkBudget {
   maxMilliseconds: number;
 }
 
-export function retryDelaySeconds(attempts: number, hinted?: number): number {
-  if (hinted && hinted > 0) return Math.min(Math.ceil(hinted), 3600);
-  // Exponential with a cap: 2, 4, 8 … 300 s, so a flapping source is retried for about half an hour in all.
-  return Math.min(2 ** Math.max(1, attempts), 300);
-}
-
 /**
  * The stream's spec: from the static or config-derived catalog, else from the source's live discovery (databases,
  * Salesforce custom objects). Discovery runs once per run; the tracker remembers the result for later chunks.
  */
-async function resolveStream(connectorCtx: ConnectorContext, type: string, config: JsonObject, name: string): Promise<StreamSpec> {
-  const connector = connectorFor(type)!;
+async function resolveStream(connectorCtx: ConnectorContext, connector: Connector<JsonObject>, config: JsonObject, name: string): Promise<StreamSpec> {
+  const type = connector.type;
   const listed = catalogFor(connector, config)?.find((s) => s.name === name);
   if (listed) return listed;
   const discovered = connector.discover ? (await connector.discover(connectorCtx, config)).find((s) => s.name === name) : undefined;
@@ -56,7 +58,13 @@ async function resolveStream(connectorCtx: ConnectorContext, type: string, confi
  */
 async function dropStaging(env: Env, message: ExtractMessage): Promise<void> {
   const ctx = serviceContext(env, { kind: "system", reason: "engine" });
-  const { loader, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId, message.runId);
+  // The run is gone with its deleted loader, whose delete dropped the staging itself (services/loaders/crud.ts).
+  const configs = await loadRunConfigs(ctx, message.workspaceId, message.loaderId, message.runId).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "not_found") return null;
+    throw error;
+  });
+  if (!configs) return;
+  const { loader, source } = configs;
   const warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
   try {
     await warehouse.abortStream({
@@ -77,7 +85,8 @@ export interface Delivery {
   attempts: number;
 }
 
-export async function extractChunk(env: Env, message: ExtractMessage, delivery: Delivery, budget: ChunkBudget): Promise<ChunkOutcome> {
+export async function extractChunk(env: Env, message: ExtractMessage, delivery: Delivery, budget: ChunkBudget, deps: EngineDeps = engineDeps): Promise<ChunkOutcome> {
+  const { clock } = deps;
   const tracker = runTracker(env, message.runId);
   const claim = await tracker.claim(message, delivery.id);
   if (!claim.ok) {
@@ -87,19 +96,31 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
   const { leaseToken } = claim;
   const ctx = serviceContext(env, { kind: "system", reason: "engine" });
   const { loader, loaderConfig, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId, message.runId);
-  const connector = connectorFor(loader.loaderType);
+  const connector = deps.connectorFor(loader.loaderType);
   if (!connector) {
     await tracker.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data");
     return { action: "ack", note: "no reader" };
   }
 
-  const abort = new AbortController();
+  const config = settings(env);
+  const lease = holdLease(tracker, message, leaseToken, { leaseMs: config.LEASE_SECONDS * 1000, budgetMs: budget.maxMilliseconds });
+  const signal = lease.signal;
+  const shared = chunkBudgetFor(env, message.loaderId, { clock, signal, maxWaitSeconds: config.BUDGET_MAX_WAIT_SECONDS });
   const connectorCtx: ConnectorContext = {
-    http: createHttpClient({ hostOverrides: settings(env).HOST_OVERRIDES, development: settings(env).development, signal: abort.signal }),
-    signal: abort.signal,
-    now: () => new Date(),
-    development: settings(env).development,
+    http: createHttpClient({
+      hostOverrides: config.HOST_OVERRIDES,
+      development: config.development,
+      signal,
+      sleep: (ms) => clock.sleep(ms, signal),
+      random: clock.random,
+      now: clock.now,
+    }),
+    signal,
+    now: () => new Date(clock.now()),
+    development: config.development,
     tokens: tokenStoreFor(env, { workspaceId: message.workspaceId, loaderId: message.loaderId }),
+    budget: shared.budget,
+    heartbeat: () => lease.progress(),
   };
   let warehouse: WarehouseAdapter | undefined;
   let target: StreamTarget | undefined;
@@ -108,9 +129,12 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     if (claim.specJson) {
       stream = JSON.parse(claim.specJson) as StreamSpec;
     } else {
-      stream = await resolveStream(connectorCtx, loader.loaderType, loaderConfig, message.stream);
+      stream = await resolveStream(connectorCtx, connector, loaderConfig, message.stream);
       await tracker.rememberStreamSpec(message.stream, message.chunk, leaseToken, JSON.stringify(stream));
     }
+    // A keyless stream without a cursor read incrementally would append the whole table on every run (issue 16).
+    const modeProblem = syncModeProblem(stream, claim.syncMode);
+    if (modeProblem) throw new ConnectorError("configuration", modeProblem);
     warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
     target = {
       schema: loader.targetSchema,
@@ -130,7 +154,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         state: claim.syncMode === "incremental" && claim.stateJson ? (JSON.parse(claim.stateJson) as JsonObject) : null,
         checkpoint: claim.checkpointJson ? (JSON.parse(claim.checkpointJson) as JsonObject) : null,
       })[Symbol.asyncIterator]();
-      const started = Date.now();
+      const started = clock.now();
       let pageSeq = claim.pages;
       let pagesThisChunk = 0;
       const batch: Page[] = [];
@@ -169,42 +193,68 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         unreported = null;
         return tracker.reportPage(message.stream, message.chunk, leaseToken, report);
       };
+      // The chunk ends at its page or time budget, at a page that asks to be resumed later, at a ResumeLater from the
+      // read (a shared budget with no grant soon), or when its signal is aborted (overran the budget, cancelled,
+      // superseded). It ends with whatever group it has open: the group's batch id is still its first page's, and a
+      // redelivery restarts at the last reported checkpoint, so a group cut shorter on a retry replaces the same id.
+      const stop = async (reported: { continue: false; reason: "cancelled" | "lease_lost" }): Promise<ChunkOutcome> => {
+        if (reported.reason === "cancelled") await warehouse!.abortStream(target!).catch(() => undefined);
+        return { action: "ack", note: `stopped: ${reported.reason}` };
+      };
+      const endChunk = async (delaySeconds: number, note: string): Promise<ChunkOutcome> => {
+        if (batch.length > 0 || unreported) {
+          const reported = await flush(true);
+          if (!reported.continue) return stop(reported);
+        }
+        if (lease.stopped === "cancelled" || lease.stopped === "lease_lost") return stop({ continue: false, reason: lease.stopped });
+        await tracker.endChunk(message.stream, message.chunk, leaseToken, delaySeconds);
+        return { action: "ack", note };
+      };
       let pending: Promise<IteratorResult<Page>> = pages.next();
       try {
         for (;;) {
-          const result = await pending;
-          if (result.done) break;
-          batch.push(result.value);
-          batchRows += result.value.records.length;
+          let result: IteratorResult<Page>;
+          try {
+            result = await pending;
+          } catch (error) {
+            if (isResumeLater(error)) return await endChunk(error.seconds, `resumes in ${error.seconds} s: ${error.message}`);
+            // The request in flight when the signal fired fails as "cancelled"; the pages before it are complete.
+            if (lease.stopped) return await endChunk(0, `chunk stopped (${lease.stopped})`);
+            throw error;
+          }
+          // A read that saw its signal aborted returns early (kit readers stop at the next page boundary): that is the
+          // chunk's end, not the stream's.
+          if (result.done) {
+            if (lease.stopped) return await endChunk(0, `chunk stopped (${lease.stopped})`);
+            break;
+          }
+          const page = result.value;
+          batch.push(page);
+          batchRows += page.records.length;
           pagesThisChunk += 1;
-          const closesGroup = batchRows >= WRITE_BATCH_ROWS;
-          const endsChunk = closesGroup && (pagesThisChunk >= budget.maxPages || Date.now() - started >= budget.maxMilliseconds);
+          const resumeAfter = page.resumeAfterSeconds;
+          // Empty pages (a job being polled) count toward the budget like any other.
+          const endsChunk = resumeAfter !== undefined || pagesThisChunk >= budget.maxPages || clock.now() - started >= budget.maxMilliseconds;
+          const closesGroup = endsChunk || batchRows >= WRITE_BATCH_ROWS;
           // Prefetch: the next request is in flight while this page is grouped, written and reported — unless the
-          // chunk ends with this group, when the page would be thrown away and read again by the next chunk.
+          // chunk ends with this page, when it would be thrown away and read again by the next chunk.
           if (!endsChunk) {
             pending = pages.next();
             pending.catch(() => undefined);
           }
           if (!closesGroup) continue;
-          const reported = await flush(endsChunk);
-          if (!reported.continue) {
-            if (reported.reason === "cancelled") await warehouse.abortStream(target).catch(() => undefined);
-            return { action: "ack", note: `stopped: ${reported.reason}` };
-          }
           if (endsChunk) {
-            await tracker.endChunk(message.stream, message.chunk, leaseToken);
-            return { action: "ack", note: "chunk budget spent; next chunk enqueued" };
+            return await endChunk(resumeAfter ?? 0, resumeAfter !== undefined ? `resumes in ${resumeAfter} s` : "chunk budget spent; next chunk enqueued");
           }
+          const reported = await flush(false);
+          if (!reported.continue) return await stop(reported);
         }
         if (batch.length > 0 || unreported) {
           const reported = await flush(true);
-          if (!reported.continue) {
-            if (reported.reason === "cancelled") await warehouse.abortStream(target).catch(() => undefined);
-            return { action: "ack", note: `stopped: ${reported.reason}` };
-          }
+          if (!reported.continue) return await stop(reported);
         }
       } finally {
-        abort.abort();
+        lease.release();
         await pages.return?.().catch(() => undefined);
       }
       await tracker.markExhausted(message.stream, message.chunk, leaseToken);
@@ -214,6 +264,10 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     await tracker.completeStream(message.stream, message.chunk, leaseToken);
     return { action: "ack", note: "stream completed" };
   } catch (error) {
+    // A ResumeLater before the first page (discovery waiting for a budget grant): nothing to commit, come back later.
+    if (isResumeLater(error) && (await tracker.endChunk(message.stream, message.chunk, leaseToken, error.seconds))) {
+      return { action: "ack", note: `resumes in ${error.seconds} s: ${error.message}` };
+    }
     // Source and warehouse failures are classified alike (kit/errors.ts, warehouses/errors.ts): configuration and
     // data fail the stream at once (configuration also puts the loader in `error`); retryable ones retry the chunk.
     if ((isConnectorError(error) || isWarehouseError(error)) && error.kind !== "retryable") {
@@ -223,11 +277,13 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     }
     const text = error instanceof Error ? error.message : String(error);
     const hinted = isConnectorError(error) || isWarehouseError(error) ? error.details.retryAfterSeconds : undefined;
-    await tracker.noteRetry(message.stream, text);
+    const delaySeconds = retryDelaySeconds(delivery.attempts, hinted);
+    await tracker.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds);
     log("warn", "chunk will be retried", { run_id: message.runId, stream: message.stream, chunk: message.chunk, attempts: delivery.attempts, error: text });
-    return { action: "retry", delaySeconds: retryDelaySeconds(delivery.attempts, hinted), note: text };
+    return { action: "retry", delaySeconds, note: text };
   } finally {
-    abort.abort();
+    lease.release();
+    await shared.close().catch(() => undefined);
     await warehouse?.close().catch(() => undefined);
   }
 }

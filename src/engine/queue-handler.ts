@@ -4,7 +4,7 @@
  */
 import { settings, type Env } from "../env";
 import { log } from "../lib/log";
-import { type EngineClock, systemClock } from "./clock";
+import { type EngineDeps, engineDeps } from "./deps";
 import { runTracker } from "./dispatch";
 import { extractChunk } from "./extract-chunk";
 import { extractMessage } from "./messages";
@@ -12,7 +12,7 @@ import { retryDelaySeconds } from "./retry-delay";
 
 export const DEAD_LETTER_SUFFIX = "-dlq";
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env, clock: EngineClock = systemClock): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: EngineDeps = engineDeps): Promise<void> {
   const { CHUNK_MAX_PAGES, CHUNK_MAX_SECONDS } = settings(env);
   const budget = { maxPages: CHUNK_MAX_PAGES, maxMilliseconds: CHUNK_MAX_SECONDS * 1000 };
   const deadLetter = batch.queue.endsWith(DEAD_LETTER_SUFFIX);
@@ -32,7 +32,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, clock:
         msg.ack();
         continue;
       }
-      const outcome = await extractChunk(env, message, { id: msg.id, attempts: msg.attempts }, budget, clock);
+      const outcome = await extractChunk(env, message, { id: msg.id, attempts: msg.attempts }, budget, deps);
       if (outcome.action === "ack") msg.ack();
       else msg.retry({ delaySeconds: outcome.delaySeconds });
     } catch (error) {

@@ -1,5 +1,6 @@
 import { startFakeRestApi } from "./rest-api/server";
 import { startHubSpotFake } from "./hubspot/server";
+import { startLimitsApiFake } from "./limits-api/server";
 import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
@@ -22,7 +23,7 @@ export interface RunningFake {
 
 type FakeStarter = () => Promise<RunningFake>;
 
-const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
+const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startLimitsApiFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
 // The warehouse fakes (Snowflake, BigQuery, Databricks REST APIs over DuckDB).
 starters.push(() => startSnowflakeFake(), () => startBigQueryFake(), () => startDatabricksFake());
 
