@@ -52,7 +52,10 @@ export interface SignAwsV4Input {
  * The signed headers for a request: the input's headers plus Authorization, X-Amz-Date, X-Amz-Security-Token and
  * (S3) X-Amz-Content-Sha256. `datetime` is the ISO basic form AWS uses, `20150830T123600Z`.
  */
-export async function signAwsV4(input: SignAwsV4Input, options: Omit<AwsSigV4Options, "now"> & { datetime: string }): Promise<Headers> {
+export async function signAwsV4(
+  input: SignAwsV4Input,
+  options: Omit<AwsSigV4Options, "now"> & { datetime: string; signingKeys?: Map<string, ArrayBuffer> },
+): Promise<Headers> {
   const headers = new Headers(input.headers);
   if (options.service === "s3" && !headers.has("x-amz-content-sha256")) {
     headers.set("x-amz-content-sha256", options.payload === "signed" ? await sha256Hex(input.body ?? "") : UNSIGNED_PAYLOAD);
@@ -68,6 +71,8 @@ export async function signAwsV4(input: SignAwsV4Input, options: Omit<AwsSigV4Opt
     service: options.service,
     region: options.region,
     datetime: options.datetime,
+    // The derived key (four HMACs) is the same for a whole day, region and service.
+    ...(options.signingKeys ? { cache: options.signingKeys } : {}),
     // The caller chose the headers; aws4fetch's own list would drop content-type and range.
     allHeaders: true,
   });
@@ -79,8 +84,13 @@ export function amzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, "");
 }
 
+/**
+ * S3 paths are signed with each segment encoded once (aws4fetch decodes the path first, reading `+` as a space):
+ * a key's reserved characters, `+` included, must reach the URL percent-encoded (encodeURIComponent per segment).
+ */
 export function awsSigV4(options: AwsSigV4Options): AuthProvider {
   const now = options.now ?? Date.now;
+  const signingKeys = new Map<string, ArrayBuffer>();
   return {
     apply: async () => {},
     async sign(request: SigningRequest) {
@@ -88,7 +98,7 @@ export function awsSigV4(options: AwsSigV4Options): AuthProvider {
       request.headers.forEach((value, name) => {
         if (isSignedHeader(name)) toSign.set(name, value);
       });
-      const signed = await signAwsV4({ method: request.method, url: request.url, headers: toSign, body: request.body }, { ...options, datetime: amzDate(now()) });
+      const signed = await signAwsV4({ method: request.method, url: request.url, headers: toSign, body: request.body }, { ...options, datetime: amzDate(now()), signingKeys });
       signed.forEach((value, name) => request.headers.set(name, value));
     },
     secretValues: () => [options.secretAccessKey, ...(options.sessionToken ? [options.sessionToken] : [])],

@@ -9,6 +9,7 @@ import { hostOverridesFromJson } from "../../connectors/kit/host-policy";
 import { createHttpClient } from "../../connectors/kit/http";
 import { lines } from "../../connectors/kit/streams";
 import { generatedLine, LINE_BYTES } from "../fakes/kit/server";
+import { failure } from "./fake-fetch";
 
 const vars = env as unknown as { HOST_OVERRIDES: string };
 
@@ -93,5 +94,11 @@ describe("a large body over the network", () => {
     expect(read.map((l) => l.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
     expect(read.at(-1)?.byteEnd).toBe(30 * LINE_BYTES);
     expect(`${read[0]?.text}\n`).toBe(generatedLine(11));
+  });
+
+  it("classifies a refused Range from the error body, as request does", async () => {
+    const error = await failure(client().stream({ url: "https://transport.kit.example/generate", query: { bytes: 500, id: "past-end" }, headers: { Range: "bytes=500-" } }));
+    expect(error.kind).toBe("configuration");
+    expect(error.message).toBe("transport.kit.example rejected the request to /generate (HTTP 416): <Error><Code>InvalidRange</Code></Error>");
   });
 });
