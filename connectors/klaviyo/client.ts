@@ -7,6 +7,7 @@ import { type AuthProvider, apiKey, oauth2RefreshToken } from "../kit/auth";
 import type { ConnectorContext } from "../kit/contract";
 import { ConnectorError } from "../kit/errors";
 import type { HttpClient, HttpRequest } from "../kit/http";
+import { parseRetryAfter } from "../kit/retry";
 import { classifyKlaviyoError } from "./errors";
 import type { KlaviyoConfig } from "./spec";
 
@@ -20,22 +21,8 @@ export interface RateTier {
   steady: number;
 }
 
-/**
- * The part of the engine's shared budget this reader uses (connectors/kit/contract.ts `ConnectorContext.budget`,
- * published by the engine's owner); absent, the kit's in-process retries honour Retry-After alone.
- */
-interface RateBudget {
-  take(key: string, cost: number, bucket: { capacity: number; refillPerSecond: number }): Promise<unknown>;
-  pause?(key: string, seconds: number): Promise<unknown>;
-}
-
-function budgetOf(ctx: ConnectorContext): RateBudget | undefined {
-  const budget = (ctx as { budget?: Partial<RateBudget> }).budget;
-  return budget && typeof budget.take === "function" ? (budget as RateBudget) : undefined;
-}
-
 export function klaviyoClient(ctx: ConnectorContext, config: KlaviyoConfig, tier?: { name: string; limits: RateTier }): HttpClient {
-  const budget = budgetOf(ctx);
+  const budget = ctx.budget;
   // Private keys share the account's quota; an OAuth install has its own (research §5).
   const quota = config.api_key ? "klaviyo:key" : `klaviyo:oauth:${config.client_id ?? ""}`;
   const key = tier ? `${quota}:${tier.name}` : quota;
@@ -44,20 +31,37 @@ export function klaviyoClient(ctx: ConnectorContext, config: KlaviyoConfig, tier
     auth: klaviyoAuth(ctx, config),
     defaultHeaders: { revision: config.api_version, accept: "application/vnd.api+json" },
     classifyError: (status, body, headers) => {
-      const failure = classifyKlaviyoError(status, body, headers);
-      // A 429 told to one stream pauses every stream on this endpoint's quota until Retry-After has passed.
-      const wait = failure?.details.retryAfterSeconds;
-      if (status === 429 && wait !== undefined && budget?.pause) void budget.pause(key, wait).catch(() => {});
-      return failure;
+      // A 429 told to one stream pauses every stream on this endpoint's quota until Retry-After has passed; the
+      // kit's default classification then retries this request after exactly that wait.
+      const wait = status === 429 ? parseRetryAfter(headers.get("retry-after"), Date.now()) : undefined;
+      if (wait !== undefined && budget) void budget.pause(key, wait).catch(() => {});
+      return classifyKlaviyoError(status, body, headers);
     },
   });
   if (!budget || !tier) return http;
+  // The burst window is the bucket; the steady window refills it. The kit's in-process retries of one request are
+  // not taken again: a retried 429 has already paused the key for its Retry-After.
   const bucket = { capacity: tier.limits.burst, refillPerSecond: tier.limits.steady / 60 };
-  const gated = (req: HttpRequest) => budget.take(key, 1, bucket);
+  const take = () => budget.take(key, 1, bucket);
+  // Non-429 answers tell how much of the steady window is left, which other clients of the account also spend.
+  const observe = (headers: Headers) => {
+    const remaining = Number(headers.get("ratelimit-remaining") ?? Number.NaN);
+    if (Number.isFinite(remaining)) void budget.observe(key, { available: remaining }).catch(() => {});
+  };
   return {
-    request: async (req) => (await gated(req), http.request(req)),
-    getJson: async (req) => (await gated(req), http.getJson(req)),
-    stream: async (req) => (await gated(req), http.stream(req)),
+    request: async (req: HttpRequest) => {
+      await take();
+      const result = await http.request(req);
+      observe(result.headers);
+      return result;
+    },
+    getJson: async (req: HttpRequest) => (await take(), http.getJson(req)),
+    stream: async (req: HttpRequest) => {
+      await take();
+      const result = await http.stream(req);
+      observe(result.headers);
+      return result;
+    },
     extend: (overrides) => http.extend(overrides),
     get requestsSent() {
       return http.requestsSent;

@@ -16,15 +16,6 @@ export const MAX_CONNECTIONS = 10;
 /** Where an OAuth token's data center is found (research §6 "Auth"). */
 export const METADATA_URL = "https://login.mailchimp.com/oauth2/metadata";
 
-interface ConnectionBudget {
-  slot(key: string, limit: number): Promise<{ release(): unknown }>;
-}
-
-function budgetOf(ctx: ConnectorContext): ConnectionBudget | undefined {
-  const budget = (ctx as { budget?: Partial<ConnectionBudget> }).budget;
-  return budget && typeof budget.slot === "function" ? (budget as ConnectionBudget) : undefined;
-}
-
 /** The data center: the API key's suffix, else the configured one, else the OAuth metadata endpoint's answer. */
 export async function dataCenter(ctx: ConnectorContext, config: MailchimpConfig): Promise<string> {
   if (config.api_key) return config.api_key.slice(config.api_key.lastIndexOf("-") + 1);
@@ -48,7 +39,7 @@ function mailchimpAuth(config: MailchimpConfig): AuthProvider {
 export async function mailchimpClient(ctx: ConnectorContext, config: MailchimpConfig): Promise<HttpClient> {
   const dc = await dataCenter(ctx, config);
   const http = ctx.http.extend({ baseUrl: `https://${dc}.api.mailchimp.com/3.0`, auth: mailchimpAuth(config), classifyError: classifyMailchimpError });
-  const budget = budgetOf(ctx);
+  const budget = ctx.budget;
   if (!budget) return http;
   const held = async <T>(send: () => Promise<T>): Promise<T> => {
     const slot = await budget.slot(`mailchimp:${dc}:connections`, MAX_CONNECTIONS);

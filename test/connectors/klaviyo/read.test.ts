@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { klaviyoConnector } from "../../../connectors/klaviyo";
 import { klaviyoSpec } from "../../../connectors/klaviyo/spec";
+import type { SharedBudget } from "../../../connectors/kit/contract";
 import { isConnectorError } from "../../../connectors/kit/errors";
 import { context, filterTime, klaviyoConfig, readAll, readRequest, records, secondsOf, tenant } from "./harness";
 
@@ -257,6 +258,36 @@ describe("klaviyo rate limits and credentials", () => {
     expect(log[0]!.headers.authorization).toBe(`Basic ${btoa(`app${t.name}:s3cret`)}`);
     expect(log[1]!.headers.authorization).toMatch(/^Bearer kat_/);
     expect(log[1]!.quota).toBe(`app${t.name}`);
+  });
+
+  it("takes each request from the shared budget's bucket for the endpoint's tier, reports RateLimit-Remaining, and pauses the key on a 429", async () => {
+    const t = tenant();
+    await t.seed({});
+    await t.faults({ sequence: ["throttled"], retry_after: 2 });
+    const calls: unknown[][] = [];
+    const budget: SharedBudget = {
+      take: async (key, cost, bucket) => void calls.push(["take", key, cost, bucket]),
+      observe: async (key, report) => void calls.push(["observe", key, report]),
+      slot: async () => {
+        throw new Error("klaviyo takes tokens, not slots");
+      },
+      pause: async (key, seconds) => void calls.push(["pause", key, seconds]),
+    };
+    const { ctx, sleeps } = context();
+    const rows = records(await readAll({ ...ctx, budget }, klaviyoConfig(t), readRequest("lists", "full_refresh")));
+    expect(rows).toHaveLength(12);
+    expect(sleeps).toEqual([2000]);
+    const key = "klaviyo:key:/lists";
+    const bucket = { capacity: 75, refillPerSecond: 12.5 };
+    expect(calls).toEqual([
+      ["take", key, 1, bucket],
+      ["pause", key, 2],
+      ["observe", key, { available: expect.any(Number) }],
+      ["take", key, 1, bucket],
+      ["observe", key, { available: expect.any(Number) }],
+    ]);
+    const remaining = calls.filter((c) => c[0] === "observe").map((c) => (c[2] as { available: number }).available);
+    expect(remaining[1]).toBe(remaining[0]! - 1);
   });
 
   it("check reads one list", async () => {

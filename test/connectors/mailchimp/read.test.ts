@@ -4,6 +4,7 @@
  * one row per action, resumption, 429s and credentials.
  */
 import { describe, expect, it } from "vitest";
+import type { SharedBudget } from "../../../connectors/kit/contract";
 import { isConnectorError } from "../../../connectors/kit/errors";
 import { mailchimpConnector } from "../../../connectors/mailchimp";
 import { mailchimpSpec } from "../../../connectors/mailchimp/spec";
@@ -199,6 +200,34 @@ describe("mailchimp data centers, limits and credentials", () => {
     const error = await readAll(context().ctx, mailchimpConfig(t), readRequest("campaigns", "full_refresh")).catch((e) => e);
     expect(error.kind).toBe("configuration");
     expect(await t.requests()).toHaveLength(1);
+  });
+
+  it("holds one of the shared budget's 10 connection slots for each request, and releases it", async () => {
+    const t = tenant("us5");
+    await t.seed({ counts: { members: [1500, 20] } });
+    const slots: Array<[string, number]> = [];
+    let held = 0;
+    let most = 0;
+    const budget: SharedBudget = {
+      take: async () => {
+        throw new Error("mailchimp holds slots, it takes no tokens");
+      },
+      observe: async () => {},
+      slot: async (key, limit) => {
+        slots.push([key, limit]);
+        most = Math.max(most, ++held);
+        return { release: async () => void held-- };
+      },
+      pause: async () => {},
+    };
+    const { ctx } = context();
+    const rows = records(await readAll({ ...ctx, budget }, mailchimpConfig(t), readRequest("list_members", "full_refresh")));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1520);
+    const requests = await t.requests();
+    expect(slots).toHaveLength(requests.length);
+    expect(new Set(slots.map(([key, limit]) => `${key}/${limit}`))).toEqual(new Set(["mailchimp:us5:connections/10"]));
+    expect(held).toBe(0);
+    expect(most).toBe(1);
   });
 
   it("check pings the key's data center", async () => {
