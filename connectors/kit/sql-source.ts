@@ -9,6 +9,8 @@
  *   its rows in a total order, which is exact while the data does not change during the read.
  */
 import type { Connector, JsonObject, LoaderTypeSpec, Page, ReadRequest, SourceRecord, StreamSpec } from "./contract";
+import { z } from "zod";
+import { checkpointParser } from "./checkpoint";
 import { ConnectorError } from "./errors";
 
 /** Rows per statement: small enough for any row width to stay well inside a Worker's memory and 60 s. */
@@ -60,7 +62,7 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
   if (table.primary_key.length > 0) {
     yield* byKey(session, dialect, table, from, request, signal);
   } else if (locator) {
-    let after = typeof checkpoint?.locator === "string" ? checkpoint.locator : locator.start;
+    let after = checkpoint ? parseLocatorCheckpoint(checkpoint).locator : locator.start;
     for (;;) {
       if (signal.aborted) return;
       const rows = await session.query(
@@ -74,7 +76,7 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
       if (rows.length < PAGE_ROWS) return;
     }
   } else {
-    let offset = Number.isSafeInteger(checkpoint?.offset) ? (checkpoint!.offset as number) : 0;
+    let offset = checkpoint ? parseOffsetCheckpoint(checkpoint).offset : 0;
     for (;;) {
       if (signal.aborted) return;
       const rows = await session.query(`SELECT t.* FROM ${from} ORDER BY ${dialect.keylessOrder(table)} LIMIT ${PAGE_ROWS} OFFSET ${offset}`);
@@ -94,7 +96,11 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
   const keys = order.map((name, i) => `${dialect.text(column(name))} AS ${KEY_PREFIX}${i}`).join(", ");
   const orderBy = order.map(column).join(", ");
 
-  let after = Array.isArray(request.checkpoint?.after) ? (request.checkpoint.after as string[]) : null;
+  let after = request.checkpoint ? parseKeyCheckpoint(request.checkpoint).after : null;
+  if (after && after.length !== order.length) {
+    // A key of another width belongs to another order: the table's key or cursor changed under a live run.
+    throw new ConnectorError("data", `checkpoint names ${after.length} order values, but "${table.name}" is read in order of ${order.length} (${order.join(", ")})`);
+  }
   const floor = incremental && !after && typeof request.state?.cursor === "string" ? request.state.cursor : null;
   for (;;) {
     if (signal.aborted) return;
@@ -122,6 +128,14 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
     if (rows.length < PAGE_ROWS) return;
   }
 }
+
+/**
+ * The three checkpoint shapes of keyset reads: the last row's order values as text, the last row locator, the
+ * offset. Anything else is refused rather than read as "start again", which would load the table's rows twice.
+ */
+const parseKeyCheckpoint = checkpointParser("SQL source", z.object({ after: z.array(z.string()).min(1) }));
+const parseLocatorCheckpoint = checkpointParser("SQL source", z.object({ locator: z.string() }));
+const parseOffsetCheckpoint = checkpointParser("SQL source", z.object({ offset: z.number().int().min(0) }));
 
 /**
  * A timestamp as SQL engines write it in UTC sessions — `2024-05-01 10:00:00.123456`, with `+00` from PostgreSQL's
