@@ -5,22 +5,13 @@ import { extractChunk } from "../../src/engine/extract-chunk";
 import { runTracker } from "../../src/engine/dispatch";
 import type { RunTracker } from "../../src/engine/run-tracker";
 import { as, bootstrapWorkspace, createD1Source } from "../helpers/api";
-import { createRestLoader, d1Rows, fakeControl, restConfig, triggerAndWait, uniqueName, waitForRun } from "../helpers/engine";
+import { createRestLoader, d1Rows, fakeControl, fakeRequests, restConfig, triggerAndWait, uniqueName, waitForRun } from "../helpers/engine";
+import { waitFor } from "../helpers/wait";
 
 const strip = (rows: any[]) => rows.map(({ _loader_run_id, _loader_synced_at, _loader_batch_id, ...rest }) => rest);
 
 async function trackerView(runId: string) {
   return runInDurableObject(runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>, (instance: RunTracker) => instance.snapshot());
-}
-
-async function waitUntil<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function setup(count: number, streams: Parameters<typeof restConfig>[1], selected: Array<{ name: string; sync_mode: string }>) {
@@ -60,26 +51,50 @@ describe("faults: no row lost, none doubled", () => {
   });
 
   it("a consumer that dies after writing and before reporting is resumed without duplicates (no primary key)", async () => {
-    const { owner, tenant, loader, table } = await setup(900, [{ name: "events", path: "/cursor/items", primary_key: [] }], [{ name: "events", sync_mode: "full_refresh" }]);
+    // 30 pages: a report every 4 (CHUNK_MAX_PAGES in the tests), so the stream reports several times.
+    const { owner, tenant, loader, table } = await setup(3000, [{ name: "events", path: "/cursor/items", primary_key: [] }], [{ name: "events", sync_mode: "full_refresh" }]);
     await fakeControl(tenant, "faults", { slow_ms: 60 });
     const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
     const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
-    await waitUntil(async () => (await trackerView(run.id)).streams[0]!.pages >= 3);
-    // Roll the tracker back one page, as if the last page was written but its report never arrived, and hand the
-    // stream to a new delivery: the in-flight consumer loses its lease and the new one rewrites that page.
+    // Every report the tracker records, by the page count it brought the stream to.
+    const reports = new Map<number, { checkpoint: string | null; rows: number }>();
+    await waitFor(
+      async () => {
+        const s = (await trackerView(run.id)).streams[0]!;
+        if (s.pages > 0) reports.set(s.pages, { checkpoint: s.checkpoint, rows: s.rows_loaded });
+        return reports.size >= 2;
+      },
+      "two reports",
+      60_000,
+      10,
+    );
+    // Roll the tracker back to the report before the last, as if the last group was written but its report never
+    // arrived, and hand the stream to a new delivery: the consumer in flight loses its lease and stops, and the new
+    // one reads that group again and rewrites it under the same batch id.
+    const [previousPages, previous] = [...reports].sort(([a], [b]) => a - b).at(-2)!;
     const chunk = await runInDurableObject(stub, (_instance: RunTracker, state) => {
       const sql = state.storage.sql;
-      const s = sql.exec<{ chunk: number; pages: number; rows_loaded: number }>("SELECT chunk, pages, rows_loaded FROM streams").one();
-      sql.exec("UPDATE streams SET pages = 0, rows_loaded = 0, checkpoint = NULL, chunk = chunk + 1, lease_token = NULL, lease_until = 0");
+      const s = sql.exec<{ chunk: number }>("SELECT chunk FROM streams").one();
+      sql.exec(
+        "UPDATE streams SET pages = ?, rows_loaded = ?, checkpoint = ?, chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?",
+        previousPages,
+        previous.rows,
+        previous.checkpoint,
+        Date.now(),
+      );
       return s.chunk + 1;
     });
     await env.EXTRACT_QUEUE.send({ kind: "extract", runId: run.id, loaderId: loader.id, workspaceId: owner.workspaceId, stream: "events", chunk });
     await fakeControl(tenant, "faults", {});
     const done = await waitForRun(owner, loader.id, run.id);
-    expect(done).toMatchObject({ status: "completed", rows_loaded: 900 });
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 3000 });
     const rows = await d1Rows(table("events"));
-    expect(rows).toHaveLength(900);
-    expect(new Set(rows.map((r) => r.id)).size).toBe(900);
+    expect(rows).toHaveLength(3000);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(3000);
+    // The rolled-back group was really fetched again: some page was asked for twice.
+    const asked = new Map<string, number>();
+    for (const r of await fakeRequests(tenant)) asked.set(r.query.after ?? "", (asked.get(r.query.after ?? "") ?? 0) + 1);
+    expect([...asked.values()].some((n) => n >= 2)).toBe(true);
   });
 
   it("20% of source requests answering 429 or 500 → the run still completes exactly", async () => {
@@ -143,7 +158,9 @@ describe("faults: no row lost, none doubled", () => {
     const cancelled = await as(owner)(`/loaders/${loader.id}/runs/${run.id}/cancel`, { method: "POST" });
     expect(cancelled.json.status).toBe("cancelled");
     await fakeControl(tenant, "faults", {});
-    await new Promise((r) => setTimeout(r, 1500));
+    // The consumer in flight notices at its next heartbeat or report and drops the full_refresh staging table.
+    const stagingLeft = () => env.WAREHOUSE.prepare("select name from sqlite_master where type = 'table' and name like ?").bind(`${table("snapshot")}%`).all();
+    await waitFor(async () => (await stagingLeft()).results.length === 1, "staging dropped", 30_000);
     const final = (await as(owner)(`/loaders/${loader.id}/runs/${run.id}`)).json;
     expect(final).toMatchObject({ status: "cancelled", completed_at: expect.any(String) });
     expect(final.streams.every((s: any) => s.status === "cancelled")).toBe(true);
@@ -159,14 +176,14 @@ describe("faults: no row lost, none doubled", () => {
     await fakeControl(tenant, "faults", { slow_ms: 80 });
     const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
     const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
-    await waitUntil(async () => (await trackerView(run.id)).streams[0]!.pages >= 10);
+    await waitFor(async () => (await trackerView(run.id)).streams[0]!.pages >= 10);
     // Lose the stream's message: its chunk number moves on (the in-flight delivery is now stale and stops), and
     // no message carries the new chunk. Only the watchdog can revive it.
     await runInDurableObject(stub, (_i: RunTracker, state) => {
       state.storage.sql.exec("UPDATE streams SET chunk = chunk + 50, lease_token = NULL, lease_until = 0, last_progress_at = 0");
     });
     await fakeControl(tenant, "faults", {});
-    await new Promise((r) => setTimeout(r, 500));
+    // The alarm fires on its own (every WATCHDOG_SECONDS); running it here only makes sure it has fired once.
     expect((await trackerView(run.id)).run!.status).toBe("running");
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const done = await waitForRun(owner, loader.id, run.id);
