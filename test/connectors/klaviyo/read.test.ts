@@ -290,6 +290,29 @@ describe("klaviyo rate limits and credentials", () => {
     expect(remaining[1]).toBe(remaining[0]! - 1);
   });
 
+  it("OAuth: an access token that dies mid-read is renewed once and the read goes on; a revoked refresh token is a configuration error", async () => {
+    const t = tenant();
+    await t.seed({ counts: { profiles: 250 } });
+    await t.oauth({ client_id: `app${t.name}`, client_secret: "s3cret", refresh_token: "rt-1" });
+    const config = klaviyoSpec.config.parse({ client_id: `app${t.name}`, client_secret: "s3cret", refresh_token: "rt-1" });
+    const rows: unknown[] = [];
+    let pages = 0;
+    for await (const page of klaviyoConnector.read(context().ctx, config, readRequest("profiles", "full_refresh"))) {
+      rows.push(...page.records);
+      if (++pages === 1) await t.control("POST", "expire-tokens");
+    }
+    expect(rows).toHaveLength(250);
+    const log = await t.requests();
+    expect(log.map((r) => `${r.path} ${r.status}`)).toEqual(["/oauth/token 200", "/api/profiles 200", "/api/profiles 401", "/oauth/token 200", "/api/profiles 200", "/api/profiles 200"]);
+    expect(log[4]!.headers.authorization).not.toBe(log[1]!.headers.authorization);
+
+    await t.control("POST", "oauth-revoke", { refresh_token: "rt-1" });
+    const error = await readAll(context().ctx, config, readRequest("lists", "full_refresh")).catch((e) => e);
+    expect(isConnectorError(error) && error.kind).toBe("configuration");
+    expect(error.message).toContain("invalid_grant");
+    expect(error.message).not.toContain("rt-1");
+  });
+
   it("check reads one list", async () => {
     const t = tenant();
     await t.seed({});

@@ -27,6 +27,8 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 interface Caller {
   tenant: Tenant;
   quota: string;
+  /** An access token past its expiry: the request is logged for its tenant, then refused. */
+  expired?: boolean;
 }
 
 function authenticate(registry: TenantRegistry, header: string | undefined, nowMs: number): Caller {
@@ -41,8 +43,8 @@ function authenticate(registry: TenantRegistry, header: string | undefined, nowM
   }
   if (scheme.toLowerCase() === "bearer") {
     const found = registry.byToken(value);
-    if (!found || found.expiresAt <= nowMs) throw ApiError.authenticationFailed();
-    return { tenant: found.tenant, quota: found.clientId };
+    if (!found) throw ApiError.authenticationFailed();
+    return { tenant: found.tenant, quota: found.clientId, expired: found.expiresAt <= nowMs };
   }
   throw ApiError.notAuthenticated();
 }
@@ -69,7 +71,7 @@ async function serveApi(registry: TenantRegistry, request: IncomingMessage, url:
     tenant = caller.tenant;
     entry = { at: now, method: request.method ?? "GET", path: url.pathname, query: queryObject(url.searchParams), headers: lowercaseHeaders(request), status: 0, quota: caller.quota };
     tenant.log.push(entry);
-    if (tenant.faults.revoke) throw ApiError.authenticationFailed();
+    if (tenant.faults.revoke || caller.expired) throw ApiError.authenticationFailed();
     checkRevision(typeof request.headers.revision === "string" ? request.headers.revision : undefined);
     if (request.method !== "GET") throw new ApiError(405, "method_not_allowed", "Method not allowed.", `Method "${request.method}" not allowed.`);
     const found = endpointFor(url.pathname);
@@ -198,7 +200,7 @@ function control(registry: TenantRegistry, method: string, url: URL, body: Recor
       for (const [token, entry] of tenant.tokens) if (!body.client_id || entry.clientId === body.client_id) tenant.tokens.delete(token);
       return { revoked: true };
     case "POST expire-tokens":
-      tenant.tokens.clear();
+      for (const entry of tenant.tokens.values()) entry.expiresAt = 0;
       return { expired: true };
     case "GET requests":
       return { data: tenant.log };
