@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { JsonObject, SyncMode } from "../../../connectors/kit/contract";
 import { loaderRuns, loaders, streamStates } from "../../db/schema";
 import { AppError, validationError } from "../../lib/errors";
@@ -107,11 +107,17 @@ export async function updateLoader(ctx: ServiceContext, workspaceId: string, loa
     updatedAt: nowIso(),
     revision: row.revision + 1,
   };
-  const [updated] = await ctx.db
+  // Another schema or warehouse holds none of the data the streams' cursors describe: they start afresh there.
+  const moved = patch.targetSchema !== row.targetSchema || patch.sourceId !== row.sourceId;
+  const update = ctx.db
     .update(loaders)
     .set(patch)
     .where(and(eq(loaders.id, loaderId), eq(loaders.workspaceId, workspaceId), eq(loaders.revision, row.revision), sourceExistsSql(workspaceId, sourceId)))
     .returning();
+  const landed = sql`EXISTS (SELECT 1 FROM ${loaders} WHERE ${loaders.id} = ${loaderId} AND ${loaders.revision} = ${patch.revision})`;
+  const [[updated]] = moved
+    ? await ctx.db.batch([update, ctx.db.delete(streamStates).where(and(eq(streamStates.loaderId, loaderId), landed))])
+    : [await update];
   if (!updated) {
     await getLoaderRow(ctx, workspaceId, loaderId);
     await requireSource(ctx, workspaceId, sourceId, "source_id");

@@ -73,7 +73,8 @@ async function recoverLoader(ctx: ServiceContext, loaderId: string, runId: strin
 
 /**
  * Stream state moves only here, after the data it describes is committed in the warehouse — and only while the run
- * is live and its loader exists, so a run cancelled or deleted meanwhile leaves no state behind.
+ * is live, its loader exists, and the loader still writes where the run wrote: a PUT that moved the loader to another
+ * schema or source during the run starts its streams afresh there, so this run's cursor must not carry over.
  */
 export async function commitStreamState(ctx: ServiceContext, loaderId: string, stream: string, state: JsonObject, runId: string) {
   const now = nowIso();
@@ -81,7 +82,8 @@ export async function commitStreamState(ctx: ServiceContext, loaderId: string, s
   await ctx.db.run(sql`
     INSERT INTO ${streamStates} (loader_id, stream, state, run_id, updated_at)
     SELECT ${loaderId}, ${stream}, ${text}, ${runId}, ${now}
-    WHERE EXISTS (SELECT 1 FROM ${loaders} WHERE id = ${loaderId})
-      AND EXISTS (SELECT 1 FROM ${loaderRuns} WHERE id = ${runId} AND status IN ('pending', 'running'))
+      FROM ${loaders} l JOIN ${loaderRuns} r ON r.id = ${runId} AND r.loader_id = l.id
+     WHERE l.id = ${loaderId} AND r.status IN ('pending', 'running')
+       AND (r.snapshot IS NULL OR (json_extract(r.snapshot, '$.target_schema') = l.target_schema AND json_extract(r.snapshot, '$.source_id') = l.source_id))
     ON CONFLICT (loader_id, stream) DO UPDATE SET state = excluded.state, run_id = excluded.run_id, updated_at = excluded.updated_at`);
 }
