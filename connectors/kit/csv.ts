@@ -65,44 +65,71 @@ export async function* csvRows(stream: ReadableStream<Uint8Array>, options: CsvO
   let physicalLine = (options.after?.line ?? 0) + 1;
   let bomAt = position === 0 ? 0 : BOM.length;
   let state = State.FieldStart;
-  let field = new Uint8Array(1024);
-  let fieldLength = 0;
-  let fields: string[] = [];
+  // The record's field contents, back to back, and each field's [start, end) in it: one decode per record.
+  let content = new Uint8Array(4096);
+  let contentLength = 0;
+  let fieldStart = 0;
+  const bounds: number[] = [];
   let recordBytes = 0;
   let recordLine = physicalLine;
   let quoted = false;
 
   const push = (byte: number) => {
-    if (fieldLength === field.length) {
-      const grown = new Uint8Array(field.length * 2);
-      grown.set(field);
-      field = grown;
+    if (contentLength === content.length) {
+      const grown = new Uint8Array(content.length * 2);
+      grown.set(content);
+      content = grown;
     }
-    field[fieldLength++] = byte;
+    content[contentLength++] = byte;
+  };
+  const tooLong = () =>
+    new ConnectorError("data", `the CSV record starting on line ${recordLine} is longer than ${maxRecordBytes} bytes (an unclosed quote?)`);
+  const takeRun = (chunk: Uint8Array, from: number, to: number) => {
+    recordBytes += to - from;
+    if (recordBytes > maxRecordBytes) throw tooLong();
+    if (contentLength + (to - from) > content.length) {
+      const grown = new Uint8Array(Math.max(content.length * 2, contentLength + (to - from)));
+      grown.set(content.subarray(0, contentLength));
+      content = grown;
+    }
+    content.set(chunk.subarray(from, to), contentLength);
+    contentLength += to - from;
   };
   const endField = () => {
-    fields.push(decoder.decode(field.subarray(0, fieldLength)));
-    fieldLength = 0;
+    bounds.push(fieldStart, contentLength);
+    fieldStart = contentLength;
   };
   const ready: CsvRow[] = [];
-  /** `end` is the absolute offset after the terminator; `lines` the physical line the record ended on. */
+  /** `end` is the absolute offset after the terminator; `lastLine` the physical line the record ended on. */
   const endRecord = (end: number, lastLine: number) => {
     endField();
-    const empty = !quoted && fields.length === 1 && fields[0] === "";
-    if (!(empty && skipEmpty)) ready.push({ fields, line: recordLine, lastLine, byteEnd: end });
-    fields = [];
+    const empty = !quoted && bounds.length === 2 && contentLength === 0;
+    if (!(empty && skipEmpty)) ready.push({ fields: decodeFields(), line: recordLine, lastLine, byteEnd: end });
+    bounds.length = 0;
+    contentLength = 0;
+    fieldStart = 0;
     recordBytes = 0;
     quoted = false;
     state = State.FieldStart;
+  };
+  const decodeFields = (): string[] => {
+    const text = decoder.decode(content.subarray(0, contentLength));
+    const fields: string[] = new Array(bounds.length / 2);
+    // One UTF-16 unit per byte (ASCII, the usual case): the byte bounds are string bounds. Otherwise field by field.
+    const sameOffsets = text.length === contentLength;
+    for (let i = 0; i < bounds.length; i += 2) {
+      fields[i / 2] = sameOffsets ? text.slice(bounds[i], bounds[i + 1]) : decoder.decode(content.subarray(bounds[i]!, bounds[i + 1]!));
+    }
+    return fields;
   };
   /** A byte of field content outside quotes; ends the field when it completes a multi-byte delimiter. */
   const unquotedByte = (byte: number) => {
     push(byte);
     state = State.Unquoted;
-    if (single === -1 && byte === last && fieldLength >= delimiter.length) {
-      const from = fieldLength - delimiter.length;
-      for (let i = 0; i < delimiter.length; i++) if (field[from + i] !== delimiter[i]) return;
-      fieldLength = from;
+    if (single === -1 && byte === last && contentLength - fieldStart >= delimiter.length) {
+      const from = contentLength - delimiter.length;
+      for (let i = 0; i < delimiter.length; i++) if (content[from + i] !== delimiter[i]) return;
+      contentLength = from;
       endField();
       state = State.FieldStart;
     }
@@ -122,11 +149,34 @@ export async function* csvRows(stream: ReadableStream<Uint8Array>, options: CsvO
       if (bomAt === BOM.length) recordBytes = 0;
     }
     for (; i < chunk.length; i++) {
+      // Runs of plain field bytes (most of a file) are copied at once; the byte that ends a run goes through the
+      // state machine below.
+      if (state === State.Quoted) {
+        const next = chunk.indexOf(quote, i);
+        const end = next === -1 ? chunk.length : next;
+        if (end > i) {
+          for (let k = i; k < end; k++) if (chunk[k] === LF) physicalLine++;
+          takeRun(chunk, i, end);
+          i = end;
+          if (i === chunk.length) break;
+        }
+      } else if (single !== -1 && (state === State.Unquoted || (state === State.FieldStart && chunk[i] !== quote))) {
+        let end = i;
+        while (end < chunk.length) {
+          const b = chunk[end];
+          if (b === single || b === LF || b === CR) break;
+          end++;
+        }
+        if (end > i) {
+          takeRun(chunk, i, end);
+          state = State.Unquoted;
+          i = end;
+          if (i === chunk.length) break;
+        }
+      }
       const byte = chunk[i]!;
       const offset = position + i;
-      if (++recordBytes > maxRecordBytes) {
-        throw new ConnectorError("data", `the CSV record starting on line ${recordLine} is longer than ${maxRecordBytes} bytes (an unclosed quote?)`);
-      }
+      if (++recordBytes > maxRecordBytes) throw tooLong();
       switch (state) {
         case State.Quoted:
           if (byte === quote) state = State.QuoteInQuoted;
@@ -184,7 +234,7 @@ export async function* csvRows(stream: ReadableStream<Uint8Array>, options: CsvO
   if (state === State.Quoted) {
     throw new ConnectorError("data", `the CSV ends inside a quoted field that starts on line ${recordLine}`);
   }
-  if (state !== State.FieldStart || fields.length > 0) {
+  if (state !== State.FieldStart || bounds.length > 0) {
     endRecord(position, physicalLine);
   }
   for (const row of ready) yield row;
