@@ -108,6 +108,12 @@ async function run(
   return pages;
 }
 
+async function collect(pages: AsyncIterable<Page>): Promise<Page[]> {
+  const out: Page[] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
 const rows = (pages: Page[]) => pages.flatMap((p) => p.records);
 const keys = (pages: Page[]) => rows(pages).map((r) => `${r.date}/${r.country}`);
 const days = (from: string, to: string) => {
@@ -250,6 +256,25 @@ describe("report stream reads", () => {
     const api = reportApi(TZ, () => NOW);
     await run(api, NOW, request("full_refresh", { cursor: "2026-03-09" }), { startDate: "2026-03-08" });
     expect(api.reports()).toEqual(["2026-03-08..2026-03-08", "2026-03-09..2026-03-09", "2026-03-10..2026-03-10"]);
+  });
+
+  it("hands a running report job back to the engine with its id in the checkpoint, and polls that job when resumed", async () => {
+    const ctx: ConnectorContext = { http: testClient(() => Response.json({})).http, signal: new AbortController().signal, now: () => NOW };
+    const calls: string[] = [];
+    const jobs: ReportReader = {
+      page: async (slice, position) => {
+        calls.push(`${slice.from} ${JSON.stringify(position)}`);
+        if (position === null) return { records: [], next: { job: `job-${slice.from}` }, resumeAfterSeconds: 30 };
+        return { records: [{ country: "DE", clicks: 1 }], next: null };
+      },
+    };
+    const req = request("incremental", { cursor: "2026-03-09" });
+    const window = { today: "2026-03-10", lookbackDays: 0 };
+    const first = await collect(readReport(ctx, req, window, jobs));
+    expect(first).toEqual([{ records: [], checkpoint: expect.objectContaining({ position: { job: "job-2026-03-09" } }), state: { cursor: "2026-03-09" }, resumeAfterSeconds: 30 }]);
+    const second = await collect(readReport(ctx, { ...req, checkpoint: first[0]!.checkpoint }, window, jobs));
+    expect(calls).toEqual(['2026-03-09 null', '2026-03-09 {"job":"job-2026-03-09"}', "2026-03-10 null"]);
+    expect(second.map((p) => p.records)).toEqual([[{ date: "2026-03-09", country: "DE", clicks: 1 }], []]);
   });
 
   it("refuses rows dated outside the slice they were asked for", async () => {
