@@ -233,6 +233,84 @@ describe("shared budgets: every stream of a loader asks one LoaderBudget", () =>
   });
 });
 
+describe("the LoaderBudget object itself", () => {
+  const budget = () => env.LOADER_BUDGET.getByName(`loader:${crypto.randomUUID()}`);
+
+  it("grants in order as reservations, refuses a grant beyond the bound without reserving", async () => {
+    const stub = budget();
+    const shape = { capacity: 2, refillPerSecond: 1 };
+    expect(await stub.take("k", 1, shape, 5_000, 0)).toEqual({ granted: true, waitMs: 0 });
+    expect(await stub.take("k", 1, shape, 5_000, 0)).toEqual({ granted: true, waitMs: 0 });
+    expect(await stub.take("k", 1, shape, 5_000, 0)).toEqual({ granted: true, waitMs: 1_000 });
+    expect(await stub.take("k", 1, shape, 5_000, 0)).toEqual({ granted: true, waitMs: 2_000 });
+    expect(await stub.take("k", 1, shape, 2_500, 0)).toEqual({ granted: false, retryAfterMs: 3_000 });
+    // The refused take reserved nothing: the next grant is still 3 s away.
+    expect(await stub.take("k", 1, shape, 5_000, 0)).toEqual({ granted: true, waitMs: 3_000 });
+  });
+
+  it("an API report only lowers the level, a refund raises it, a reported shape replaces the assumed one", async () => {
+    const stub = budget();
+    const shape = { capacity: 100, refillPerSecond: 10 };
+    await stub.take("cost", 10, shape, 0, 0);
+    await stub.observe("cost", { available: 95 }, 0);
+    expect((await stub.snapshot()).buckets[0]).toMatchObject({ level: 90 });
+    await stub.observe("cost", { available: 40 }, 0);
+    expect((await stub.snapshot()).buckets[0]).toMatchObject({ level: 40 });
+    await stub.observe("cost", { refund: 30 }, 0);
+    expect((await stub.snapshot()).buckets[0]).toMatchObject({ level: 70 });
+    await stub.observe("cost", { capacity: 50, refillPerSecond: 5 }, 0);
+    expect((await stub.snapshot()).buckets[0]).toMatchObject({ level: 50, capacity: 50, refill: 5 });
+    // The assumed shape of a later take does not undo the reported one.
+    await stub.take("cost", 0, shape, 0, 1_000);
+    expect((await stub.snapshot(1_000)).buckets[0]).toMatchObject({ capacity: 50, refill: 5 });
+  });
+
+  it("a slot whose holder stopped renewing frees itself when its lease ends; a pause holds slots and grants", async () => {
+    const stub = budget();
+    expect(await stub.acquire("conn", 1, "a", 1_000, 0)).toEqual({ granted: true });
+    expect(await stub.acquire("conn", 1, "b", 1_000, 500)).toMatchObject({ granted: false });
+    expect(await stub.renew("conn", "a", 1_000, 900)).toBe(true);
+    expect(await stub.acquire("conn", 1, "b", 1_000, 1_500)).toMatchObject({ granted: false });
+    // `a` died after its last renewal (at 900 ms): at 1.9 s its slot is free.
+    expect(await stub.acquire("conn", 1, "b", 1_000, 1_900)).toEqual({ granted: true });
+    expect(await stub.renew("conn", "a", 1_000, 2_000)).toBe(false);
+    await stub.release("conn", "b");
+    await stub.pause("conn", 2, 2_000);
+    await stub.pause("conn", 1, 2_000);
+    expect(await stub.acquire("conn", 1, "c", 1_000, 2_500)).toEqual({ granted: false, retryAfterMs: 1_500 });
+    expect(await stub.take("conn", 0, { capacity: 1, refillPerSecond: 1 }, 10_000, 2_500)).toEqual({ granted: true, waitMs: 1_500 });
+    expect(await stub.acquire("conn", 1, "c", 1_000, 4_000)).toEqual({ granted: true });
+  });
+});
+
+describe("waiting is not dying: the watchdog leaves a waiting stream alone", () => {
+  it("a grant waited for inside the chunk for longer than the lease keeps the lease by heartbeat", async () => {
+    const { tenant, run } = await limitsLoader(["patient"]);
+    await configure(tenant, { pages: 2, page_size: 3 });
+    // One token, the next 8 s later: longer than the 6 s lease, shorter than the reader's 20 s bound.
+    useReader({ bucket: { capacity: 1, refillPerSecond: 0.125 }, maxWaitSeconds: 20 });
+    const done = await run();
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 6 });
+    const log = await requests(tenant);
+    expect(log).toHaveLength(2);
+    expect(log[1]!.at - log[0]!.at).toBeGreaterThanOrEqual(7_500);
+    const view = await runTracker(env, done.id).snapshot();
+    expect(view.streams[0]).toMatchObject({ restarts: 0, chunk: 0 });
+  });
+
+  it("a delayed chunk that comes back later than a lease is expected, not restarted", async () => {
+    const { tenant, run } = await limitsLoader(["job_slow"]);
+    await configure(tenant, { job_polls: 1, pages: 1, page_size: 2 });
+    useReader({ pollEverySeconds: 8 });
+    const done = await run();
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 2 });
+    const log = await requests(tenant);
+    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /jobs", "GET /jobs/job-1", "GET /jobs/job-1/items"]);
+    expect(log[1]!.at - log[0]!.at).toBeGreaterThanOrEqual(7_500);
+    expect((await runTracker(env, done.id).snapshot()).streams[0]).toMatchObject({ restarts: 0 });
+  });
+});
+
 describe("long-running jobs: come back in N seconds", () => {
   it("an async job is submitted once and polled across three chunks with the same job id", async () => {
     const { tenant, run, table } = await limitsLoader(["job_report"]);
