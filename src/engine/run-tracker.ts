@@ -157,7 +157,7 @@ export class RunTracker extends DurableObject<Env> {
       sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status) VALUES (1, ?, ?, ?, 'running')", ref.runId, ref.loaderId, ref.workspaceId);
       let plan: Awaited<ReturnType<typeof loadRunPlan>>;
       try {
-        plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId);
+        plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId, ref.runId);
       } catch (error) {
         sql.exec("UPDATE run SET status = 'failed' WHERE id = 1");
         await writeRunProgress(this.services(), ref.runId, {
