@@ -249,7 +249,11 @@ async function send(shared: Shared, settings: HttpClientOverrides, req: HttpRequ
         continue;
       }
       if (response.status < 300) {
-        if (response.stream) return { status: response.status, headers: response.headers, url: logical.toString(), body: response.stream };
+        if (mode === "stream") {
+          // A 2xx without a body (204, a HEAD request) still answers a stream, an empty one.
+          const body = response.stream ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+          return { status: response.status, headers: response.headers, url: logical.toString(), body };
+        }
         const result = resultOf(response, logical);
         if (req.expect === "json") result.json();
         const inBody = req.classifyBody?.(result) ?? settings.classifyBody?.(result);

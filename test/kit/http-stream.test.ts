@@ -136,6 +136,13 @@ describe("stream", () => {
     expect(error.message).toBe("request to files.example.com/e cancelled");
   });
 
+  it("answers an empty stream for a 2xx without a body (HEAD, 204)", async () => {
+    const { http, sent } = testClient(() => new Response(null, { status: 200, headers: { "content-length": "1234", etag: '"x"' } }));
+    const head = await http.stream({ method: "HEAD", url: `${API}/obj` });
+    expect([head.status, head.headers.get("content-length"), await readAll(head.body)]).toEqual([200, "1234", ""]);
+    expect(sent[0]?.method).toBe("HEAD");
+  });
+
   it("times out waiting for the headers like request does", async () => {
     const { http, sent } = testClient(script(hang, () => new Response("ok")), { timeoutMs: 20 });
     expect(await readAll((await http.stream({ url: `${API}/h` })).body)).toBe("ok");
