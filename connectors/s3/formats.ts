@@ -87,44 +87,23 @@ async function* jsonlRows(reader: ObjectReader, object: S3Object, resume: FileRe
 async function headerOf(reader: ObjectReader, object: S3Object, end: number, delimiter: string): Promise<string[]> {
   // The first `end` bytes hold exactly the header row; a resumed chunk reads them again rather than carrying the
   // names (which can be long) in every checkpoint.
-  const opened = await openObject(reader, object, 0);
-  const limited = limitBytes(opened.body, end);
-  for await (const row of csvRows(limited, { delimiter })) return headerNames(row.fields);
+  const opened = await openObject(reader, object, 0, end);
+  for await (const row of csvRows(opened.body, { delimiter })) return headerNames(row.fields);
   throw new ConnectorError("retryable", `${object.key}: the header row could not be read again`);
 }
 
-function limitBytes(stream: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  let left = limit;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(out) {
-        if (left <= 0) {
-          await reader.cancel().catch(() => undefined);
-          return out.close();
-        }
-        const next = await reader.read();
-        if (next.done) return out.close();
-        const piece = next.value.subarray(0, left);
-        left -= piece.length;
-        out.enqueue(piece);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
-}
-
 async function* csvFileRows(reader: ObjectReader, object: S3Object, resume: FileResume | null, options: FormatOptions): AsyncGenerator<FileRow> {
+  // A resume by byte offset reads the header row first, then the rest of the object from the offset.
+  const resumedHeader = resume?.offset && resume.header_end ? await headerOf(reader, object, resume.header_end, options.delimiter) : null;
   const { stream, resumable, skipRows } = await textBody(reader, object, resume);
   const after = resumable && resume?.offset ? { byteEnd: resume.offset, line: resume.line ?? 0 } : undefined;
   const records = csvRows(stream, { delimiter: options.delimiter, ...(after ? { after } : {}) })[Symbol.asyncIterator]();
   try {
     let header: string[];
     let headerEnd: number;
-    if (after) {
+    if (after && resumedHeader) {
       headerEnd = resume!.header_end!;
-      header = await headerOf(reader, object, headerEnd, options.delimiter);
+      header = resumedHeader;
     } else {
       const first = await records.next();
       // An empty file loads nothing and fails nothing.

@@ -35,17 +35,19 @@ export function objectClassifier(status: number, body: string): ConnectorError |
   return undefined;
 }
 
-export async function openObject(reader: ObjectReader, object: S3Object, fromByte = 0): Promise<ObjectBody> {
+/** The object from `fromByte` (to `toByte`, exclusive, when given) as a stream. */
+export async function openObject(reader: ObjectReader, object: S3Object, fromByte = 0, toByte?: number): Promise<ObjectBody> {
+  const ranged = fromByte > 0 || toByte !== undefined;
   let result;
   try {
     result = await reader.http.stream({
       url: reader.root + encodeKey(object.key),
-      headers: { "if-match": object.etag || undefined, ...(fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}), accept: "*/*" },
+      headers: { "if-match": object.etag || undefined, ...(ranged ? { range: `bytes=${fromByte}-${toByte === undefined ? "" : toByte - 1}` } : {}), accept: "*/*" },
     });
   } catch (error) {
     changedOrMissing(error, object);
   }
-  if (fromByte > 0 && result.status !== 206) {
+  if (ranged && result.status !== 206) {
     await result.body.cancel().catch(() => undefined);
     throw new ConnectorError("retryable", `${reader.label}: a Range request for ${object.key} was answered with the whole object (HTTP ${result.status})`);
   }

@@ -281,6 +281,14 @@ export async function startS3Server(): Promise<RunningFake> {
     if (fault) fault.times--;
     if (fault?.code) return fail({ status: fault.status ?? 500, code: fault.code, message: fault.code === "SlowDown" ? "Please reduce your request rate." : "We encountered an internal error. Please try again." });
 
+    // S3 evaluates If-Match before the Range (412 wins over 416); s3rver knows neither order nor If-Match.
+    const ifMatch = headers["if-match"];
+    if (ifMatch && ifMatch !== "*" && key) {
+      const current = await storeRequest(store.port, "HEAD", `/${bucketName}/${rawKey}`);
+      if (current.status === 200 && current.headers.etag !== ifMatch) {
+        return fail({ status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold", extra: { Condition: "If-Match" } });
+      }
+    }
     const forwarded: Record<string, string> = {};
     for (const name of ["range", "x-amz-date", "x-amz-content-sha256", "if-none-match", "if-modified-since"]) if (headers[name]) forwarded[name] = headers[name]!;
     const upstream = httpRequest({ host: "127.0.0.1", port: store.port, method, path: `/${bucketName}${rawKey ? `/${rawKey}` : ""}${rawQuery ? `?${rawQuery}` : ""}`, headers: forwarded }, (answer) => {
@@ -294,15 +302,19 @@ export async function startS3Server(): Promise<RunningFake> {
       entry.status = status;
       res.writeHead(status, answer.headers);
       if (fault?.cut_after_bytes !== undefined) {
+        // The headers and the first bytes reach the client, then the connection drops mid-body.
+        res.flushHeaders();
         let sent = 0;
         answer.on("data", (chunk: Buffer) => {
-          const room = fault.cut_after_bytes! - sent;
-          if (room > 0) res.write(chunk.subarray(0, room));
-          sent += chunk.length;
-          if (sent >= fault.cut_after_bytes!) {
+          if (sent >= fault.cut_after_bytes!) return;
+          const piece = chunk.subarray(0, fault.cut_after_bytes! - sent);
+          sent += piece.length;
+          const last = sent >= fault.cut_after_bytes!;
+          res.write(piece, () => {
+            if (!last) return;
             answer.destroy();
-            res.destroy();
-          }
+            setTimeout(() => res.destroy(), 20);
+          });
         });
         return;
       }
