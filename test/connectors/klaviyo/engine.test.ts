@@ -172,6 +172,24 @@ describe("klaviyo → warehouse through the engine", () => {
     }
   });
 
+  it("the shared budget paces requests to the endpoint's tier: five pages of flows (3/s burst) and never a 429", async () => {
+    const t = tenant();
+    await t.seed({ counts: { flows: 240 } });
+    const owner = await bootstrapWorkspace();
+    const sourceId = await createD1Source(owner);
+    const schema = uniqueName("klaviyo");
+    const loader = await createKlaviyoLoader(owner, sourceId, t, schema, [["flows", "full_refresh"]]);
+    const run = await triggerAndWait(owner, loader.id);
+    expect(run).toMatchObject({ status: "completed", rows_loaded: 240 });
+    const log = (await t.requests()).filter((r) => r.path === "/api/flows");
+    expect(log.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    // A full bucket of three, then one token a second (60/min steady): no fixed second ever sees a fourth request.
+    const perSecond = new Map<number, number>();
+    for (const r of log) perSecond.set(Math.floor(r.at / 1000), (perSecond.get(Math.floor(r.at / 1000)) ?? 0) + 1);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(3);
+    expect(log[4]!.at - log[0]!.at).toBeGreaterThanOrEqual(1000);
+  });
+
   it("a revoked key fails the stream, the other completes, and the loader goes to error", async () => {
     const t = tenant();
     await t.seed({});
