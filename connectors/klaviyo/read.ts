@@ -4,13 +4,14 @@
  *   (`greater-or-equal`, or `greater-than` one second lower where that is all the endpoint offers), paged through
  *   `links.next`. Metrics cannot be filtered: they are read in full and kept from the cursor on.
  * - Campaigns: one phase per channel (`equals(messages.channel,'email')`, then 'sms'), as the API requires.
- * - Events: `greater-or-equal(datetime, <cursor>)` and `less-than(datetime, <time of the read>)`. Klaviyo accepts
- *   events dated up to a year ahead; a cursor taken from such an event would skip every event dated between now
- *   and then (users lost events that way), so nothing at or after the read's start is read, and the state never
- *   passes it: a future-dated event is read by the first run that starts after its date.
+ * - Events: `greater-or-equal(datetime, <cursor>)` and `less-than(datetime, <end of the window>)`, the window ending
+ *   SETTLE_SECONDS before the read's start. Klaviyo accepts events dated up to a year ahead; a cursor taken from
+ *   such an event would skip every event dated between now and then (users lost events that way), so nothing at or
+ *   after the window's end is read, and the state never passes it: a future-dated event is read by the first run
+ *   whose window has reached its date.
  * - Memberships: the groups are listed, then each group's profiles (`fields[profile]=joined_group_at`), through
- *   the kit's fan-out, from the committed `joined_group_at` up to the read's start.
- * Every state is capped at the read's start, which the checkpoint carries so all chunks of a run agree on it.
+ *   the kit's fan-out, from the committed `joined_group_at` up to the window's end.
+ * Every state is capped at the window's end, which the checkpoint carries so all chunks of a run agree on it.
  */
 import { z } from "zod";
 import { cursorValue } from "../kit/checkpoint";
@@ -35,9 +36,16 @@ export function filterTime(value: string): string {
   return new Date(Date.parse(value)).toISOString().replace(".000Z", "Z");
 }
 
-/** The read's start, to the second, as the upper bound every chunk of the run shares. */
-function readStart(ctx: ConnectorContext): string {
-  return filterTime(new Date(Math.floor(ctx.now().getTime() / 1000) * 1000).toISOString());
+/**
+ * Klaviyo ingests events (and the profile updates they cause) asynchronously: the create endpoints answer 202 and
+ * the data becomes listable later. A run's window ends this long before its start, so something dated in the last
+ * minutes but not yet listable is read by the next run instead of falling below a committed cursor.
+ */
+export const SETTLE_SECONDS = 300;
+
+/** The run's upper bound: its start, to the second, less the settling time; every chunk of the run shares it. */
+function windowEnd(ctx: ConnectorContext): string {
+  return filterTime(new Date((Math.floor(ctx.now().getTime() / 1000) - SETTLE_SECONDS) * 1000).toISOString());
 }
 
 function lowerBound(config: KlaviyoConfig, request: ReadRequest): CursorValue | null {
@@ -103,7 +111,7 @@ export async function* readKlaviyoStream(
       return ids;
     };
     const resumedUpper = typeof request.checkpoint?.upper === "string" ? request.checkpoint.upper : null;
-    const upper = resumedUpper ?? readStart(ctx);
+    const upper = resumedUpper ?? windowEnd(ctx);
     const window = [...cursorFilter(stream, "joined_group_at", lower), `less-than(joined_group_at,${upper})`];
     yield* readFanOut(
       withHttp,
@@ -127,7 +135,7 @@ export async function* readKlaviyoStream(
   }
 
   const resumed = checkpoints.resume(request.checkpoint);
-  const upper = resumed?.carry.upper ?? readStart(ctx);
+  const upper = resumed?.carry.upper ?? windowEnd(ctx);
   const isEvents = stream.type === "event";
   const channels = stream.channels ?? [null];
   const phases = channels.map((channel) => {

@@ -21,7 +21,11 @@ export function tenant(prefix = "kl") {
     name,
     key: `pk_${name}`,
     control,
-    seed: (body: { counts?: Record<string, number>; now?: number } = {}) => control("POST", "seed", body),
+    /**
+     * The fake's clock frozen a quarter of an hour back by default: its data and changes are then dated before the
+     * reader's window ends (the read's start less SETTLE_SECONDS).
+     */
+    seed: (body: { counts?: Record<string, number>; now?: number } = {}) => control("POST", "seed", { now: Math.floor(Date.now() / 1000) - 900, ...body }),
     mutate: (body: Record<string, unknown>) => control<{ time: number; created: string[]; updated: string[] }>("POST", "mutate", body),
     faults: (body: Record<string, unknown>) => control("POST", "faults", body),
     served: async () => (await control("GET", "faults")).served as Record<string, number>,

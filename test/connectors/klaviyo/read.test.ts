@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { klaviyoConnector } from "../../../connectors/klaviyo";
+import { SETTLE_SECONDS } from "../../../connectors/klaviyo/read";
 import { klaviyoSpec } from "../../../connectors/klaviyo/spec";
 import type { SharedBudget } from "../../../connectors/kit/contract";
 import { isConnectorError } from "../../../connectors/kit/errors";
@@ -105,7 +106,7 @@ describe("klaviyo resources", () => {
 });
 
 describe("klaviyo events", () => {
-  it("includes metric and profile as id columns, 1000 a page, from the cursor up to (not including) the time of the read", async () => {
+  it("includes metric and profile as id columns, 1000 a page, up to (not including) the read's start less the settling time", async () => {
     const t = tenant();
     await t.seed({ counts: { events: 1300 } });
     const at = new Date();
@@ -127,7 +128,7 @@ describe("klaviyo events", () => {
     });
     const log = await t.requests();
     expect(log).toHaveLength(2);
-    const upper = filterTime(Math.floor(at.getTime() / 1000));
+    const upper = filterTime(Math.floor(at.getTime() / 1000) - SETTLE_SECONDS);
     expect(log[0]!.query).toEqual({ "page[size]": "1000", sort: "datetime", filter: `less-than(datetime,${upper})`, include: "metric,profile" });
   });
 
@@ -140,7 +141,7 @@ describe("klaviyo events", () => {
     const first = await readAll(context({ at: new Date(now) }).ctx, klaviyoConfig(t), readRequest("events", "incremental"));
     expect(records(first).map((r) => r.id)).not.toContain(ahead.created[0]);
     const state = first.at(-1)!.state!;
-    expect(secondsOf(state.cursor)).toBeLessThanOrEqual(now / 1000);
+    expect(secondsOf(state.cursor)).toBeLessThanOrEqual(now / 1000 - SETTLE_SECONDS);
     // Events that happen after the first run, dated before the future one.
     const later = await t.mutate({ type: "events", create: 3, datetime: new Date(now + 3_600_000).toISOString() });
     const second = await readAll(context({ at: new Date(now + 7_200_000) }).ctx, klaviyoConfig(t), readRequest("events", "incremental", state));
@@ -150,7 +151,7 @@ describe("klaviyo events", () => {
     const third = await readAll(context({ at: new Date(now + 2 * 86_400_000) }).ctx, klaviyoConfig(t), readRequest("events", "incremental", second.at(-1)!.state!));
     expect(records(third).map((r) => r.id)).toContain(ahead.created[0]);
     const sent = (await t.requests()).map((r) => r.query.filter);
-    expect(sent.at(-1)).toBe(`and(greater-or-equal(datetime,${filterTime(secondsOf(second.at(-1)!.state!.cursor))}),less-than(datetime,${filterTime(Math.floor(now / 1000) + 2 * 86_400)}))`);
+    expect(sent.at(-1)).toBe(`and(greater-or-equal(datetime,${filterTime(secondsOf(second.at(-1)!.state!.cursor))}),less-than(datetime,${filterTime(Math.floor(now / 1000) + 2 * 86_400 - SETTLE_SECONDS)}))`);
   });
 
   it("resumes after a checkpoint's page with the same upper bound; a finished checkpoint reads nothing", async () => {
@@ -165,7 +166,7 @@ describe("klaviyo events", () => {
     expect(records(rest).map((r) => r.id)).toEqual(records(all.slice(1)).map((r) => r.id));
     const log = await t.requests();
     expect(log[0]!.query["page[cursor]"]).toEqual(expect.any(String));
-    expect(log[0]!.query.filter).toBe(`less-than(datetime,${filterTime(Math.floor(at.getTime() / 1000))})`);
+    expect(log[0]!.query.filter).toBe(`less-than(datetime,${filterTime(Math.floor(at.getTime() / 1000) - SETTLE_SECONDS)})`);
     expect(await readAll(context().ctx, config, readRequest("events", "full_refresh", null, all.at(-1)!.checkpoint))).toEqual([]);
   });
 });
