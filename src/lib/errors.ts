@@ -22,6 +22,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  source_unavailable: 502,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -1,11 +1,9 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ConnectionTestResult } from "../../services/sources/test-source";
-import type { ConnectionTestStep } from "../../warehouses/contract";
 import type { AppEnv } from "../types";
 
 /** One `step` event per check (network, authentication, authorization, query), then one `result` event. */
-export function connectionTestStream(c: Context<AppEnv>, steps: AsyncGenerator<ConnectionTestStep, ConnectionTestResult>) {
+export function connectionTestStream<S, R>(c: Context<AppEnv>, steps: AsyncGenerator<S, R>) {
   return streamSSE(c, async (stream) => {
     let next = await steps.next();
     while (!next.done) {
