@@ -13,13 +13,15 @@
  * CSVs and Parquet files (DuckDB `COPY … TO`), and read the request log.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { readFile, utimes } from "node:fs/promises";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { readFile, stat, utimes } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip, gzipSync } from "node:zlib";
 import type { RunningFake } from "../index";
 import { listen, lowercaseHeaders, stop } from "../shared/http";
 import {
@@ -130,6 +132,20 @@ function storeRequest(port: number, method: string, path: string, headers: Recor
   });
 }
 
+/** The generated CSV's text, in blocks of rows. */
+function csvLines(rows: number): Readable {
+  return Readable.from(
+    (function* () {
+      yield `${GENERATED_HEADER}\n`;
+      for (let i = 1; i <= rows; i += 1000) {
+        const block: string[] = [];
+        for (let j = i; j < Math.min(i + 1000, rows + 1); j++) block.push(generatedLine(j));
+        yield `${block.join("\n")}\n`;
+      }
+    })(),
+  );
+}
+
 const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 
 export async function startS3Server(): Promise<RunningFake> {
@@ -149,6 +165,22 @@ export async function startS3Server(): Promise<RunningFake> {
     if (lastModified) await touch(bucket, key, lastModified);
     const head = await storeRequest(store.port, "HEAD", `/${bucket}/${encodeKey(key)}`);
     return { key, size: body.length, etag: String(head.headers.etag), last_modified: new Date(String(head.headers["last-modified"])).toISOString() };
+  }
+
+  async function putFile(bucket: string, key: string, file: string, contentType: string, lastModified?: string) {
+    const size = (await stat(file)).size;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port: store.port, method: "PUT", path: `/${bucket}/${encodeKey(key)}`, headers: { "content-type": contentType, "content-length": String(size) } }, (answer) => {
+        answer.resume();
+        answer.on("end", () => resolve(answer.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      createReadStream(file).pipe(req);
+    });
+    if (status !== 200) throw new Error(`store PUT ${bucket}/${key}: ${status}`);
+    if (lastModified) await touch(bucket, key, lastModified);
+    const head = await storeRequest(store.port, "HEAD", `/${bucket}/${encodeKey(key)}`);
+    return { key, size, etag: String(head.headers.etag), last_modified: new Date(String(head.headers["last-modified"])).toISOString() };
   }
 
   async function touch(bucket: string, key: string, lastModified: string) {
@@ -209,13 +241,18 @@ export async function startS3Server(): Promise<RunningFake> {
         return sendJson(res, 200, { key });
       }
       case "POST generate-csv": {
-        // A large CSV made here, not sent from workerd: `rows` rows of generatedLine, optionally gzipped.
+        // A large CSV made here, not sent from workerd: `rows` rows of generatedLine, optionally gzipped, written to
+        // a file and streamed to the store, so a benchmark's gigabyte never sits in memory.
         bucketOf(bucketName);
         const { rows, gzip = false, last_modified } = await json();
-        const lines = [GENERATED_HEADER];
-        for (let i = 1; i <= rows; i++) lines.push(generatedLine(i));
-        const text = Buffer.from(`${lines.join("\n")}\n`, "utf8");
-        return sendJson(res, 201, await putObject(bucketName!, key, gzip ? gzipSync(text) : text, { "content-type": "text/csv" }, last_modified));
+        const file = join(directory, `generated-${crypto.randomUUID()}.csv`);
+        if (gzip) await pipeline(csvLines(rows), createGzip(), createWriteStream(file));
+        else await pipeline(csvLines(rows), createWriteStream(file));
+        try {
+          return sendJson(res, 201, await putFile(bucketName!, key, file, "text/csv", last_modified));
+        } finally {
+          rmSync(file, { force: true });
+        }
       }
       case "POST parquet": {
         bucketOf(bucketName);
