@@ -76,7 +76,11 @@ export interface LoaderTypeSpec<C extends JsonObject = JsonObject> {
 
 export interface ConnectorContext {
   http: HttpClient;
-  /** Aborted when the run is cancelled or the chunk's time budget is spent; stop at the next page boundary. */
+  /**
+   * Aborted when the run is cancelled, when another delivery took the stream over, or when the chunk overran its time
+   * budget (by a quarter of it, at most 30 s): stop at the next page boundary. A read that returns early because of it
+   * ends the chunk, never the stream; the next chunk resumes from the last page's checkpoint.
+   */
   signal: AbortSignal;
   now(): Date;
   /**
