@@ -5,7 +5,7 @@
  * (widening rebuilds the table inside the same batch). A page is bound as ONE JSON parameter and unpacked by
  * `json_each`, so the parameter count never depends on rows × columns.
  */
-import type { ChunkCommit, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+import type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, errorMessage } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
@@ -49,7 +49,10 @@ const dialect: LoadDialect = {
 };
 
 export class D1Warehouse implements WarehouseAdapter {
-  readonly commitScope = "batch" as const;
+  /** Each stage is one atomic upsert into the write table: the commit point is every group. A getter, so tests can stage aside. */
+  get commitScope(): CommitScope {
+    return "batch";
+  }
   private readonly shapes = new Map<string, TableShape | null>();
 
   constructor(
@@ -268,8 +271,16 @@ function utf8Length(text: string): number {
 /** D1's own transient failures (https://developers.cloudflare.com/d1/best-practices/retry-queries/). */
 const TRANSIENT = /Network connection lost|storage caused object to be reset|reset because its code was updated|overloaded|internal error|timed out/i;
 
-function classifyD1Error(error: unknown): WarehouseError {
+/**
+ * Failures only the user can end: the database is full (SQLite's SQLITE_FULL text, and D1's size limit message), or
+ * the database refuses the write (SQLITE_AUTH for names D1 reserves, SQLITE_READONLY). Retrying them changes nothing.
+ */
+const CONFIGURATION = /database or disk is full|SQLITE_FULL|maximum (database|DB) size|not authorized|SQLITE_AUTH|readonly database|SQLITE_READONLY/i;
+
+/** D1 failures by their message (D1 gives no code): transient → retryable, the user's to fix → configuration, else data. */
+export function classifyD1Error(error: unknown): WarehouseError {
   if (error instanceof WarehouseError) return error;
   const message = errorMessage(error);
-  return new WarehouseError(TRANSIENT.test(message) ? "retryable" : "data", `D1: ${message}`);
+  const kind = TRANSIENT.test(message) ? "retryable" : CONFIGURATION.test(message) ? "configuration" : "data";
+  return new WarehouseError(kind, `D1: ${message}`);
 }

@@ -7,7 +7,7 @@
  */
 import { connect } from "cloudflare:sockets";
 import { Client, type QueryResult } from "pg";
-import type { ChunkCommit, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+import type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
 import { type ColumnChange, type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
@@ -56,7 +56,10 @@ const dialect: LoadDialect = {
 };
 
 export class PostgresWarehouse implements WarehouseAdapter {
-  readonly commitScope = "batch" as const;
+  /** Each stage is one atomic upsert into the write table: the commit point is every group. A getter, so tests can stage aside. */
+  get commitScope(): CommitScope {
+    return "batch";
+  }
   private connecting: Promise<Client> | null = null;
   private client: Client | null = null;
   private readonly shapes = new Map<string, TableShape | null>();
