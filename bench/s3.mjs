@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// The s3 reader's benchmarks (not part of npm test); figures and ratios against a baseline run in the same script.
+//   throughput: one CSV from the S3 server of the tests (test/fakes/s3) through the real engine in local workerd
+//               (wrangler dev) into PostgreSQL, vs `psql \copy` of the same CSV from local disk: rows/s, MB/s, ratio.
+//   memory:     peak workerd RSS loading a small vs a 10x larger CSV (target under 1.3x: bounded by a page, not a file).
+// Usage: node bench/s3.mjs [--throughput-mb 100 --small-mb 100 --large-mb 1000 --skip-throughput --skip-memory]
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import pg from "pg";
+import { GENERATED_HEADER, generatedLine } from "../test/fakes/s3/fixtures.ts";
+import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from "../test/fakes/s3/fixtures.ts";
+import { api, commandLine, dropSchema, pgUrl, root, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+
+const cli = commandLine();
+const THROUGHPUT_MB = Number(cli.value("throughput-mb", 100));
+const SMALL_MB = Number(cli.value("small-mb", 100));
+const LARGE_MB = Number(cli.value("large-mb", 1000));
+const MB = 1_000_000;
+
+/** Rows of the generated CSV that make about `mb` megabytes (its rows' lengths vary a little). */
+function rowsFor(mb) {
+  let bytes = GENERATED_HEADER.length + 1;
+  const sample = 10_000;
+  for (let i = 1; i <= sample; i++) bytes += Buffer.byteLength(generatedLine(i)) + 1;
+  return Math.round((mb * MB) / (bytes / sample));
+}
+
+async function startS3() {
+  const child = spawn(process.execPath, [join(root, "test/fakes/s3/cli.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`s3 server exited with ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const control = async (method, path, body) => {
+    const res = await fetch(`${base}/_control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`s3 control ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  return { port, base, control, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
+}
+
+/** The same CSV the S3 server generates, on local disk for psql. */
+async function localCsv(rows) {
+  const dir = mkdtempSync(join(tmpdir(), "loaders-s3-bench-"));
+  const file = join(dir, "data.csv");
+  const out = createWriteStream(file);
+  out.write(`${GENERATED_HEADER}\n`);
+  for (let i = 1; i <= rows; i += 1000) {
+    const block = [];
+    for (let j = i; j < Math.min(i + 1000, rows + 1); j++) block.push(generatedLine(j));
+    if (!out.write(`${block.join("\n")}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  return { file, dir, bytes: statSync(file).size };
+}
+
+function psqlCopy(file) {
+  const url = new URL(pgUrl());
+  const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username) || "postgres", "-d", url.pathname.slice(1), "-v", "ON_ERROR_STOP=1", "-q"];
+  const run = (sql) => {
+    const result = spawnSync("psql", [...args, "-c", sql], { encoding: "utf8", env: { ...process.env, PGPASSWORD: url.password } });
+    if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
+  };
+  run("drop schema if exists bench_s3_copy cascade; create schema bench_s3_copy; create table bench_s3_copy.data (id bigint, label text, amount double precision, at timestamptz, flag boolean)");
+  const started = performance.now();
+  run(`\\copy bench_s3_copy.data from '${file}' with (format csv, header true)`);
+  const seconds = (performance.now() - started) / 1000;
+  run("drop schema bench_s3_copy cascade");
+  return seconds;
+}
+
+/** One full_refresh run of an s3 loader (the S3 server at its loopback address, path style) into PostgreSQL. */
+async function engineRun(worker, s3, bucket, key, schema) {
+  const call = api(worker.base);
+  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
+  const ws = boot.workspace.id;
+  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key: boot.api_key.key, workspace: ws });
+  const url = new URL(pgUrl());
+  const source = await scoped("/sources", {
+    method: "POST",
+    body: { name: "pg", source_type: "postgresql", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" } },
+  });
+  const loader = await scoped("/loaders", {
+    method: "POST",
+    body: {
+      name: "bench s3",
+      loader_type: "s3",
+      source_id: source.id,
+      target_schema: schema,
+      sync_mode: "full_refresh",
+      selected_streams: [{ name: "data" }],
+      config: { bucket, region: "us-east-1", endpoint: s3.base, force_path_style: true, access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET_ACCESS_KEY, streams: [{ name: "data", format: "csv", glob: key }] },
+    },
+  });
+  const started = performance.now();
+  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
+  let current = run;
+  while (!["completed", "failed", "cancelled"].includes(current.status)) {
+    await new Promise((r) => setTimeout(r, 500));
+    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message ?? JSON.stringify(current.streams)}`);
+  return { rows: current.rows_loaded, seconds };
+}
+
+async function checkCount(schema, rows) {
+  const client = new pg.Client({ connectionString: pgUrl() });
+  await client.connect();
+  const count = Number((await client.query(`select count(*) from "${schema}".data`)).rows[0].count);
+  await client.end();
+  if (count !== rows) throw new Error(`${schema}.data holds ${count} rows, not ${rows}`);
+}
+
+const results = { date: new Date().toISOString() };
+const s3 = await startS3();
+try {
+  if (!cli.flag("skip-throughput")) await throughput();
+  if (!cli.flag("skip-memory")) await memory();
+} finally {
+  await s3.stop();
+}
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results/s3-latest.json"), JSON.stringify(results, null, 2));
+
+async function throughput() {
+  const rows = rowsFor(THROUGHPUT_MB);
+  const bucket = "bench-throughput";
+  await s3.control("PUT", `bucket/${bucket}`, {});
+  const object = await s3.control("POST", `generate-csv/${bucket}/data.csv`, { rows });
+  const local = await localCsv(rows);
+  if (local.bytes !== object.size) throw new Error(`local CSV ${local.bytes} bytes, S3 object ${object.size}`);
+  console.log(`throughput: ${rows} rows, ${(object.size / MB).toFixed(0)} MB of CSV into PostgreSQL`);
+  const copySeconds = psqlCopy(local.file);
+  rmSync(local.dir, { recursive: true, force: true });
+  const copy = { seconds: copySeconds, rowsPerSecond: rows / copySeconds, mbPerSecond: object.size / MB / copySeconds };
+  console.log(`  baseline  psql \\copy from local disk   ${copy.rowsPerSecond.toFixed(0).padStart(8)} rows/s ${copy.mbPerSecond.toFixed(1).padStart(6)} MB/s (${copySeconds.toFixed(1)} s)`);
+  const worker = await startWorker({ fakePort: s3.port, port: 18797 });
+  try {
+    const run = await engineRun(worker, s3, bucket, "data.csv", "bench_s3_engine");
+    await checkCount("bench_s3_engine", rows);
+    await dropSchema("bench_s3_engine");
+    const engine = { seconds: run.seconds, rowsPerSecond: rows / run.seconds, mbPerSecond: object.size / MB / run.seconds };
+    console.log(`  engine    S3 → workerd → PostgreSQL   ${engine.rowsPerSecond.toFixed(0).padStart(8)} rows/s ${engine.mbPerSecond.toFixed(1).padStart(6)} MB/s (${run.seconds.toFixed(1)} s)  ratio ${(engine.rowsPerSecond / copy.rowsPerSecond).toFixed(2)}`);
+    Object.assign(results, { throughput: { rows, bytes: object.size, psql_copy: copy, engine, ratio: engine.rowsPerSecond / copy.rowsPerSecond } });
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function memory() {
+  console.log(`memory: peak workerd RSS, a ${SMALL_MB} MB vs a ${LARGE_MB} MB CSV into PostgreSQL`);
+  const peaks = {};
+  for (const [label, mb] of [["small", SMALL_MB], ["large", LARGE_MB]]) {
+    const rows = rowsFor(mb);
+    const bucket = `bench-memory-${label}`;
+    await s3.control("PUT", `bucket/${bucket}`, {});
+    const object = await s3.control("POST", `generate-csv/${bucket}/data.csv`, { rows });
+    const worker = await startWorker({ fakePort: s3.port, port: 18798 });
+    try {
+      const schema = `bench_s3_mem_${label}`;
+      const run = await engineRun(worker, s3, bucket, "data.csv", schema);
+      peaks[label] = workerdPeakRssMiB(worker.pid);
+      await checkCount(schema, rows);
+      await dropSchema(schema);
+      console.log(`  ${(object.size / MB).toFixed(0).padStart(5)} MB (${rows} rows): peak RSS ${peaks[label].toFixed(0)} MiB (${(rows / run.seconds).toFixed(0)} rows/s)`);
+      results[`memory_${label}`] = { bytes: object.size, rows, peak_rss_mib: peaks[label] };
+    } finally {
+      await worker.stop();
+    }
+  }
+  console.log(`  ratio large/small: ${(peaks.large / peaks.small).toFixed(2)} (target < 1.3)`);
+  results.memory_ratio = peaks.large / peaks.small;
+}
