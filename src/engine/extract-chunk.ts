@@ -19,7 +19,7 @@ import { serviceContext } from "../services/context";
 import { loadRunConfigs } from "../services/runs/run-lifecycle";
 import { syncModeProblem } from "../services/loaders/validate-loader";
 import { AppError } from "../lib/errors";
-import { createWarehouse, isWarehouseError } from "../warehouses";
+import { createWarehouse, isWarehouseError, warehouseDeps } from "../warehouses";
 import { type StreamTarget, type WarehouseAdapter, batchIdFor, chunkIdFor } from "../warehouses/contract";
 import { chunkBudgetFor } from "./budget-client";
 import { holdLease } from "./chunk-lease";
@@ -65,7 +65,7 @@ async function dropStaging(env: Env, message: ExtractMessage): Promise<void> {
   });
   if (!configs) return;
   const { loader, source } = configs;
-  const warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
+  const warehouse = createWarehouse(source, warehouseDeps({ warehouseDb: env.WAREHOUSE, development: settings(env).development, hostOverrides: settings(env).HOST_OVERRIDES }));
   try {
     await warehouse.abortStream({
       schema: loader.targetSchema,
@@ -135,7 +135,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     // A keyless stream without a cursor read incrementally would append the whole table on every run (issue 16).
     const modeProblem = syncModeProblem(stream, claim.syncMode);
     if (modeProblem) throw new ConnectorError("configuration", modeProblem);
-    warehouse = createWarehouse(source, { warehouseDb: env.WAREHOUSE, development: settings(env).development });
+    warehouse = createWarehouse(source, warehouseDeps({ warehouseDb: env.WAREHOUSE, development: settings(env).development, hostOverrides: settings(env).HOST_OVERRIDES }));
     target = {
       schema: loader.targetSchema,
       stream: stream.name,
@@ -202,11 +202,12 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         return { action: "ack", note: `stopped: ${reported.reason}` };
       };
       const endChunk = async (delaySeconds: number, note: string): Promise<ChunkOutcome> => {
+        // A cancelled or superseded chunk writes nothing more: the run's staging goes, or the new owner rewrites it.
+        if (lease.stopped === "cancelled" || lease.stopped === "lease_lost") return stop({ continue: false, reason: lease.stopped });
         if (batch.length > 0 || unreported) {
           const reported = await flush(true);
           if (!reported.continue) return stop(reported);
         }
-        if (lease.stopped === "cancelled" || lease.stopped === "lease_lost") return stop({ continue: false, reason: lease.stopped });
         await tracker.endChunk(message.stream, message.chunk, leaseToken, delaySeconds);
         return { action: "ack", note };
       };

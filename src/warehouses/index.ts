@@ -7,6 +7,8 @@ import { D1Warehouse, d1TableName } from "./d1";
 import { WarehouseNotSupportedError } from "./errors";
 import { tableName } from "./naming";
 import { PostgresWarehouse, parsePostgresConfig, postgresSchemaName } from "./postgresql";
+import { createSnowflakeWarehouse } from "./snowflake/snowflake";
+import { createHttpClient } from "../../connectors/kit/http";
 
 export type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WarehouseDeps, WarehouseSpec, WriteBatch } from "./contract";
 export { batchIdFor, chunkIdFor } from "./contract";
@@ -19,7 +21,20 @@ export interface WarehouseSource {
   config: Record<string, unknown>;
 }
 
-const PLANNED = new Set(["snowflake", "bigquery", "databricks"]);
+const PLANNED = new Set(["bigquery", "databricks"]);
+
+/**
+ * The deps a call site passes: REST warehouses (Snowflake, BigQuery, Databricks) reach their APIs through the kit's
+ * http client, with HOST_OVERRIDES applied in development as for every connector.
+ */
+export function warehouseDeps(options: { warehouseDb: D1Database; development: boolean; hostOverrides?: Record<string, string>; signal?: AbortSignal }): WarehouseDeps {
+  const http = createHttpClient({
+    development: options.development,
+    hostOverrides: options.hostOverrides ?? {},
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { warehouseDb: options.warehouseDb, development: options.development, http, ...(options.signal ? { signal: options.signal } : {}) };
+}
 
 /** Throws WarehouseError (`configuration`) for a bad config, WarehouseNotSupportedError for a type without adapter. */
 export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): WarehouseAdapter {
@@ -31,6 +46,8 @@ export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): W
         development: deps.development,
         ...(deps.onStatement ? { onStatement: deps.onStatement } : {}),
       });
+    case "snowflake":
+      return createSnowflakeWarehouse(source.config, deps);
     default:
       throw new WarehouseNotSupportedError(source.source_type, PLANNED.has(source.source_type));
   }

@@ -4,7 +4,7 @@ import { AppError } from "../../lib/errors";
 import { requestCancel } from "../../engine/dispatch";
 import type { ServiceContext } from "../context";
 import { log } from "../../lib/log";
-import { createWarehouse } from "../../warehouses";
+import { createWarehouse, warehouseDeps } from "../../warehouses";
 import { getRunRow } from "./run-store";
 import { loadRunConfigs } from "./run-snapshot";
 
@@ -36,7 +36,7 @@ export async function cancelLiveRun(ctx: ServiceContext, workspaceId: string, lo
 export async function dropRunStaging(ctx: ServiceContext, workspaceId: string, loaderId: string, runId: string): Promise<void> {
   try {
     const plan = await loadRunConfigs(ctx, workspaceId, loaderId, runId);
-    const warehouse = createWarehouse(plan.source, { warehouseDb: ctx.env.WAREHOUSE, development: ctx.settings.development });
+    const warehouse = createWarehouse(plan.source, warehouseDeps({ warehouseDb: ctx.env.WAREHOUSE, development: ctx.settings.development, hostOverrides: ctx.settings.HOST_OVERRIDES }));
     try {
       for (const stream of plan.streams.filter((s) => s.sync_mode === "full_refresh")) {
         await warehouse.abortStream({ schema: plan.loader.targetSchema, stream: stream.name, sync_mode: "full_refresh", primary_key: [], cursor_field: null, run_id: runId });

@@ -1,4 +1,4 @@
-import { createWarehouse } from "../../warehouses";
+import { createWarehouse, warehouseDeps } from "../../warehouses";
 import type { ConnectionTestStep } from "../../warehouses/contract";
 import { requireRole, type ServiceContext } from "../context";
 import { recordSourceTest } from "./crud";
@@ -12,7 +12,7 @@ export interface ConnectionTestResult {
 type Obj = Record<string, unknown>;
 
 async function* runSteps(ctx: ServiceContext, sourceType: string, config: Obj): AsyncGenerator<ConnectionTestStep, ConnectionTestResult> {
-  const adapter = createWarehouse({ source_type: sourceType, config }, { warehouseDb: ctx.env.WAREHOUSE, development: ctx.settings.development });
+  const adapter = createWarehouse({ source_type: sourceType, config }, warehouseDeps({ warehouseDb: ctx.env.WAREHOUSE, development: ctx.settings.development, hostOverrides: ctx.settings.HOST_OVERRIDES }));
   let failed: ConnectionTestStep | undefined;
   try {
     for await (const step of adapter.testConnection()) {
