@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { apiKeyRoutes } from "./api-keys";
 import { mountDashboard } from "../dashboard";
 import { docsPage } from "./docs/docs-page";
+import { healthRoutes } from "./health";
 import { openApiDocument } from "./docs/openapi";
 import { loaderTypeRoutes } from "./loader-types";
 import { loaderRoutes } from "./loaders";
@@ -15,7 +16,7 @@ import { sourceRoutes } from "./sources";
 import type { AppEnv } from "./types";
 import { workspaceRoutes } from "./workspaces";
 
-const routes = [...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes];
+const routes = [...healthRoutes, ...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes];
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -24,7 +25,8 @@ export function createApp() {
   for (const route of routes) route.mount(app, authMiddleware);
 
   const document = openApiDocument(routes);
-  app.get("/api/v1/openapi.json", (c) => c.json(document));
+  // `servers` names the origin the document was fetched from: the real base URL of this deployment.
+  app.get("/api/v1/openapi.json", (c) => c.json({ ...document, servers: [{ url: new URL(c.req.url).origin, description: "This deployment" }] }));
   app.get("/docs", (c) => c.html(docsPage(document)));
   mountDashboard(app);
 

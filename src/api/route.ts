@@ -9,13 +9,17 @@ import type { z } from "zod";
 import { validationError, zodDetails } from "../lib/errors";
 import type { AppEnv } from "./types";
 
-export type RouteAuth = "workspace" | "admin_token" | "key_or_admin_token";
+export type RouteAuth = "workspace" | "admin_token" | "key_or_admin_token" | "public";
 export type Method = "get" | "post" | "put" | "delete";
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: Method;
   /** OpenAPI form, relative to /api/v1: `/workspaces/{id}/loaders/{loaderId}`. */
   path: string;
+  /** A stable name for clients generated from the document (`listLoaders`, `triggerRun`). */
+  operationId: string;
+  /** Served at `path` itself rather than under /api/v1 (`/health`). */
+  root?: true;
   summary: string;
   description?: string;
   tag: string;
@@ -60,7 +64,7 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
   return {
     spec: spec as unknown as RouteSpec,
     mount(app, auth) {
-      const honoPath = `/api/v1${spec.path.replace(/\{(\w+)\}/g, ":$1")}`;
+      const honoPath = `${spec.root ? "" : "/api/v1"}${spec.path.replace(/\{(\w+)\}/g, ":$1")}`;
       const validators: MiddlewareHandler<AppEnv>[] = [];
       if (spec.params) validators.push(zValidator("param", spec.params, failWith("path parameters")) as unknown as MiddlewareHandler<AppEnv>);
       if (spec.query) validators.push(zValidator("query", spec.query, failWith("query parameters")) as unknown as MiddlewareHandler<AppEnv>);

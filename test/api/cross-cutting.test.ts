@@ -82,7 +82,7 @@ describe("OpenAPI and docs", () => {
       expect(ops).toContain(op);
     }
     const create = res.json.paths["/api/v1/workspaces/{id}/loaders"].post;
-    expect(create.requestBody.content["application/json"].schema.required).toEqual(
+    expect(create.requestBody.content["application/json"].schema.allOf[0].required).toEqual(
       expect.arrayContaining(["name", "loader_type", "source_id", "config", "target_schema", "selected_streams", "sync_mode"]),
     );
     expect(create.responses["201"].content["application/json"].schema.properties).toHaveProperty("last_run_id");

@@ -8,6 +8,7 @@ export const createApiKeyRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/api-keys",
+    operationId: "createApiKey",
     summary: "Create an API key",
     description: "Admins and owners only. The key is in this response and nowhere else; a key cannot mint a stronger role than its own.",
     tag: "API keys",

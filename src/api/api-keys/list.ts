@@ -7,6 +7,7 @@ export const listApiKeysRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/api-keys",
+    operationId: "listApiKeys",
     summary: "List API keys",
     description: "The key itself is never listed, only its prefix.",
     tag: "API keys",

@@ -8,6 +8,7 @@ export const recoverOwnerKeyRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/owner-keys",
+    operationId: "recoverOwnerKey",
     summary: "Mint a recovery owner key (ADMIN_TOKEN)",
     description:
       "The recovery path when a workspace has lost every owner key: authorized by the ADMIN_TOKEN secret, not by a key of the workspace. Answers a new owner key, shown once.",

@@ -8,6 +8,7 @@ export const revokeApiKeyRoute = defineRoute(
   {
     method: "delete",
     path: "/workspaces/{id}/api-keys/{keyId}",
+    operationId: "revokeApiKey",
     summary: "Revoke an API key",
     description: "The key stops authenticating at once; its record stays, with status revoked. A key cannot revoke a key of a higher role than its own, and the last active owner key cannot be revoked (409 last_owner_key).",
     tag: "API keys",

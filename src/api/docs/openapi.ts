@@ -1,6 +1,7 @@
 /** OpenAPI 3.1 built from the same route declarations (and zod schemas) that validate requests. */
 import { z } from "zod";
 import { errorBody } from "../common";
+import { listLoaderTypes } from "../../../connectors/registry";
 import type { Route, RouteSpec } from "../route";
 
 const errorStatuses: Record<number, string> = {
@@ -34,6 +35,63 @@ function parameters(spec: RouteSpec) {
   return out;
 }
 
+/**
+ * A loader's config depends on its loader_type: the create body is the shared fields plus one alternative per type,
+ * each naming its type and referencing that type's config schema under components (a discriminated oneOf).
+ */
+function requestSchema(spec: RouteSpec): Record<string, unknown> {
+  const schema = jsonSchema(spec.body!, "input");
+  if (spec.operationId !== "createLoader") return schema;
+  return {
+    allOf: [
+      schema,
+      {
+        oneOf: listLoaderTypes().map((type) => ({
+          type: "object",
+          properties: { loader_type: { const: type.type }, config: { $ref: `#/components/schemas/${configSchemaName(type.type)}` } },
+          required: ["loader_type", "config"],
+        })),
+      },
+    ],
+  };
+}
+
+const configSchemaName = (type: string) => `LoaderConfig_${type}`;
+
+function loaderConfigSchemas(): Record<string, unknown> {
+  return Object.fromEntries(
+    listLoaderTypes().map((type) => {
+      const { $schema: _dialect, ...schema } = jsonSchema(type.config, "input");
+      return [configSchemaName(type.type), { ...schema, title: `${type.title} config`, description: `config of a ${type.type} loader; secret fields: ${type.secret_fields.join(", ") || "none"}` }];
+    }),
+  );
+}
+
+const TAGS = [
+  { name: "Service", description: "Health of the deployment." },
+  { name: "Workspaces", description: "Bootstrap with the ADMIN_TOKEN: a workspace and its first owner key." },
+  { name: "API keys", description: "Keys of a workspace, by role (owner, admin, member); the ADMIN_TOKEN recovers an owner key." },
+  { name: "Sources", description: "The warehouses loaders write into (D1, PostgreSQL, Snowflake, BigQuery, Databricks)." },
+  { name: "Loaders", description: "What to read, from where, into which schema, on which schedule; check, discover and preview before saving." },
+  { name: "Runs", description: "Executions of a loader: live counters per stream, cancellation." },
+  { name: "Loader types", description: "Every source type with its config schema, secrets and stream catalog." },
+];
+
+const GETTING_STARTED = `Inbound ELT: loaders pull data from SaaS APIs and databases into your warehouse (a *source*) on a schedule.
+
+**Authentication.** Every workspace route takes \`Authorization: Bearer sk_live_…\` (an API key of the workspace) and
+\`X-Workspace-ID\` equal to the \`{id}\` in the path. Keys have a role: \`member\` reads and triggers, \`admin\` and
+\`owner\` also create, update and delete. \`POST /api/v1/workspaces\` and \`POST …/owner-keys\` take the operator's
+ADMIN_TOKEN instead.
+
+**Getting started.**
+1. \`POST /api/v1/workspaces\` with the ADMIN_TOKEN: the answer holds the workspace and its owner key (shown once).
+2. \`POST …/sources\` \`{"name": "Warehouse", "source_type": "d1"}\` (or a PostgreSQL, Snowflake, BigQuery or Databricks config), then \`POST …/sources/{sourceId}/test\`.
+3. \`GET …/loader-types\` for the config each type takes; \`POST …/loaders/check\` and \`POST …/loaders/discover\` to try a config.
+4. \`POST …/loaders\`, then \`POST …/loaders/{loaderId}/trigger\` and follow \`GET …/loaders/{loaderId}/runs/{runId}\`.
+
+**Errors** are \`{"error", "code", "request_id", "details"?}\`; bad input is always a 4xx and writes nothing.`;
+
 export function openApiDocument(routes: Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { spec } of routes) {
@@ -51,15 +109,20 @@ export function openApiDocument(routes: Route[]) {
     for (const [status, description] of Object.entries(errorStatuses)) {
       responses[status] ??= { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
     }
-    paths[`/api/v1${spec.path}`] ??= {};
-    paths[`/api/v1${spec.path}`]![spec.method] = {
+    if (spec.auth === "public") {
+      for (const status of ["401", "403", "404", "409", "413", "415", "429"]) delete responses[status];
+      delete responses["400"];
+    }
+    const path = `${spec.root ? "" : "/api/v1"}${spec.path}`;
+    paths[path] ??= {};
+    paths[path]![spec.method] = {
       summary: spec.summary,
       description: spec.description,
       tags: [spec.tag],
-      operationId: `${spec.method}${spec.path.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}`,
-      security: [{ [spec.auth === "admin_token" ? "adminToken" : "apiKey"]: [] }],
+      operationId: spec.operationId,
+      security: spec.auth === "public" ? [] : spec.auth === "key_or_admin_token" ? [{ apiKey: [] }, { adminToken: [] }] : [{ [spec.auth === "admin_token" ? "adminToken" : "apiKey"]: [] }],
       parameters: parameters(spec),
-      requestBody: spec.body ? { required: true, content: { "application/json": { schema: jsonSchema(spec.body, "input") } } } : undefined,
+      requestBody: spec.body ? { required: true, content: { "application/json": { schema: requestSchema(spec) } } } : undefined,
       responses,
     };
   }
@@ -68,12 +131,13 @@ export function openApiDocument(routes: Route[]) {
     info: {
       title: "Loaders API",
       version: "1.0.0",
-      description: "Inbound ELT: loaders pull data from SaaS APIs and databases into your warehouse (a source) on a schedule.",
+      description: GETTING_STARTED,
     },
-    servers: [{ url: "/" }],
+    servers: [{ url: "http://127.0.0.1:8787", description: "npm start (the served document names the origin it was fetched from)" }],
+    tags: TAGS,
     paths,
     components: {
-      schemas: { Error: jsonSchema(errorBody, "output") },
+      schemas: { Error: jsonSchema(errorBody, "output"), ...loaderConfigSchemas() },
       securitySchemes: {
         apiKey: { type: "http", scheme: "bearer", description: "A workspace API key, sk_live_…" },
         adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret (bootstrap only)" },

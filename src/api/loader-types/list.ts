@@ -30,6 +30,7 @@ export const listLoaderTypesRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/loader-types",
+    operationId: "listLoaderTypes",
     summary: "List available loader types",
     description: "Every loader type with its config schema (JSON Schema), secret fields and stream catalog.",
     tag: "Loader types",

@@ -8,6 +8,7 @@ export const checkNewLoaderRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/check",
+    operationId: "checkNewLoader",
     summary: "Check a loader config before saving it",
     description: `${checkEvents} A config that is not valid or lacks its credentials is a 400 before any event. Nothing is written.`,
     tag: "Loaders",

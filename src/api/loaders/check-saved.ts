@@ -8,6 +8,7 @@ export const checkSavedLoaderRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/{loaderId}/check",
+    operationId: "checkLoader",
     summary: "Check a saved loader",
     description: `${checkEvents} Uses the stored config and selected streams. Nothing is written.`,
     tag: "Loaders",

@@ -7,6 +7,7 @@ export const createLoaderRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders",
+    operationId: "createLoader",
     summary: "Create a loader",
     description:
       "A config that is valid but still lacks credentials creates a `draft` loader (status_error names what is missing); it becomes `active` once a PUT completes it.",

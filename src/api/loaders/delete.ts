@@ -7,6 +7,7 @@ export const deleteLoaderRoute = defineRoute(
   {
     method: "delete",
     path: "/workspaces/{id}/loaders/{loaderId}",
+    operationId: "deleteLoader",
     summary: "Delete a loader",
     description: "An active run is cancelled first. Tables already loaded into the warehouse are kept.",
     tag: "Loaders",

@@ -8,6 +8,7 @@ export const discoverLoaderRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/discover",
+    operationId: "discoverLoaderStreams",
     summary: "Discover the streams a loader config can read",
     description: "The streams this config can read right now (the type's catalog, or the source's live discovery for databases), with primary key, cursor, sync modes and columns. 400 when the source refuses the config, 502 when it cannot be reached.",
     tag: "Loaders",
@@ -23,6 +24,7 @@ export const loaderStreamsRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/loaders/{loaderId}/streams",
+    operationId: "listLoaderStreams",
     summary: "List the streams a saved loader can read",
     description: "As discover, for the stored config; each stream says whether the loader selects it and in which mode.",
     tag: "Loaders",

@@ -7,6 +7,7 @@ export const getLoaderRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/loaders/{loaderId}",
+    operationId: "getLoader",
     summary: "Get a loader",
     tag: "Loaders",
     auth: "workspace",

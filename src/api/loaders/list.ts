@@ -7,6 +7,7 @@ export const listLoadersRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/loaders",
+    operationId: "listLoaders",
     summary: "List all loaders",
     tag: "Loaders",
     auth: "workspace",

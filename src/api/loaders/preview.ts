@@ -7,6 +7,7 @@ export const previewLoaderRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/preview",
+    operationId: "previewLoader",
     summary: "Preview a stream of an unsaved config",
     description: "Reads the first page of one stream and answers its records and the columns they would become in the warehouse. Writes nothing: no table, no state.",
     tag: "Loaders",

@@ -7,6 +7,7 @@ export const resetStreamRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/{loaderId}/streams/{name}/reset",
+    operationId: "resetStream",
     summary: "Reset a stream",
     description: "Clears the stream's committed state, so the next run reads it in full (merging by primary key). For a full_refresh stream nothing else changes. 409 run_in_progress while a run is live.",
     tag: "Loaders",

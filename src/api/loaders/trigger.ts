@@ -7,6 +7,7 @@ export const triggerLoaderRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/{loaderId}/trigger",
+    operationId: "triggerRun",
     summary: "Trigger a sync run",
     description: "Answers the new run (pending). 409 run_in_progress while a run is pending or running; 409 loader_not_ready for a draft.",
     tag: "Loaders",

@@ -15,6 +15,7 @@ export const updateLoaderRoute = defineRoute(
   {
     method: "put",
     path: "/workspaces/{id}/loaders/{loaderId}",
+    operationId: "updateLoader",
     summary: "Update a loader",
     description:
       "Partial: absent fields keep their values. `config` is a JSON Merge Patch (RFC 7386) over the stored config: absent members (secrets included) keep their values, null removes one. Read-only fields are ignored, unknown fields are a 400, loader_type cannot change, status may be active or paused. A run that is live keeps the loader as it was when the run was created; the change applies from the next run (`applies_from`).",

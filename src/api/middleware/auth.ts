@@ -66,8 +66,15 @@ const keyOrAdminToken: MiddlewareHandler<AppEnv> = async function keyOrAdminAuth
   return next();
 };
 
+/** No credentials (`/health`): the handler gets a system context, never a workspace. */
+const open: MiddlewareHandler<AppEnv> = async function publicRoute(c, next) {
+  c.set("services", serviceContext(c.env, { kind: "system", reason: "engine" }));
+  return next();
+};
+
 export const authMiddleware: Record<RouteAuth, MiddlewareHandler<AppEnv>> = {
   workspace,
   admin_token: adminToken,
   key_or_admin_token: keyOrAdminToken,
+  public: open,
 };

@@ -7,6 +7,7 @@ export const cancelRunRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/loaders/{loaderId}/runs/{runId}/cancel",
+    operationId: "cancelRun",
     summary: "Cancel a run",
     description: "Cancels a pending or running run (409 run_not_cancellable otherwise). Extraction stops within one page; stream state does not advance and full_refresh targets stay untouched.",
     tag: "Runs",

@@ -10,6 +10,7 @@ export const getRunRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/loaders/{loaderId}/runs/{runId}",
+    operationId: "getRun",
     summary: "Get a loader run",
     description: "While the run is running, rows_loaded and the per-stream counters are live.",
     tag: "Runs",

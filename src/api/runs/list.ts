@@ -7,6 +7,7 @@ export const listRunsRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/loaders/{loaderId}/runs",
+    operationId: "listRuns",
     summary: "List loader runs",
     description: "Newest first; without page/page_size, the latest 100.",
     tag: "Runs",

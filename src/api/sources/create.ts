@@ -7,6 +7,7 @@ export const createSourceRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/sources",
+    operationId: "createSource",
     summary: "Create a source (warehouse)",
     description: "Types: d1 (the embedded default, no config), postgresql, snowflake, bigquery, databricks.",
     tag: "Sources",

@@ -7,6 +7,7 @@ export const deleteSourceRoute = defineRoute(
   {
     method: "delete",
     path: "/workspaces/{id}/sources/{sourceId}",
+    operationId: "deleteSource",
     summary: "Delete a source",
     description: "409 source_in_use while loaders write into it. Warehouse data is not touched.",
     tag: "Sources",

@@ -10,6 +10,7 @@ export const getSourceRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/sources/{sourceId}",
+    operationId: "getSource",
     summary: "Get a source",
     tag: "Sources",
     auth: "workspace",

@@ -7,6 +7,7 @@ export const listSourcesRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces/{id}/sources",
+    operationId: "listSources",
     summary: "List sources (warehouses)",
     tag: "Sources",
     auth: "workspace",

@@ -8,6 +8,7 @@ export const testNewSourceRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/sources/test",
+    operationId: "testNewSource",
     summary: "Test a connection before saving it",
     description: "Server-Sent Events: `step` events {step, status, message} for network, authentication, authorization and query (SELECT 1), then a `result` event {success, message}.",
     tag: "Sources",

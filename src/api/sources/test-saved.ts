@@ -7,6 +7,7 @@ export const testSavedSourceRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces/{id}/sources/{sourceId}/test",
+    operationId: "testSavedSource",
     summary: "Test a saved connection",
     description: "Same events as the test of a new connection; the outcome is stored in the source's status and status_error.",
     tag: "Sources",

@@ -7,6 +7,7 @@ export const updateSourceRoute = defineRoute(
   {
     method: "put",
     path: "/workspaces/{id}/sources/{sourceId}",
+    operationId: "updateSource",
     summary: "Update a source",
     description: "Partial: absent fields keep their values, absent secret fields keep the stored secret; source_type cannot change.",
     tag: "Sources",

@@ -8,6 +8,7 @@ export const createWorkspaceRoute = defineRoute(
   {
     method: "post",
     path: "/workspaces",
+    operationId: "createWorkspace",
     summary: "Create a workspace (bootstrap)",
     description: "Authorized by the ADMIN_TOKEN secret. Answers the workspace and its first owner API key, shown once.",
     tag: "Workspaces",

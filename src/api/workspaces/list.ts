@@ -7,6 +7,7 @@ export const listWorkspacesRoute = defineRoute(
   {
     method: "get",
     path: "/workspaces",
+    operationId: "listWorkspaces",
     summary: "List the caller's workspaces",
     description: "The one endpoint without X-Workspace-ID: an API key sees its workspace; ADMIN_TOKEN sees all.",
     tag: "Workspaces",
