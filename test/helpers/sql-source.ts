@@ -54,7 +54,7 @@ export async function expectKeysetRead<C extends JsonObject>(h: SqlSourceHarness
   const orderRows = records(await readPages(h.connector, h.ctx, h.config, { stream: orders, sync_mode: "full_refresh", state: null, checkpoint: { after: ["eu", "1"] } }));
   expect(orderRows.map((r) => [r.region, r.id])).toEqual([["eu", 2], ["us", 1]]);
   // A checkpoint of another shape or width is refused, never read as "start again" (which would load rows twice).
-  for (const foreign of [{ offset: 1000 }, { after: [] }, { after: ["eu"] }]) {
+  for (const foreign of [{ offset: 1000 }, { after: [] }, { after: ["eu"] }] as JsonObject[]) {
     await expect(readPages(h.connector, h.ctx, h.config, { stream: orders, sync_mode: "full_refresh", state: null, checkpoint: foreign })).rejects.toMatchObject({ kind: "data" });
   }
   return rows;

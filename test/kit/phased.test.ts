@@ -90,8 +90,9 @@ describe("readPhased", () => {
       kind: "data",
       message: 'checkpoint names phase "second", which this read does not have',
     });
-    for (const foreign of [{ next: null, done: false, cursor: null }, { phase: "first", at: 1, seen: "x", bound: "b" }, { phase: "first", seen: 1, bound: "b" }]) {
-      expect(() => checkpoints.resume(foreign as JsonObject)).toThrowError(expect.objectContaining({ kind: "data", message: expect.stringContaining("not written by the test reader") }));
+    const foreigners: JsonObject[] = [{ next: null, done: false, cursor: null }, { phase: "first", at: 1, seen: "x", bound: "b" }, { phase: "first", seen: 1, bound: "b" }];
+    for (const foreign of foreigners) {
+      expect(() => checkpoints.resume(foreign)).toThrowError(expect.objectContaining({ kind: "data", message: expect.stringContaining("not written by the test reader") }));
     }
     expect(checkpoints.resume(null)).toBeNull();
   });
