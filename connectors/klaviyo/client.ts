@@ -6,7 +6,8 @@
 import { type AuthProvider, apiKey, oauth2RefreshToken } from "../kit/auth";
 import type { ConnectorContext } from "../kit/contract";
 import { ConnectorError } from "../kit/errors";
-import type { HttpClient, HttpRequest } from "../kit/http";
+import type { HttpClient } from "../kit/http";
+import { meteredClient, tokenMeter } from "../kit/metered";
 import { parseRetryAfter } from "../kit/retry";
 import { classifyKlaviyoError } from "./errors";
 import type { KlaviyoConfig } from "./spec";
@@ -39,34 +40,16 @@ export function klaviyoClient(ctx: ConnectorContext, config: KlaviyoConfig, tier
     },
   });
   if (!budget || !tier) return http;
-  // The burst window is the bucket; the steady window refills it. The kit's in-process retries of one request are
-  // not taken again: a retried 429 has already paused the key for its Retry-After.
+  // The burst window is the bucket and the steady window refills it; non-429 answers tell how much of the steady
+  // window is left, which other clients of the same account also spend.
   const bucket = { capacity: tier.limits.burst, refillPerSecond: tier.limits.steady / 60 };
-  const take = () => budget.take(key, 1, bucket);
-  // Non-429 answers tell how much of the steady window is left, which other clients of the account also spend.
-  const observe = (headers: Headers) => {
-    const remaining = Number(headers.get("ratelimit-remaining") ?? Number.NaN);
-    if (Number.isFinite(remaining)) void budget.observe(key, { available: remaining }).catch(() => {});
-  };
-  return {
-    request: async (req: HttpRequest) => {
-      await take();
-      const result = await http.request(req);
-      observe(result.headers);
-      return result;
-    },
-    getJson: async (req: HttpRequest) => (await take(), http.getJson(req)),
-    stream: async (req: HttpRequest) => {
-      await take();
-      const result = await http.stream(req);
-      observe(result.headers);
-      return result;
-    },
-    extend: (overrides) => http.extend(overrides),
-    get requestsSent() {
-      return http.requestsSent;
-    },
-  } as HttpClient;
+  return meteredClient(
+    http,
+    tokenMeter(budget, key, bucket, (headers) => {
+      const remaining = Number(headers.get("ratelimit-remaining") ?? Number.NaN);
+      return Number.isFinite(remaining) ? { available: remaining } : undefined;
+    }),
+  );
 }
 
 function klaviyoAuth(ctx: ConnectorContext, config: KlaviyoConfig): AuthProvider {

@@ -8,6 +8,7 @@ import { type AuthProvider, basic, bearer } from "../kit/auth";
 import type { ConnectorContext } from "../kit/contract";
 import { ConnectorError } from "../kit/errors";
 import type { HttpClient } from "../kit/http";
+import { meteredClient, slotMeter } from "../kit/metered";
 import { classifyMailchimpError } from "./errors";
 import type { MailchimpConfig } from "./spec";
 
@@ -39,24 +40,5 @@ function mailchimpAuth(config: MailchimpConfig): AuthProvider {
 export async function mailchimpClient(ctx: ConnectorContext, config: MailchimpConfig): Promise<HttpClient> {
   const dc = await dataCenter(ctx, config);
   const http = ctx.http.extend({ baseUrl: `https://${dc}.api.mailchimp.com/3.0`, auth: mailchimpAuth(config), classifyError: classifyMailchimpError });
-  const budget = ctx.budget;
-  if (!budget) return http;
-  const held = async <T>(send: () => Promise<T>): Promise<T> => {
-    const slot = await budget.slot(`mailchimp:${dc}:connections`, MAX_CONNECTIONS);
-    try {
-      return await send();
-    } finally {
-      await slot.release();
-    }
-  };
-  return {
-    request: (req) => held(() => http.request(req)),
-    getJson: (req) => held(() => http.getJson(req)),
-    // A streamed body holds its connection until read; nothing here streams, so the slot covers the request only.
-    stream: (req) => held(() => http.stream(req)),
-    extend: (overrides) => http.extend(overrides),
-    get requestsSent() {
-      return http.requestsSent;
-    },
-  } as HttpClient;
+  return ctx.budget ? meteredClient(http, slotMeter(ctx.budget, `mailchimp:${dc}:connections`, MAX_CONNECTIONS)) : http;
 }
