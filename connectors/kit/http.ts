@@ -203,6 +203,8 @@ export function buildUrl(url: string, baseUrl: string | undefined, query: Query 
  * provider puts in the query string.
  */
 export function appendQueryParam(url: URL, name: string, value: string): void {
+  // A parameter the URL already has is replaced, as searchParams.set does (a key pasted into base_url as well).
+  if (url.searchParams.has(name)) return url.searchParams.set(name, value);
   const own = url.search.replace(/^\?/, "");
   const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
   url.search = own ? `${own}&${pair}` : pair;

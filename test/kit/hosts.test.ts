@@ -73,6 +73,12 @@ describe("raw query values", () => {
     expect(result.url).toBe(`https://api.linkedin.com/rest/adAnalytics?${query}`);
   });
 
+  it("a query-string credential the URL already carries is replaced, as before raw values existed", async () => {
+    const { http, sent } = testClient(reply(200, {}), { auth: apiKey("api_key", "query", "fresh") });
+    await http.request({ url: "https://api.example.com/items?api_key=stale&page=2" });
+    expect(sent[0]?.url).toBe("https://api.example.com/items?api_key=fresh&page=2");
+  });
+
   it("refuses a raw value that would split or end the query", async () => {
     const { http, sent } = testClient(reply(200, {}));
     for (const value of ["a&b=c", "x#frag", "two words"]) {
