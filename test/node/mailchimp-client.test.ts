@@ -141,7 +141,8 @@ describe("@mailchimp/mailchimp_marketing against the fake", () => {
 describe("mailchimp fake wire details", () => {
   it("more than 10 simultaneous connections of one key get 429 Too Many Requests", async () => {
     const t = await setup({ members: [5] });
-    await t.control("POST", "faults", { slow_ms: 300 });
+    // Held long enough that all twelve are in flight together, even on a loaded machine.
+    await t.control("POST", "faults", { slow_ms: 1500 });
     const auth = { authorization: `Basic ${Buffer.from(`x:${t.key}`).toString("base64")}`, "x-forwarded-host": "us21.api.mailchimp.com" };
     const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${base}/3.0/lists`, { headers: auth })));
     const statuses = answers.map((r) => r.status).sort();
