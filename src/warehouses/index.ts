@@ -8,6 +8,7 @@ import { WarehouseNotSupportedError } from "./errors";
 import { tableName } from "./naming";
 import { PostgresWarehouse, parsePostgresConfig, postgresSchemaName } from "./postgresql";
 import { createSnowflakeWarehouse } from "./snowflake/snowflake";
+import { createBigQueryWarehouse } from "./bigquery/bigquery";
 import { createHttpClient } from "../../connectors/kit/http";
 
 export type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WarehouseDeps, WarehouseSpec, WriteBatch } from "./contract";
@@ -21,7 +22,7 @@ export interface WarehouseSource {
   config: Record<string, unknown>;
 }
 
-const PLANNED = new Set(["bigquery", "databricks"]);
+const PLANNED = new Set(["databricks"]);
 
 /**
  * The deps a call site passes: REST warehouses (Snowflake, BigQuery, Databricks) reach their APIs through the kit's
@@ -48,6 +49,8 @@ export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): W
       });
     case "snowflake":
       return createSnowflakeWarehouse(source.config, deps);
+    case "bigquery":
+      return createBigQueryWarehouse(source.config, deps);
     default:
       throw new WarehouseNotSupportedError(source.source_type, PLANNED.has(source.source_type));
   }

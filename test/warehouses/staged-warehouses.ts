@@ -151,3 +151,15 @@ function generic(type: StagedType, config: Record<string, unknown>, controlPrefi
     where,
   };
 }
+
+/** BigQuery: project loaders-test, a fresh service account (its public key with the fake), datasets in `location`. */
+export async function bigqueryUnderTest(options: { location?: string; role?: "editor" | "viewer" } = {}): Promise<StagedUnderTest> {
+  const keys = await rsaKeyPair();
+  const email = `loader-${crypto.randomUUID().slice(0, 8)}@loaders-test.iam.gserviceaccount.com`;
+  await controlCall("bigquery", "service-accounts", { client_email: email, public_key_pem: keys.publicPem, projects: { "loaders-test": options.role ?? "editor" } });
+  const serviceAccount = { type: "service_account", project_id: "loaders-test", private_key_id: "k1", private_key: keys.privatePem, client_email: email, token_uri: "https://oauth2.googleapis.com/token" };
+  const location = options.location ?? "EU";
+  // The connection test reads the config's dataset: it exists beforehand, as a user's would.
+  const config = { project_id: "loaders-test", dataset: "loaders_default", service_account_json: JSON.stringify(serviceAccount), location };
+  return generic("bigquery", config, "", (schema, stream) => ({ catalog: "loaders-test", schema: schemaName(schema, 300), table: tableName(stream, 300) }));
+}

@@ -77,6 +77,7 @@ export interface StagedDialect {
   readShape(table: StagedTable): Promise<TableShape | null>;
   ensureSchema(schema: string): Promise<void>;
   createTable(table: StagedTable, shape: TableShape): Promise<void>;
+  /** `shape` is the whole table once the columns are added (BigQuery patches send the full schema). */
   addColumns(table: StagedTable, columns: ColumnSpec[], shape: TableShape): Promise<void>;
   /** Rebuilds the table with the widened types; `shape` is the table after the change. */
   widenColumns(table: StagedTable, changes: ColumnChange[], shape: TableShape): Promise<void>;
@@ -280,7 +281,10 @@ export class StagedWarehouse implements WarehouseAdapter {
         await this.dialect.ensureSchema(table.schema);
         await this.dialect.createTable(table, plan.shape);
       } else {
-        if (plan.add.length > 0) await this.dialect.addColumns(table, plan.add, plan.shape);
+        // Columns are added first, to the table as it is (its widened columns still of their old type).
+        const from = new Map(plan.widen.map((change) => [change.name, change.from]));
+        const asIs = plan.shape.map((column) => ({ ...column, type: from.get(column.name) ?? column.type }));
+        if (plan.add.length > 0) await this.dialect.addColumns(table, plan.add, asIs);
         const changes = plan.widen.filter((change) => !this.dialect.sameStorage(change.from, change.to));
         if (changes.length > 0) await this.dialect.widenColumns(table, changes, plan.shape);
       }

@@ -43,7 +43,8 @@ export const BIGQUERY_TO_DUCK: Record<string, string> = {
   BOOL: "BOOLEAN",
   BOOLEAN: "BOOLEAN",
   NUMERIC: "DECIMAL(38,9)",
-  BIGNUMERIC: "DECIMAL(38,0)",
+  // DuckDB decimals stop at 38 digits: BIGNUMERIC is modelled as DECIMAL(38,10) (28 digits before the point).
+  BIGNUMERIC: "DECIMAL(38,10)",
   TIMESTAMP: "TIMESTAMPTZ",
   DATE: "DATE",
   JSON: "JSON",
@@ -202,7 +203,7 @@ export function bigQueryType(duck: string): string {
   if (duck === "DOUBLE" || duck === "FLOAT") return "FLOAT";
   if (duck === "BOOLEAN") return "BOOLEAN";
   if (duck === "DECIMAL(38,9)") return "NUMERIC";
-  if (/^DECIMAL\(38,0\)$/.test(duck)) return "BIGNUMERIC";
+  if (duck === "DECIMAL(38,10)") return "BIGNUMERIC";
   if (duck === "TIMESTAMP WITH TIME ZONE") return "TIMESTAMP";
   if (duck === "DATE") return "DATE";
   if (duck === "JSON") return "JSON";
