@@ -3,9 +3,11 @@
 //   throughput: one CSV from the S3 server of the tests (test/fakes/s3) through the real engine in local workerd
 //               (wrangler dev) into PostgreSQL, vs `psql \copy` of the same CSV from local disk: rows/s, MB/s, ratio.
 //   memory:     peak workerd RSS loading a small vs a 10x larger CSV (target under 1.3x: bounded by a page, not a file).
-// Usage: node bench/s3.mjs [--throughput-mb 100 --small-mb 100 --large-mb 1000 --skip-throughput --skip-memory]
+//   parquet:    many Parquet files (DuckDB-written, snappy) into PostgreSQL, vs `psql \copy` of the same rows as CSV.
+// Usage: node bench/s3.mjs [--throughput-mb 100 --small-mb 100 --large-mb 1000 --parquet-files 100
+//                           --parquet-rows 1000000 --skip-throughput --skip-memory --skip-parquet]
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -18,6 +20,8 @@ const cli = commandLine();
 const THROUGHPUT_MB = Number(cli.value("throughput-mb", 100));
 const SMALL_MB = Number(cli.value("small-mb", 100));
 const LARGE_MB = Number(cli.value("large-mb", 1000));
+const PARQUET_FILES = Number(cli.value("parquet-files", 100));
+const PARQUET_ROWS = Number(cli.value("parquet-rows", 1_000_000));
 const MB = 1_000_000;
 
 /** Rows of the generated CSV that make about `mb` megabytes (its rows' lengths vary a little). */
@@ -64,14 +68,14 @@ async function localCsv(rows) {
   return { file, dir, bytes: statSync(file).size };
 }
 
-function psqlCopy(file) {
+function psqlCopy(file, columns = "id bigint, label text, amount double precision, at timestamptz, flag boolean") {
   const url = new URL(pgUrl());
   const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username) || "postgres", "-d", url.pathname.slice(1), "-v", "ON_ERROR_STOP=1", "-q"];
   const run = (sql) => {
     const result = spawnSync("psql", [...args, "-c", sql], { encoding: "utf8", env: { ...process.env, PGPASSWORD: url.password } });
     if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
   };
-  run("drop schema if exists bench_s3_copy cascade; create schema bench_s3_copy; create table bench_s3_copy.data (id bigint, label text, amount double precision, at timestamptz, flag boolean)");
+  run(`drop schema if exists bench_s3_copy cascade; create schema bench_s3_copy; create table bench_s3_copy.data (${columns})`);
   const started = performance.now();
   run(`\\copy bench_s3_copy.data from '${file}' with (format csv, header true)`);
   const seconds = (performance.now() - started) / 1000;
@@ -80,7 +84,7 @@ function psqlCopy(file) {
 }
 
 /** One full_refresh run of an s3 loader (the S3 server at its loopback address, path style) into PostgreSQL. */
-async function engineRun(worker, s3, bucket, key, schema) {
+async function engineRun(worker, s3, bucket, key, schema, format = "csv") {
   const call = api(worker.base);
   const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
   const ws = boot.workspace.id;
@@ -99,7 +103,7 @@ async function engineRun(worker, s3, bucket, key, schema) {
       target_schema: schema,
       sync_mode: "full_refresh",
       selected_streams: [{ name: "data" }],
-      config: { bucket, region: "us-east-1", endpoint: s3.base, force_path_style: true, access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET_ACCESS_KEY, streams: [{ name: "data", format: "csv", glob: key }] },
+      config: { bucket, region: "us-east-1", endpoint: s3.base, force_path_style: true, access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET_ACCESS_KEY, streams: [{ name: "data", format, glob: key }] },
     },
   });
   const started = performance.now();
@@ -127,6 +131,7 @@ const s3 = await startS3();
 try {
   if (!cli.flag("skip-throughput")) await throughput();
   if (!cli.flag("skip-memory")) await memory();
+  if (!cli.flag("skip-parquet")) await parquet();
 } finally {
   await s3.stop();
 }
@@ -181,4 +186,44 @@ async function memory() {
   }
   console.log(`  ratio large/small: ${(peaks.large / peaks.small).toFixed(2)} (target < 1.3)`);
   results.memory_ratio = peaks.large / peaks.small;
+}
+
+async function parquet() {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const dir = mkdtempSync(join(tmpdir(), "loaders-s3-parquet-"));
+  const bucket = "bench-parquet";
+  await s3.control("PUT", `bucket/${bucket}`, {});
+  const instance = await DuckDBInstance.create(":memory:");
+  const db = await instance.connect();
+  const rowsOf = (f) => `select (${f} * ${PARQUET_ROWS} + i)::BIGINT as id, 'label ' || i as label, (i / 100)::DECIMAL(12,2) as amount, TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL 1 SECOND as at from range(0, ${PARQUET_ROWS}) t(i)`;
+  let bytes = 0;
+  for (let f = 0; f < PARQUET_FILES; f++) {
+    const file = join(dir, `part-${f}.parquet`);
+    await db.run(`COPY (${rowsOf(f)}) TO '${file}' (FORMAT parquet)`);
+    const body = readFileSync(file);
+    bytes += body.length;
+    const res = await fetch(`${s3.base}/_control/object/${bucket}/p/part-${String(f).padStart(4, "0")}.parquet`, { method: "PUT", body });
+    if (!res.ok) throw new Error(`upload part ${f}: ${res.status}`);
+    rmSync(file);
+  }
+  const csv = join(dir, "all.csv");
+  await db.run(`COPY (${Array.from({ length: PARQUET_FILES }, (_, f) => rowsOf(f)).join(" union all ")}) TO '${csv}' (FORMAT csv, HEADER)`);
+  db.closeSync();
+  instance.closeSync();
+  const rows = PARQUET_FILES * PARQUET_ROWS;
+  console.log(`parquet: ${PARQUET_FILES} files of ${PARQUET_ROWS} rows (${(bytes / MB).toFixed(0)} MB of Parquet) into PostgreSQL`);
+  const copySeconds = psqlCopy(csv, "id bigint, label text, amount numeric, at timestamptz");
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`  baseline  psql \\copy of the same rows as CSV ${(rows / copySeconds).toFixed(0).padStart(8)} rows/s (${copySeconds.toFixed(1)} s)`);
+  const worker = await startWorker({ fakePort: s3.port, port: 18799 });
+  try {
+    const run = await engineRun(worker, s3, bucket, "p/*.parquet", "bench_s3_parquet", "parquet");
+    await checkCount("bench_s3_parquet", rows);
+    await dropSchema("bench_s3_parquet");
+    const engine = { seconds: run.seconds, rowsPerSecond: rows / run.seconds, mbPerSecond: bytes / MB / run.seconds };
+    console.log(`  engine    S3 → workerd → PostgreSQL        ${engine.rowsPerSecond.toFixed(0).padStart(8)} rows/s ${engine.mbPerSecond.toFixed(1).padStart(6)} MB/s (${run.seconds.toFixed(1)} s)  ratio ${(engine.rowsPerSecond / (rows / copySeconds)).toFixed(2)}`);
+    results.parquet = { files: PARQUET_FILES, rows, bytes, psql_copy_seconds: copySeconds, engine, ratio: engine.rowsPerSecond / (rows / copySeconds) };
+  } finally {
+    await worker.stop();
+  }
 }

@@ -117,16 +117,23 @@ async function* csvFileRows(reader: ObjectReader, object: S3Object, resume: File
     let skipped = 0;
     const sample: CsvRow[] = [];
 
+    let typesText = "";
     const emit = (record: CsvRow): FileRow => {
       row++;
-      const point: FileResume = { row, header_end: headerEnd, types: types!.join(""), ...(resumable ? { offset: record.byteEnd, line: record.lastLine } : {}) };
+      if (!typesText) typesText = types!.join("");
+      const point: FileResume = { row, header_end: headerEnd, types: typesText, ...(resumable ? { offset: record.byteEnd, line: record.lastLine } : {}) };
       if (record.fields.length > header.length) {
         return { values: null, bad: { line: record.line, reason: `${record.fields.length} fields where the header has ${header.length}` }, resume: point };
       }
       const values: Record<string, unknown> = {};
-      for (let c = 0; c < header.length; c++) values[header[c]!] = typedValue(types!, c, record.fields[c]);
-      // typedValue may have widened a column: the resume point carries the widened types.
-      point.types = types!.join("");
+      let widened = false;
+      for (let c = 0; c < header.length; c++) {
+        const before = types![c];
+        values[header[c]!] = typedValue(types!, c, record.fields[c]);
+        if (types![c] !== before) widened = true;
+      }
+      // A widened column: the resume point carries the widened types.
+      if (widened) point.types = typesText = types!.join("");
       return { values, resume: point };
     };
 

@@ -118,7 +118,11 @@ export async function* readFileStream(
   let records: SourceRecord[] = [];
   let skippedRows = 0;
 
+  // The object being read and the resume point after its last row, made into the checkpoint's `file` only when a
+  // page is cut (not for every row).
+  let reading: { object: S3Object; resume: FileResume } | null = null;
   const page = (sorted: readonly S3Object[]): Page => {
+    if (reading) file = { key: reading.object.key, etag: reading.object.etag, ...reading.resume };
     const checkpoint: S3Checkpoint = { after, file };
     const out: Page = { records, checkpoint: checkpoint as unknown as JsonObject };
     if (after) out.state = stateAfter(sorted, state, after) as unknown as JsonObject;
@@ -136,9 +140,10 @@ export async function* readFileStream(
         // Resume inside the checkpoint's object only if it is still the same version.
         const resume = file && file.key === object.key && file.etag === object.etag ? file : null;
         file = resume ?? { key: object.key, etag: object.etag, row: 0 };
+        reading = null;
         const lastModified = object.lastModified;
         for await (const row of rowsOf(reader, object, resume, format)) {
-          file = { key: object.key, etag: object.etag, ...row.resume };
+          reading = { object, resume: row.resume };
           if (row.values === null) {
             const bad = row.bad!;
             if (stream.on_bad_row !== "skip") {
@@ -155,12 +160,14 @@ export async function* readFileStream(
         }
         after = positionOf(object);
         file = null;
+        reading = null;
       }
     } catch (error) {
       if (!(error instanceof ObjectChanged)) throw error;
       // The object was re-written (its new version sorts later) or deleted: list again and go on from `after`.
       if (relist >= MAX_RELISTS) throw new ConnectorError("retryable", `${reader.label}: objects kept changing while they were read`);
       file = null;
+      reading = null;
       continue;
     }
     if (records.length > 0 || skippedRows > 0) yield page(sorted);
