@@ -37,8 +37,9 @@ function mailchimpAuth(config: MailchimpConfig): AuthProvider {
   throw new ConnectorError("configuration", "Mailchimp credentials are missing: give api_key or access_token");
 }
 
-export async function mailchimpClient(ctx: ConnectorContext, config: MailchimpConfig): Promise<HttpClient> {
-  const dc = await dataCenter(ctx, config);
+/** The client, on `known` (a data center an earlier chunk of the read found) or the one `dataCenter` finds. */
+export async function mailchimpClient(ctx: ConnectorContext, config: MailchimpConfig, known?: string): Promise<{ http: HttpClient; dc: string }> {
+  const dc = known && /^[a-z]+\d+$/.test(known) && !config.api_key ? known : await dataCenter(ctx, config);
   const http = ctx.http.extend({ baseUrl: `https://${dc}.api.mailchimp.com/3.0`, auth: mailchimpAuth(config), classifyError: classifyMailchimpError });
-  return ctx.budget ? meteredClient(http, slotMeter(ctx.budget, `mailchimp:${dc}:connections`, MAX_CONNECTIONS)) : http;
+  return { http: ctx.budget ? meteredClient(http, slotMeter(ctx.budget, `mailchimp:${dc}:connections`, MAX_CONNECTIONS)) : http, dc };
 }

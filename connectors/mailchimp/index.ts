@@ -14,12 +14,15 @@ export const mailchimpConnector = {
 
   /** GET /3.0/ping on the key's data center: proves the key, the data center and the account. */
   async check(ctx, config) {
-    await (await mailchimpClient(ctx, config)).getJson({ url: "/ping" });
+    await (await mailchimpClient(ctx, config)).http.getJson({ url: "/ping" });
   },
 
   async *read(ctx, config, request) {
     const stream = mailchimpStream(request.stream.name);
     if (!stream) throw new ConnectorError("configuration", `"${request.stream.name}" is not a Mailchimp stream; see GET /loader-types for the catalog`);
-    yield* readMailchimpStream(ctx, await mailchimpClient(ctx, config), config, request, stream);
+    // The data center travels in the checkpoint, so an OAuth read asks the metadata endpoint once, not every chunk.
+    const known = typeof request.checkpoint?.dc === "string" ? request.checkpoint.dc : undefined;
+    const { http, dc } = await mailchimpClient(ctx, config, known);
+    for await (const page of readMailchimpStream(ctx, http, config, request, stream)) yield { ...page, checkpoint: { ...page.checkpoint, dc } };
   },
 } satisfies Connector<MailchimpConfig>;

@@ -165,6 +165,22 @@ describe("mailchimp data centers, limits and credentials", () => {
     expect(log[1]!.headers.authorization).toBe(`Bearer tok-${t.name}`);
   });
 
+  it("OAuth: a resumed chunk takes the data center from its checkpoint instead of asking the metadata endpoint again", async () => {
+    const t = tenant("us9");
+    await t.seed({ counts: { members: [1500] } });
+    await t.oauth(`tok-${t.name}`);
+    const config = mailchimpSpec.config.parse({ access_token: `tok-${t.name}` });
+    const all = await readAll(context().ctx, config, readRequest("list_members", "full_refresh"));
+    expect(all[0]!.checkpoint.dc).toBe("us9");
+    await t.clearRequests();
+    expect(all).toHaveLength(2);
+    const rest = await readAll(context().ctx, config, readRequest("list_members", "full_refresh", null, all[0]!.checkpoint));
+    expect(records(rest)).toHaveLength(550);
+    expect(records(rest).map((r) => r.id)).toEqual(records(all.slice(1)).map((r) => r.id));
+    const log = await t.requests();
+    expect(log.map((r) => [r.path, r.dc, r.query.offset])).toEqual([[expect.stringMatching(/\/members$/), "us9", "950"]]);
+  });
+
   it("an OAuth token the metadata endpoint refuses is a configuration error", async () => {
     const config = mailchimpSpec.config.parse({ access_token: "nobody" });
     const error = await readAll(context().ctx, config, readRequest("lists", "full_refresh")).catch((e) => e);
