@@ -99,41 +99,51 @@ export async function* readKlaviyoStream(
   request: ReadRequest,
   stream: KlaviyoStream,
 ): AsyncGenerator<Page> {
-  const field = request.stream.cursor_field;
-  const lower = lowerBound(config, request);
   const withHttp = { ...ctx, http };
-  if (stream.group) {
-    const group = stream.group;
-    const parents = async (c: ConnectorContext) => {
-      const ids: string[] = [];
-      const listing: HttpStream = { request: { url: group.path, query: { [`fields[${group.path.slice(1, -1)}]`]: "name" } }, paginator: nextLink, recordsPath: "data" };
-      for await (const page of readHttpStream(c, listing, { state: null, checkpoint: null })) ids.push(...page.records.map((r) => String(r.id)));
-      return ids;
-    };
-    const resumedUpper = typeof request.checkpoint?.upper === "string" ? request.checkpoint.upper : null;
-    const upper = resumedUpper ?? windowEnd(ctx);
-    const window = [...cursorFilter(stream, "joined_group_at", lower), `less-than(joined_group_at,${upper})`];
-    yield* readFanOut(
-      withHttp,
-      {
-        reader: "Klaviyo",
-        parents,
-        child: (groupId) => ({
-          request: listRequest(stream, `${group.path}/${groupId}/profiles`, joined(window), "joined_group_at"),
-          paginator: nextLink,
-          recordsPath: "data",
-          mapRecord: (r) => ({ profile_id: r.id, joined_group_at: (r.attributes as { joined_group_at?: unknown } | undefined)?.joined_group_at ?? null }),
-        }),
-        parentKey: group.key,
-        cursorField: "joined_group_at",
-        committed: lower,
-        upper,
-      },
-      request.checkpoint,
-    );
-    return;
-  }
+  const lower = lowerBound(config, request);
+  if (stream.group) yield* readMemberships(withHttp, request, stream, stream.group, lower);
+  else yield* readResources(withHttp, request, stream, lower);
+}
 
+/** The groups (lists or segments) once, then each group's profiles from the cursor to the window's end. */
+async function* readMemberships(
+  ctx: ConnectorContext,
+  request: ReadRequest,
+  stream: KlaviyoStream,
+  group: NonNullable<KlaviyoStream["group"]>,
+  lower: CursorValue | null,
+): AsyncGenerator<Page> {
+  const parents = async (c: ConnectorContext) => {
+    const ids: string[] = [];
+    const listing: HttpStream = { request: { url: group.path, query: { [`fields[${group.path.slice(1, -1)}]`]: "name" } }, paginator: nextLink, recordsPath: "data" };
+    for await (const page of readHttpStream(c, listing, { state: null, checkpoint: null })) ids.push(...page.records.map((r) => String(r.id)));
+    return ids;
+  };
+  const upper = typeof request.checkpoint?.upper === "string" ? request.checkpoint.upper : windowEnd(ctx);
+  const window = [...cursorFilter(stream, "joined_group_at", lower), `less-than(joined_group_at,${upper})`];
+  yield* readFanOut(
+    ctx,
+    {
+      reader: "Klaviyo",
+      parents,
+      child: (groupId) => ({
+        request: listRequest(stream, `${group.path}/${groupId}/profiles`, joined(window), "joined_group_at"),
+        paginator: nextLink,
+        recordsPath: "data",
+        mapRecord: (r) => ({ profile_id: r.id, joined_group_at: (r.attributes as { joined_group_at?: unknown } | undefined)?.joined_group_at ?? null }),
+      }),
+      parentKey: group.key,
+      cursorField: "joined_group_at",
+      committed: lower,
+      upper,
+    },
+    request.checkpoint,
+  );
+}
+
+/** A collection, one phase per channel where it has channels, sorted and filtered by the cursor. */
+async function* readResources(ctx: ConnectorContext, request: ReadRequest, stream: KlaviyoStream, lower: CursorValue | null): AsyncGenerator<Page> {
+  const field = request.stream.cursor_field;
   const resumed = checkpoints.resume(request.checkpoint);
   const upper = resumed?.carry.upper ?? windowEnd(ctx);
   const isEvents = stream.type === "event";
@@ -163,5 +173,5 @@ export async function* readKlaviyoStream(
     });
   });
   const start = resumed ?? { phase: phases[0]!.name, position: null, carry: { cursor: request.sync_mode === "incremental" ? stateCursor(request.state) : null, upper } };
-  yield* readPhased(withHttp, checkpoints, phases, start);
+  yield* readPhased(ctx, checkpoints, phases, start);
 }
