@@ -9,6 +9,7 @@ import { tableName } from "./naming";
 import { PostgresWarehouse, parsePostgresConfig, postgresSchemaName } from "./postgresql";
 import { createSnowflakeWarehouse } from "./snowflake/snowflake";
 import { createBigQueryWarehouse } from "./bigquery/bigquery";
+import { createDatabricksWarehouse } from "./databricks/databricks";
 import { createHttpClient } from "../../connectors/kit/http";
 
 export type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WarehouseDeps, WarehouseSpec, WriteBatch } from "./contract";
@@ -22,7 +23,7 @@ export interface WarehouseSource {
   config: Record<string, unknown>;
 }
 
-const PLANNED = new Set(["databricks"]);
+const PLANNED = new Set<string>();
 
 /**
  * The deps a call site passes: REST warehouses (Snowflake, BigQuery, Databricks) reach their APIs through the kit's
@@ -51,6 +52,8 @@ export function createWarehouse(source: WarehouseSource, deps: WarehouseDeps): W
       return createSnowflakeWarehouse(source.config, deps);
     case "bigquery":
       return createBigQueryWarehouse(source.config, deps);
+    case "databricks":
+      return createDatabricksWarehouse(source.config, deps);
     default:
       throw new WarehouseNotSupportedError(source.source_type, PLANNED.has(source.source_type));
   }

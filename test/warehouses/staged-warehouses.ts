@@ -163,3 +163,27 @@ export async function bigqueryUnderTest(options: { location?: string; role?: "ed
   const config = { project_id: "loaders-test", dataset: "loaders_default", service_account_json: JSON.stringify(serviceAccount), location };
   return generic("bigquery", config, "", (schema, stream) => ({ catalog: "loaders-test", schema: schemaName(schema, 300), table: tableName(stream, 300) }));
 }
+
+export const DATABRICKS_HOST = "dbc-loaders-test.cloud.databricks.com";
+
+/**
+ * Databricks: the test workspace, catalog `loaders` with schema `landing`, SQL warehouse `wh<random>` (starting when
+ * `startingPolls` is set), a fresh personal access token, or a service principal for OAuth M2M.
+ */
+export async function databricksUnderTest(options: { startingPolls?: number; oauth?: boolean } = {}): Promise<StagedUnderTest> {
+  const ws = `workspaces/${DATABRICKS_HOST}`;
+  const token = `dapi${crypto.randomUUID().replace(/-/g, "")}`;
+  const warehouse = `wh${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  await controlCall("databricks", `${ws}/tokens`, { token, principal: "loader@example.com" });
+  await controlCall("databricks", `${ws}/warehouses`, { id: warehouse, starting_polls: options.startingPolls ?? 0 });
+  await controlCall("databricks", `${ws}/catalogs`, { name: "loaders" });
+  await controlCall("databricks", `${ws}/query`, { sql: 'CREATE SCHEMA IF NOT EXISTS "loaders"."landing"' });
+  let auth: Record<string, string> = { token };
+  if (options.oauth) {
+    const client_id = `sp-${crypto.randomUUID().slice(0, 8)}`;
+    await controlCall("databricks", `${ws}/service-principals`, { client_id, client_secret: "sp-secret-value" });
+    auth = { client_id, client_secret: "sp-secret-value" };
+  }
+  const config = { host: DATABRICKS_HOST, http_path: `/sql/1.0/warehouses/${warehouse}`, ...auth, catalog: "loaders", schema: "landing" };
+  return generic("databricks", config, ws, (schema, stream) => ({ catalog: "loaders", schema: schemaName(schema, 255), table: tableName(stream, 255) }));
+}
