@@ -4,6 +4,7 @@
  * `maxLineBytes`), so a 2 GB export is read in the memory of its longest line; a reader that stops early cancels
  * the source, which ends the download.
  */
+import { createGunzip } from "node:zlib";
 import { ConnectorError, isConnectorError } from "./errors";
 
 /** Where a previous read stopped: the `byteEnd` and `line` of the last line (or CSV record) it consumed. */
@@ -35,17 +36,92 @@ export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Gzip through the runtime's DecompressionStream; a corrupt or truncated member errors with a data error. */
+/**
+ * Gzip, through the runtime's zlib (node:zlib, native in workerd). Not DecompressionStream: workerd's refuses a
+ * file of several gzip members ("Trailing bytes after end of compressed data"), which RFC 1952 §2.2 allows and
+ * `cat a.gz b.gz` or log shippers produce; zlib reads them all. Pulled on demand: a source chunk is written only
+ * once the previous one is consumed and the output read, so memory stays at zlib's own buffers. A corrupt or
+ * truncated stream errors with a data error; the source's own error (a dropped connection) passes unchanged.
+ */
 export function gunzip(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  // The runtime's pipe replaces a source's error with its own, so the source's (a dropped connection, retryable)
-  // is remembered here and reported instead of "corrupt data".
-  let sourceError: unknown;
-  const source = mapErrors(stream, (error) => (sourceError = error));
-  const inflated = source.pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  return mapErrors(inflated, (error) => {
-    if (sourceError !== undefined) return sourceError;
-    return isConnectorError(error) ? error : new ConnectorError("data", `the gzip data is corrupt or truncated: ${error instanceof Error ? error.message : String(error)}`);
+  const inflater = createGunzip({ chunkSize: 64 * 1024 });
+  const reader = stream.getReader();
+  let writing = false;
+  let sourceDone = false;
+  let ended = false;
+  let failure: unknown;
+  let signalled = false;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    signalled = true;
+    wake?.();
+  };
+  inflater.on("readable", signal);
+  inflater.on("end", () => {
+    ended = true;
+    signal();
   });
+  inflater.on("error", (error: unknown) => {
+    failure ??= isConnectorError(error) ? error : new ConnectorError("data", `the gzip data is corrupt or truncated: ${error instanceof Error ? error.message : String(error)}`);
+    signal();
+  });
+  const nextSignal = () =>
+    new Promise<void>((resolve) => {
+      if (signalled) return resolve();
+      wake = resolve;
+    }).then(() => {
+      signalled = false;
+      wake = undefined;
+    });
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const out = inflater.read() as Uint8Array | null;
+          if (out !== null) {
+            controller.enqueue(new Uint8Array(out));
+            return;
+          }
+          if (failure !== undefined) {
+            controller.error(failure);
+            return;
+          }
+          if (ended) {
+            controller.close();
+            return;
+          }
+          if (!writing && !sourceDone) {
+            let next: ReadableStreamReadResult<Uint8Array>;
+            try {
+              next = await reader.read();
+            } catch (error) {
+              failure = error;
+              inflater.destroy();
+              continue;
+            }
+            if (next.done) {
+              sourceDone = true;
+              inflater.end();
+            } else {
+              writing = true;
+              inflater.write(next.value, () => {
+                writing = false;
+                signal();
+              });
+            }
+            continue;
+          }
+          await nextSignal();
+        }
+      },
+      async cancel(reason) {
+        inflater.destroy();
+        await reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -159,26 +235,6 @@ export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenera
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
-}
-
-/** The same stream, pulled on demand, with its errors replaced by `map(error)`. */
-export function mapErrors(stream: ReadableStream<Uint8Array>, map: (error: unknown) => unknown): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(out) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) out.close();
-          else out.enqueue(value);
-        } catch (error) {
-          out.error(map(error));
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 function concat(parts: readonly Uint8Array[], length: number): Uint8Array {

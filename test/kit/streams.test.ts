@@ -32,7 +32,7 @@ async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 async function gzipped(text: string): Promise<Uint8Array> {
-  const compressed = chunked(text, 1000).pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  const compressed = chunked(text, 1 << 16).pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
   return new Uint8Array(await new Response(compressed).arrayBuffer());
 }
 
@@ -133,6 +133,43 @@ describe("gunzip", () => {
     expect(values[0]?.value).toEqual({ id: 9007199254740993n, n: 0, name: "row 0 ünïcode" });
     expect(values[1999]?.value).toEqual({ id: 9007199254740993n + 1999n, n: 1999, name: "row 1999 ünïcode" });
     expect(values.map((v) => (v.value as { n: number }).n)).toEqual(rows.map((_, i) => i));
+  });
+
+  it("reads every member of a multi-member gzip file (cat a.gz b.gz)", async () => {
+    const first = await gzipped('{"n":1}\n{"n":2}\n');
+    const second = await gzipped('{"n":3}\n{"n":9007199254740993}\n');
+    const both = new Uint8Array(first.length + second.length);
+    both.set(first);
+    both.set(second, first.length);
+    for (const size of [1, 7, 4096]) {
+      expect((await all(jsonLines(gunzip(chunked(both, size))))).map((v) => (v.value as { n: unknown }).n)).toEqual([1, 2, 3, 9007199254740993n]);
+    }
+  });
+
+  it("hands out the output a chunk at a time, and cancelling it cancels the source", async () => {
+    const gz = await gzipped("z".repeat(20_000_000));
+    expect(gz.length).toBeLessThan(100_000);
+    let cancelled = false;
+    let at = 0;
+    const source = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          controller.enqueue(gz.slice(at, at + 1000));
+          at += 1000;
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const reader = gunzip(source).getReader();
+    const first = await reader.read();
+    // 1000 compressed bytes of a 20,000:1 ratio would be ~20 MB; zlib hands out its 16 KB chunks.
+    expect(first.value?.length).toBeLessThanOrEqual(64 * 1024);
+    await reader.cancel();
+    expect(cancelled).toBe(true);
+    expect(at).toBeLessThan(gz.length);
   });
 
   it("fails a corrupt or truncated gzip stream with a data error", async () => {
