@@ -124,6 +124,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
   };
   let warehouse: WarehouseAdapter | undefined;
   let target: StreamTarget | undefined;
+  const warehouseWork = new AbortController();
   try {
     let stream: StreamSpec;
     if (claim.specJson) {
@@ -135,7 +136,12 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     // A keyless stream without a cursor read incrementally would append the whole table on every run (issue 16).
     const modeProblem = syncModeProblem(stream, claim.syncMode);
     if (modeProblem) throw new ConnectorError("configuration", modeProblem);
-    warehouse = createWarehouse(source, warehouseDeps({ warehouseDb: env.WAREHOUSE, development: settings(env).development, hostOverrides: settings(env).HOST_OVERRIDES }));
+    // The warehouse gets its own signal, not the read's: the read's stops at the budget, while the commit and the
+    // finalize that follow must still run; this one only ends the warehouse's waits once the chunk is over.
+    warehouse = createWarehouse(
+      source,
+      warehouseDeps({ warehouseDb: env.WAREHOUSE, development: settings(env).development, hostOverrides: settings(env).HOST_OVERRIDES, signal: warehouseWork.signal }),
+    );
     target = {
       schema: loader.targetSchema,
       stream: stream.name,
@@ -286,5 +292,6 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     lease.release();
     await shared.close().catch(() => undefined);
     await warehouse?.close().catch(() => undefined);
+    warehouseWork.abort();
   }
 }
