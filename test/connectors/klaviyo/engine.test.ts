@@ -190,6 +190,32 @@ describe("klaviyo → warehouse through the engine", () => {
     expect(log[4]!.at - log[0]!.at).toBeGreaterThanOrEqual(1000);
   });
 
+  it("OAuth through the loader's token keeper: one token request serves every chunk of two runs", async () => {
+    const t = tenant();
+    await t.seed({ counts: { profiles: 950 } });
+    await t.oauth({ client_id: `app${t.name}`, client_secret: "s3cret", refresh_token: "rt-engine" });
+    const owner = await bootstrapWorkspace();
+    const sourceId = await createD1Source(owner);
+    const schema = uniqueName("klaviyo");
+    const loader = await createLoader(owner, {
+      name: "Klaviyo OAuth",
+      loader_type: "klaviyo",
+      source_id: sourceId,
+      config: { client_id: `app${t.name}`, client_secret: "s3cret", refresh_token: "rt-engine" },
+      target_schema: schema,
+      selected_streams: [{ name: "profiles", sync_mode: "full_refresh" }],
+      sync_mode: "full_refresh",
+    });
+    expect(loader.status).toBe("active");
+    for (let run = 0; run < 2; run++) expect(await triggerAndWait(owner, loader.id)).toMatchObject({ status: "completed", rows_loaded: 950 });
+    const log = await t.requests();
+    // Ten pages a run, four a chunk: three chunks per run, six in all.
+    expect(log.filter((r) => r.path === "/api/profiles")).toHaveLength(20);
+    expect(log.filter((r) => r.path === "/oauth/token")).toHaveLength(1);
+    expect(log.filter((r) => r.path === "/api/profiles").every((r) => r.headers.authorization?.startsWith("Bearer kat_") && r.quota === `app${t.name}`)).toBe(true);
+    expect(await d1Rows(`${schema.toLowerCase()}__profiles`)).toHaveLength(950);
+  });
+
   it("a revoked key fails the stream, the other completes, and the loader goes to error", async () => {
     const t = tenant();
     await t.seed({});
