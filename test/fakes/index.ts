@@ -4,13 +4,14 @@ import { startLimitsApiFake } from "./limits-api/server";
 import { startPostgresAuthFake } from "./postgres-auth/server";
 import { startSalesforceFake } from "./salesforce/server";
 import { startStripeFake } from "./stripe/server";
-import { startSnowflakeFake } from "./snowflake/server";
-import { startBigQueryFake } from "./bigquery/server";
-import { startDatabricksFake } from "./databricks/server";
 import { startS3Server } from "./s3/server";
 import { startKitFake } from "./kit/server";
 import { startKlaviyoFake } from "./klaviyo/server";
 import { startMailchimpFake } from "./mailchimp/server";
+import { startSnowflakeFake } from "./snowflake/server";
+import { startBigQueryFake } from "./bigquery/server";
+import { startDatabricksFake } from "./databricks/server";
+import { startShopifyFake } from "./shopify/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -26,6 +27,7 @@ type FakeStarter = () => Promise<RunningFake>;
 const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startLimitsApiFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
 // The warehouse fakes (Snowflake, BigQuery, Databricks REST APIs over DuckDB).
 starters.push(() => startSnowflakeFake(), () => startBigQueryFake(), () => startDatabricksFake());
+starters.push(() => startShopifyFake());
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));
