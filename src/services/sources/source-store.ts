@@ -3,6 +3,7 @@ import { sources } from "../../db/schema";
 import { AppError, notFound, validationError, zodDetails } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { openConfig, sealConfig, type SealedConfig } from "../sealed-config";
+import type { WarehouseSpec } from "../../warehouses/contract";
 import { isSourceType, sourceTypeNames, sourceTypes, type SourceType } from "./source-types";
 
 export type SourceRow = typeof sources.$inferSelect;
@@ -41,11 +42,11 @@ export function validateSourceConfig(type: SourceType, config: unknown, developm
   const parsed = sourceTypes[type].config.safeParse(config ?? {});
   if (!parsed.success) throw validationError(`config is not valid for source type ${type}`, zodDetails(parsed.error.issues, "config"));
   const value = parsed.data as Obj;
-  // Unencrypted warehouse connections carry the password in clear; only a local database may need that.
-  if (value.sslmode === "disable" && !development) {
-    throw new AppError("validation_failed", "sslmode disable is only allowed in development mode", [
-      { path: "config.sslmode", message: "use require or verify-full" },
-    ]);
+  // The spec's deployment rules (PostgreSQL: sslmode disable only in development), the same the adapter applies.
+  const spec: WarehouseSpec = sourceTypes[type];
+  const problems = spec.check?.(value, { development }) ?? [];
+  if (problems.length > 0) {
+    throw new AppError("validation_failed", problems[0]!.message, problems.map((p) => ({ path: `config.${p.path}`, message: p.message })));
   }
   return value;
 }
