@@ -3,6 +3,7 @@ import { createApp } from "./api/app";
 import type { Env } from "./env";
 import { settings } from "./env";
 import { handleQueue } from "./engine/queue-handler";
+import { reviveWatchdogs } from "./engine/revive";
 import { runSchedulerTick } from "./scheduler/tick";
 
 const app = createApp();
@@ -12,6 +13,7 @@ export default {
   async scheduled(controller, env) {
     settings(env);
     await runSchedulerTick(env, controller.scheduledTime);
+    await reviveWatchdogs(env);
   },
   async queue(batch, env) {
     settings(env);

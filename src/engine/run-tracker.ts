@@ -423,10 +423,16 @@ export class RunTracker extends DurableObject<Env> {
     if (this.run()?.status === "running") await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
   }
 
-  /** Arms the watchdog if it is not armed (a tracker from before a deploy, or an alarm lost); idempotent. */
-  async watch(): Promise<void> {
-    if (this.run()?.status !== "running") return;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + this.timing().watchdogMs);
+  /**
+   * The watchdog looks now if its alarm is missing or overdue by more than an interval (lost with a local restart,
+   * revive.ts); true when it had to. Idempotent, like the alarm itself.
+   */
+  async watch(): Promise<boolean> {
+    if (this.run()?.status !== "running") return false;
+    const at = await this.ctx.storage.getAlarm();
+    if (at !== null && at > Date.now() - this.timing().watchdogMs) return false;
+    await this.alarm();
+    return true;
   }
 
   /** For tests and diagnostics: the tracker's view of the run. */

@@ -4,11 +4,12 @@
  * watchdog interval (the tests run with LEASE_SECONDS=6 and WATCHDOG_SECONDS=1, vitest.config.ts). The alarm fires
  * on its own here: no test calls it.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runTracker } from "../../src/engine/dispatch";
 import type { RunTracker } from "../../src/engine/run-tracker";
+import worker from "../../src/index";
 import { as, bootstrapWorkspace, createD1Source } from "../helpers/api";
 import { createRestLoader, d1Rows, fakeControl, fakeRequests, restConfig, uniqueName, waitForRun } from "../helpers/engine";
 import { waitFor } from "../helpers/wait";
@@ -71,6 +72,26 @@ describe("leases: a chunk whose consumer dies is resumed from its checkpoint", (
       expect(before.pages).toBeGreaterThanOrEqual(8);
     });
   }
+
+  it("after a restart that lost the alarm and the queued message, the cron tick revives the watchdog", async () => {
+    const { owner, tenant, loader, run, stub, view, table } = await keylessRun();
+    await waitFor(async () => (await view()).streams[0]!.pages >= 4, "a report");
+    // What a local restart leaves: the tracker's state on disk, no alarm (wrangler dev does not keep them), and the
+    // in-memory queue's messages gone.
+    await runInDurableObject(stub, async (_instance: RunTracker, state) => {
+      await state.storage.deleteAlarm();
+      state.storage.sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?", Date.now() - 60_000);
+    });
+    await fakeControl(tenant, "faults", {});
+    expect(await runInDurableObject(stub, (_i: RunTracker, state) => state.storage.getAlarm())).toBeNull();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
+    const done = await waitForRun(owner, loader.id, run.id);
+    expect(done).toMatchObject({ status: "completed", rows_loaded: COUNT });
+    const rows = await d1Rows(table);
+    expect(rows).toHaveLength(COUNT);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(COUNT);
+    expect((await view()).streams[0]).toMatchObject({ restarts: 1 });
+  });
 
   it("a live chunk keeps its lease by heartbeat even when a page takes longer than the lease", async () => {
     const owner = await bootstrapWorkspace();
