@@ -101,6 +101,30 @@ describe("mailchimp audiences, campaigns and reports", () => {
     });
   });
 
+  it("segments: since_updated_at / before_updated_at per audience; an incremental run sees the updated ones", async () => {
+    const t = tenant();
+    // The fake's clock a quarter of an hour back: its changes are then dated before the read's start.
+    const seeded = await t.seed({ counts: { members: [30, 30] }, now: Math.floor(Date.now() / 1000) - 900 });
+    const first = await readAll(context().ctx, mailchimpConfig(t), readRequest("segments", "incremental"));
+    expect(records(first)).toHaveLength(6);
+    const state = first.at(-1)!.state!;
+    const changed = await t.mutate({ type: "segments", update: 1 });
+    await t.clearRequests();
+    const at = new Date();
+    const second = await readAll(context({ at }).ctx, mailchimpConfig(t), readRequest("segments", "incremental", state));
+    const keys = records(second).map((r) => `${r.list_id}/${r.id}`);
+    const truth = await t.truth();
+    const expected = Object.values(truth.segments).flat().filter((x) => secondsOf(x.updated_at) >= secondsOf(state.cursor));
+    expect(keys.sort()).toEqual(expected.map((x) => `${x.list_id}/${x.id}`).sort());
+    expect(records(second).filter((r) => changed.updated.includes(String(r.id))).map((r) => r.updated_at)).toEqual([mailchimpTime(changed.time), mailchimpTime(changed.time)]);
+    const sent = await t.requests();
+    expect(sent.filter((r) => r.path.endsWith("/segments")).map((r) => r.path)).toEqual(seeded.lists.map((l) => `/3.0/lists/${l.id}/segments`));
+    for (const r of sent.filter((x) => x.path.endsWith("/segments"))) {
+      expect(r.query).toMatchObject({ since_updated_at: mailchimpTime(secondsOf(state.cursor) - 1), before_updated_at: mailchimpTime(Math.floor(at.getTime() / 1000)), count: "1000" });
+    }
+    expect(second.at(-1)!.state).toEqual({ cursor: mailchimpTime(changed.time) });
+  });
+
   it("email activity: one row per action, for every sent campaign; unsubscribes per campaign; reports, automations, lists", async () => {
     const t = tenant();
     await t.seed({ counts: { members: [300, 50] } });
