@@ -43,6 +43,7 @@ const S = { burst: 3, steady: 60 };
 const STREAMS: Record<string, KlaviyoStream> = {
   // Predictive analytics would move profiles to the M tier; subscriptions keep L.
   profiles: { path: "/profiles", type: "profile", tier: L, pageSize: 100, filter: "gt", sorted: true, additional: ["subscriptions"] },
+  // page[size] up to 1000 is documented for the pinned revisions (default 200); older ones may refuse it (verify).
   events: { path: "/events", type: "event", tier: XL, pageSize: 1000, filter: "gte", sorted: true, include: { metric: "metric_id", profile: "profile_id" } },
   metrics: { path: "/metrics", type: "metric", tier: M, filter: "client", sorted: false },
   lists: { path: "/lists", type: "list", tier: L, pageSize: 10, filter: "gt", sorted: true, include: { tags: "tag_ids" } },
