@@ -14,9 +14,10 @@ import { requestContext } from "./middleware/request-context";
 import { runRoutes } from "./runs";
 import { sourceRoutes } from "./sources";
 import type { AppEnv } from "./types";
+import { webhookRoutes } from "./webhooks/routes";
 import { workspaceRoutes } from "./workspaces";
 
-const routes = [...healthRoutes, ...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes];
+const routes = [...healthRoutes, ...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes, ...webhookRoutes];
 
 export function createApp() {
   const app = new Hono<AppEnv>();

@@ -135,3 +135,48 @@ export const streamStates = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.loaderId, t.stream] })],
 );
+
+/** Workspace webhooks (issue 15): where run and loader events are POSTed, signed with the webhook's own secret. */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    /** JSON array of event types this webhook receives. */
+    events: text("events").notNull(),
+    /** The signing secret, sealed (services/sealed-config.ts, AAD webhook:<workspace>:<id>); shown once at creation. */
+    secretSealed: text("secret_sealed").notNull(),
+    status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    createdBy: text("created_by"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_workspace").on(t.workspaceId)],
+);
+
+/**
+ * The delivery outbox and log: a row per (event, webhook), written with the event itself, so a delivery survives any
+ * restart; the cron tick sends what is due and reschedules failures with backoff for a day.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The exact JSON body that is signed and sent on every attempt. */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: text("next_attempt_at"),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error").notNull().default(""),
+    createdAt: text("created_at").notNull(),
+    deliveredAt: text("delivered_at"),
+  },
+  (t) => [index("webhook_deliveries_due").on(t.status, t.nextAttemptAt), index("webhook_deliveries_webhook").on(t.webhookId, t.createdAt)],
+);

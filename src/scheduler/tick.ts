@@ -14,6 +14,7 @@ import { isoSeconds } from "../lib/time";
 import { serviceContext } from "../services/context";
 import { createRun } from "../services/runs/trigger-run";
 import { nextRunAt } from "../services/loaders/schedule";
+import { deliverDueWebhooks } from "../services/webhooks/deliver";
 
 const DUE_BATCH = 100;
 const STUCK_PENDING_MS = 2 * 60_000;
@@ -65,6 +66,8 @@ export async function runSchedulerTick(env: Env, scheduledTime: number): Promise
     await dispatchRun(env, { runId: run.id, loaderId: run.loaderId, workspaceId: run.workspaceId });
     result.redispatched.push(run.id);
   }
-  if (result.started.length + result.skipped.length + result.redispatched.length > 0) log("info", "scheduler tick", { ...result });
+  // Webhook deliveries due (first attempts that failed, retries): the outbox is in D1, so a restart loses none.
+  const webhooks = await deliverDueWebhooks(ctx, tickAt);
+  if (result.started.length + result.skipped.length + result.redispatched.length > 0) log("info", "scheduler tick", { ...result, webhooks });
   return result;
 }

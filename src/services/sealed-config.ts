@@ -13,7 +13,7 @@ type Keyring = Settings["SECRETS_KEYRING"];
 
 /** The row a config belongs to: its AAD, so a sealed value cannot be moved onto another row. */
 export interface ConfigOwner {
-  kind: "loader" | "source";
+  kind: "loader" | "source" | "webhook";
   workspaceId: string;
   id: string;
 }
@@ -53,4 +53,13 @@ export function mergePatchConfig(stored: Obj, patch: Obj): Obj {
     else merged[key] = structuredClone(value);
   }
   return merged;
+}
+
+/** One secret value (a webhook's signing secret), sealed to its row like a config's secret fields. */
+export function sealSecret(keyring: Keyring, owner: ConfigOwner, value: string): Promise<string> {
+  return sealJson(keyring, { value }, aad(owner));
+}
+
+export async function openSecret(keyring: Keyring, owner: ConfigOwner, sealed: string): Promise<string> {
+  return (await openJson<{ value: string }>(keyring, sealed, aad(owner))).value;
 }

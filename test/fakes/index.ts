@@ -11,6 +11,7 @@ import { startMailchimpFake } from "./mailchimp/server";
 import { startSnowflakeFake } from "./snowflake/server";
 import { startBigQueryFake } from "./bigquery/server";
 import { startDatabricksFake } from "./databricks/server";
+import { startWebhookReceiver } from "./webhook-receiver/server";
 import { startShopifyFake } from "./shopify/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
@@ -27,6 +28,8 @@ type FakeStarter = () => Promise<RunningFake>;
 const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startLimitsApiFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
 // The warehouse fakes (Snowflake, BigQuery, Databricks REST APIs over DuckDB).
 starters.push(() => startSnowflakeFake(), () => startBigQueryFake(), () => startDatabricksFake());
+// The receiver of the workspace webhooks' deliveries.
+starters.push(() => startWebhookReceiver());
 starters.push(() => startShopifyFake());
 
 export async function startFakes() {

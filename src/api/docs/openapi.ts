@@ -75,6 +75,7 @@ const TAGS = [
   { name: "Loaders", description: "What to read, from where, into which schema, on which schedule; check, discover and preview before saving." },
   { name: "Runs", description: "Executions of a loader: live counters per stream, cancellation." },
   { name: "Loader types", description: "Every source type with its config schema, secrets and stream catalog." },
+  { name: "Webhooks", description: "Signed notifications of run and loader events, retried for a day, with a delivery log." },
 ];
 
 const GETTING_STARTED = `Inbound ELT: loaders pull data from SaaS APIs and databases into your warehouse (a *source*) on a schedule.

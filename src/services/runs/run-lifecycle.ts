@@ -8,6 +8,7 @@ import { loaderRuns, loaders, streamStates } from "../../db/schema";
 import { nowIso } from "../../lib/time";
 import type { ServiceContext } from "../context";
 import { nextRunAt } from "../loaders/schedule";
+import { emitEvent } from "../webhooks/events";
 import type { RunStreamSummary } from "./run-store";
 
 export { loadRunConfigs, loadRunPlan } from "./run-snapshot";
@@ -37,8 +38,13 @@ export async function writeRunProgress(ctx: ServiceContext, runId: string, progr
       ...(progress.completedAt !== undefined ? { completedAt: progress.completedAt } : {}),
     })
     .where(and(eq(loaderRuns.id, runId), live))
-    .returning({ id: loaderRuns.id, loaderId: loaderRuns.loaderId });
-  if (rows.length > 0 && progress.status === "completed") await recoverLoader(ctx, rows[0]!.loaderId, runId);
+    .returning();
+  const run = rows[0];
+  if (run && progress.status === "completed") await recoverLoader(ctx, run.loaderId, runId);
+  // The one write that ends the run (later ones find it no longer live): its event is emitted exactly once.
+  if (run && (progress.status === "completed" || progress.status === "failed")) {
+    await emitEvent(ctx, run.workspaceId, progress.status === "completed" ? "run.completed" : "run.failed", { run: runEventData(run) });
+  }
   return rows.length > 0;
 }
 
@@ -55,10 +61,33 @@ const revisionOfRun = (runId: SQL | string) =>
  * or a run completes. It is the loader's latest run that failed (runs of one loader never overlap).
  */
 export async function markLoaderError(ctx: ServiceContext, loaderId: string, message: string) {
-  await ctx.db
+  const [loader] = await ctx.db
     .update(loaders)
     .set({ status: "error", statusError: `${message} (fix the config with PUT on this loader; the next run that completes sets it active again)`, nextRunAt: null, updatedAt: nowIso() })
-    .where(and(eq(loaders.id, loaderId), inArray(loaders.status, ["active", "paused"]), eq(loaders.revision, revisionOfRun(sql`${loaders.lastRunId}`))));
+    .where(and(eq(loaders.id, loaderId), inArray(loaders.status, ["active", "paused"]), eq(loaders.revision, revisionOfRun(sql`${loaders.lastRunId}`))))
+    .returning();
+  if (loader) {
+    await emitEvent(ctx, loader.workspaceId, "loader.error", {
+      loader: { id: loader.id, name: loader.name, loader_type: loader.loaderType, status: loader.status, status_error: loader.statusError, last_run_id: loader.lastRunId },
+    });
+  }
+}
+
+/** A run as webhook receivers get it: the API's run fields that describe the outcome. */
+function runEventData(run: typeof loaderRuns.$inferSelect) {
+  return {
+    id: run.id,
+    loader_id: run.loaderId,
+    status: run.status,
+    trigger: run.trigger,
+    started_at: run.startedAt,
+    completed_at: run.completedAt,
+    rows_loaded: run.rowsLoaded,
+    streams_total: run.streamsTotal,
+    streams_failed: run.streamsFailed,
+    error_message: run.errorMessage,
+    streams: JSON.parse(run.streams) as unknown,
+  };
 }
 
 /** A run that completed every stream proves the loader works: one in `error` returns to `active` (issue 15). */
