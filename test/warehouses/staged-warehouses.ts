@@ -141,7 +141,7 @@ function generic(type: StagedType, config: Record<string, unknown>, controlPrefi
         sql: "SELECT table_name FROM information_schema.tables WHERE table_catalog = $1 AND table_schema = $2 ORDER BY 1",
         params: [w.catalog, w.schema],
       });
-      return result.rows.map(([name]) => String(name).toLowerCase());
+      return result.rows.map(([name]) => String(name).toLowerCase()).sort();
     },
     async log() {
       const body = await controlCall<any>(fake, `${prefix}requests`);
