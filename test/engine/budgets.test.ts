@@ -15,17 +15,9 @@ import { extractChunk } from "../../src/engine/extract-chunk";
 import { as, bootstrapWorkspace, createD1Source } from "../helpers/api";
 import { fakeBase } from "../helpers/connector";
 import { createLoader, d1Rows, uniqueName, waitForRun } from "../helpers/engine";
+import type { LoggedRequest as Logged } from "../fakes/limits-api/server";
 import { waitFor } from "../helpers/wait";
 
-interface Logged {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  at: number;
-  done_at: number;
-  inflight: number;
-  status: number;
-}
 
 const limits = () => fakeBase("limits-api");
 async function configure(tenant: string, settings: Record<string, unknown>) {
