@@ -3,7 +3,7 @@
  * GraphQL connections, named as the schema spells them; ids are GIDs (gid://shopify/Order/123). Incremental reads
  * pass `query: "updated_at:>='…'"` and, where the connection has it, `sortKey: UPDATED_AT`.
  * Deletions are not reported: Shopify exposes them only per object type (deletionEvents, verify) and the connector
- * does not read them yet.
+ * does not read them yet (README, "What is not seen").
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
@@ -47,6 +47,13 @@ const created: Fields = { createdAt: "date-time" };
 const connection = (name: string, fields: Fields) =>
   stream(name, { primaryKey: ["id"], cursor: "updatedAt", fields: { ...node, ...fields } });
 
+/**
+ * A child stream: keyed by its own GID, with its parent's id and its parent's updatedAt (the cursor: a child is
+ * read again whenever its parent changes, which is when Shopify moves the parent's updatedAt).
+ */
+const child = (name: string, parent: string, fields: Fields) =>
+  stream(name, { primaryKey: ["id"], cursor: `${parent}UpdatedAt`, fields: { id: "string", [`${parent}Id`]: "string", [`${parent}UpdatedAt`]: "date-time", ...fields } });
+
 export const shopifySpec = {
   type: "shopify",
   title: "Shopify",
@@ -57,7 +64,6 @@ export const shopifySpec = {
   secret_fields: ["access_token", "client_secret"],
   credential_sets: credentialSets,
   streams: [
-    // Line items, refunds and transactions are nested connections paged separately: not columns of orders.
     connection("orders", {
       ...created,
       name: "string",
@@ -69,7 +75,13 @@ export const shopifySpec = {
       displayFulfillmentStatus: "string",
       currencyCode: "string",
       totalPriceSet: "object",
+      customer: "object",
     }),
+    // Nested connections and lists of an order, each its own stream (research §4: paginate children separately).
+    child("orderLineItems", "order", { name: "string", sku: "string", quantity: "integer", currentQuantity: "integer", originalUnitPriceSet: "object", variant: "object" }),
+    child("orderRefunds", "order", { legacyResourceId: "string", createdAt: "date-time", updatedAt: "date-time", note: "string", totalRefundedSet: "object" }),
+    child("orderTransactions", "order", { kind: "string", status: "string", gateway: "string", createdAt: "date-time", processedAt: "date-time", amountSet: "object" }),
+    child("fulfillments", "order", { legacyResourceId: "string", status: "string", createdAt: "date-time", updatedAt: "date-time", trackingInfo: "array" }),
     connection("customers", {
       ...created,
       firstName: "string",
@@ -77,6 +89,7 @@ export const shopifySpec = {
       state: "string",
       tags: "array",
       numberOfOrders: "string",
+      verifiedEmail: "boolean",
     }),
     connection("products", {
       ...created,
@@ -87,19 +100,22 @@ export const shopifySpec = {
       productType: "string",
       tags: "array",
     }),
-    // Filterable by updated_at but has no UPDATED_AT sort key (verify): the connector sorts by ID and filters.
+    // Filterable by updated_at but ProductVariantSortKeys has no UPDATED_AT: read through a bulk operation, unsorted.
     connection("productVariants", {
       ...created,
       title: "string",
       sku: "string",
       price: "string",
       product: "object",
+      inventoryItem: "object",
       inventoryQuantity: "integer",
     }),
-    connection("collections", { title: "string", handle: "string" }),
+    child("productImages", "product", { url: "string", altText: "string", width: "integer", height: "integer" }),
+    connection("collections", { title: "string", handle: "string", sortOrder: "string" }),
     connection("inventoryItems", { ...created, sku: "string", tracked: "boolean", unitCost: "object" }),
+    child("inventoryLevels", "inventoryItem", { createdAt: "date-time", updatedAt: "date-time", location: "object", quantities: "array" }),
     connection("draftOrders", { ...created, name: "string", status: "string", email: "string", totalPriceSet: "object" }),
-    // Few rows and no updated_at filter (verify): read whole.
+    // Few rows and no updated_at filter: read whole.
     stream("locations", {
       primaryKey: ["id"],
       cursor: null,
