@@ -22,6 +22,7 @@ import { postgresqlConnector } from "./postgresql";
 import { restApiConnector } from "./rest_api";
 import { s3Connector } from "./s3";
 import { salesforceConnector } from "./salesforce";
+import { shopifyConnector } from "./shopify";
 import { stripeConnector } from "./stripe";
 import { s3Spec } from "./s3/spec";
 import { salesforceSpec } from "./salesforce/spec";
@@ -31,7 +32,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector] as unknown as AnyConnector[];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector, shopifyConnector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,
