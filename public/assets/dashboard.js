@@ -460,10 +460,10 @@ const pages = {
         return;
       }
       target.replaceChildren(
-        el("p", { class: "small muted", text: `${records.length} records from the first page; nothing was written.` }),
+        el("p", { class: "small muted", text: `The first page holds ${records.length} records${records.length > 20 ? "; the first 20 are shown" : ""}. Nothing was written.` }),
         el(
           "div",
-          { class: "table-wrap" },
+          { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `First records of ${stream}` },
           el(
             "table",
             { class: "preview" },

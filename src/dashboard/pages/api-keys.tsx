@@ -15,7 +15,7 @@ export async function apiKeysPage(c: DashboardContext) {
     <Page title="API keys" viewer={viewer} current="/api-keys" script="api-keys">
       <p class="muted">Keys sign in to this dashboard and call the API. A key is shown once, when it is created.</p>
       <p class="error" role="alert" id="keys-error" hidden></p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="API keys">
         <table>
           <thead>
             <tr>

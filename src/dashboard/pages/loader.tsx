@@ -122,7 +122,7 @@ export async function loaderPage(c: DashboardContext) {
             <p>No runs yet. {row.status === "draft" ? "Complete the settings first, then run it." : "Press “Run now”, or wait for the schedule."}</p>
           </Empty>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Runs">
             <table>
               <thead>
                 <tr>

@@ -47,7 +47,7 @@ export async function loadersPage(c: DashboardContext) {
           )}
         </Empty>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Loaders">
           <table>
             <thead>
               <tr>

@@ -30,7 +30,7 @@ export async function sourcesPage(c: DashboardContext) {
           <p>No warehouse yet. {canEdit ? "Add one below; the embedded D1 warehouse works at once." : "Ask an admin of this workspace to add one."}</p>
         </Empty>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Warehouses">
           <table>
             <thead>
               <tr>
