@@ -18,7 +18,6 @@ import { createLoader, d1Rows, uniqueName, waitForRun } from "../helpers/engine"
 import type { LoggedRequest as Logged } from "../fakes/limits-api/server";
 import { waitFor } from "../helpers/wait";
 
-
 const limits = () => fakeBase("limits-api");
 async function configure(tenant: string, settings: Record<string, unknown>) {
   const res = await fetch(`${limits()}/t/${tenant}/_control/configure`, { method: "POST", body: JSON.stringify(settings) });
