@@ -39,8 +39,45 @@ function executedTwice(type: StagedUnderTest["type"], log: any[]): string[] {
   return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
 }
 
+/** `event: x` / `data: {...}` blocks of a text/event-stream body. */
+function sseEvents(text: string): Array<{ event: string; data: any }> {
+  return text
+    .split("\n\n")
+    .filter((block) => block.trim())
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
+      return { event, data: JSON.parse(data) };
+    });
+}
+
 export function engineScenario(label: string, make: () => Promise<StagedUnderTest>) {
   describe(`${label} through the engine`, () => {
+    it("the API's connection test (SSE) runs network, authentication, authorization and query against the warehouse", async () => {
+      const wh = await make();
+      const owner = await bootstrapWorkspace();
+      if (wh.type === "bigquery") await wh.adapter().prepareStream({ schema: "loaders_default", stream: "x", sync_mode: "incremental", primary_key: ["id"], cursor_field: null, run_id: "setup" });
+      const res = await as(owner)("/sources/test", { method: "POST", body: { source_type: wh.type, config: wh.config } });
+      expect(res.headers.get("content-type")).toContain("text/event-stream");
+      const events = sseEvents(res.text);
+      expect(events.map((e) => [e.event, e.data.step, e.data.status])).toEqual([
+        ["step", "network", "success"],
+        ["step", "authentication", "success"],
+        ["step", "authorization", "success"],
+        ["step", "query", "success"],
+        ["result", undefined, undefined],
+      ]);
+      expect(events.at(-1)?.data).toEqual({ success: true, message: "connection succeeded" });
+      const bad = sseEvents((await as(owner)("/sources/test", { method: "POST", body: { source_type: wh.type, config: await badCredentials(wh) } })).text);
+      expect(bad.find((e) => e.data.status === "failed")).toMatchObject({ data: { step: "authentication" } });
+      if (wh.type === "snowflake") {
+        const { private_key: _key, ...rest } = wh.config;
+        const refused = await as(owner)("/sources", { method: "POST", body: { name: "pw", source_type: "snowflake", config: { ...rest, password: "hunter2" } } });
+        expect(refused.status).toBe(400);
+        expect(JSON.stringify(refused.json)).toContain("does not accept passwords");
+      }
+    });
+
     it("rest_api: exact rows and types, incremental merged in place, full_refresh swapped with the old table readable until then", async () => {
       const wh = await make();
       const owner = await bootstrapWorkspace();
