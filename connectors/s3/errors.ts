@@ -40,6 +40,8 @@ export function s3ErrorClassifier(bucket: string, label: string, region: string)
       case "PermanentRedirect":
       case "IncorrectEndpoint":
         return configuration(`the bucket must be reached at another endpoint${expected ? ` (region ${expected})` : ""}: check region and endpoint`);
+      case "InvalidObjectState":
+        return configuration("an object is in an archive storage class (Glacier, Deep Archive): restore it, or narrow prefix/glob to exclude it");
       case "NoSuchBucket":
         return configuration("no such bucket: check bucket, region and endpoint");
       case "RequestTimeTooSkewed":
