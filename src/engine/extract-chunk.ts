@@ -174,11 +174,16 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       const chunkId = chunkIdFor(message.runId, stream.name, message.chunk);
       const staged: string[] = [];
       let unreported: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject } | null = null;
+      // The attempt's first write also removes what an earlier attempt of this chunk may have written from its start
+      // page on, under other groupings (keyless streams; contract.ts, replaces_from).
+      let replacedEarlier = false;
       const flush = async (closesChunk: boolean) => {
         const records = batch.flatMap((p) => p.records);
         if (records.length > 0) {
           const batchId = batchIdFor(message.runId, stream.name, pageSeq);
-          await warehouse!.stage(target!, { batch_id: batchId, records, synced_at: new Date().toISOString() });
+          const replaces = warehouse!.commitScope === "batch" && !replacedEarlier ? { replaces_from: claim.pages } : {};
+          await warehouse!.stage(target!, { batch_id: batchId, records, synced_at: new Date().toISOString(), ...replaces });
+          if (replaces.replaces_from !== undefined) replacedEarlier = true;
           staged.push(batchId);
         }
         const checkpoint = batch[batch.length - 1]?.checkpoint ?? unreported!.checkpoint;
@@ -193,7 +198,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         batch.length = 0;
         batchRows = 0;
         if (warehouse!.commitScope === "chunk" && !closesChunk) return { continue: true } as const;
-        if (staged.length > 0) await warehouse!.commit(target!, { chunk_id: chunkId, batch_ids: [...staged] });
+        if (staged.length > 0) await warehouse!.commit(target!, { chunk_id: chunkId, batch_ids: [...staged], replaces_from: claim.pages });
         staged.length = 0;
         const report = unreported;
         unreported = null;

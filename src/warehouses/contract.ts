@@ -15,6 +15,11 @@
  *   and is idempotent: committing the same batches again leaves the target as one commit did. Keyed streams merge
  *   by primary key with one source row per key (the newest by cursor; on a tie the later batch, then the later
  *   record); keyless streams replace the target rows carrying any of the committed batch ids.
+ * - Keyless streams and `replaces_from`: an earlier attempt of a chunk may have committed groups whose report was
+ *   lost, cut at other pages (a time budget ends a chunk where it falls). The first write of an attempt (the first
+ *   `stage` of a "batch" adapter, the `commit` of a "chunk" adapter) carries the page the attempt started from, and
+ *   the adapter first removes every row this run wrote for the stream under a batch id of that page or later
+ *   (`batchIdRange`). Keyed streams need nothing: the re-read rewrites the same keys.
  * - The engine reports a chunk's checkpoint (and state) only after `commit` resolved: the checkpoint describes
  *   committed data only. A consumer killed between stage and commit leaves staged rows that no report describes;
  *   the redelivery restages and commits them (no loss), under the same ids (no duplicate).
@@ -53,6 +58,8 @@ export interface WriteBatch {
   records: SourceRecord[];
   /** ISO timestamp stored in `_loader_synced_at`. */
   synced_at: string;
+  /** Keyless streams: first remove this run's rows of the stream from batches of this page sequence on (see above). */
+  replaces_from?: number;
 }
 
 export interface ChunkCommit {
@@ -60,6 +67,8 @@ export interface ChunkCommit {
   chunk_id: string;
   /** The batches this attempt staged, in staging order; the only ones the commit merges. */
   batch_ids: string[];
+  /** Keyless streams: first remove this run's rows of the stream from batches of this page sequence on (see above). */
+  replaces_from?: number;
 }
 
 export type CommitScope = "batch" | "chunk";
@@ -121,6 +130,16 @@ export interface WarehouseSpec<C = any> {
 /** The batch id of a write group: the run, the stream and the page sequence of the group's first page. */
 export function batchIdFor(runId: string, stream: string, firstPageSeq: number): string {
   return `${runId}:${stream}:${firstPageSeq}`;
+}
+
+/**
+ * Every batch id of one run's stream lies in `[low, high)`: ids are `low` followed by the page sequence's digits,
+ * and digits sort below "~", so a range on the indexed batch id column finds them; the sequence is what follows
+ * `low` (in SQL: `substr(id, length(low) + 1)`, measured in the database's own characters).
+ */
+export function batchIdRange(runId: string, stream: string): { low: string; high: string } {
+  const low = `${runId}:${stream}:`;
+  return { low, high: `${low}~` };
 }
 
 /** The chunk id commits carry: the run, the stream and the chunk sequence the queue message names. */

@@ -5,7 +5,7 @@
  * (widening rebuilds the table inside the same batch). A page is bound as ONE JSON parameter and unpacked by
  * `json_each`, so the parameter count never depends on rows × columns.
  */
-import type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+import { type ChunkCommit, type CommitScope, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, errorMessage } from "./errors";
 import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
@@ -93,7 +93,23 @@ export class D1Warehouse implements WarehouseAdapter {
     const plan = planLoad(target, batch.records, existing);
     const statements = this.schemaChanges(table, plan, existing);
     if (plan.primaryKey.length === 0) {
-      statements.push(this.statement(`DELETE FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(META.batchId)} = ?1`, batch.batch_id));
+      const batchId = quoteIdentifier(META.batchId);
+      if (batch.replaces_from === undefined) {
+        statements.push(this.statement(`DELETE FROM ${quoteIdentifier(table)} WHERE ${batchId} = ?1`, batch.batch_id));
+      } else {
+        // An earlier attempt's groups from this page on, however they were cut (contract.ts, replaces_from).
+        const { low, high } = batchIdRange(target.run_id, target.stream);
+        statements.push(
+          this.statement(
+            `DELETE FROM ${quoteIdentifier(table)} WHERE ${batchId} = ?1 OR ` +
+              `(${batchId} >= ?2 AND ${batchId} < ?3 AND CAST(substr(${batchId}, length(?2) + 1) AS INTEGER) >= ?4)`,
+            batch.batch_id,
+            low,
+            high,
+            batch.replaces_from,
+          ),
+        );
+      }
     }
     const sql = insertStatement(quoteIdentifier(table), plan, dialect);
     if (utf8Length(sql) > MAX_STATEMENT_BYTES) {

@@ -7,7 +7,7 @@
  */
 import { connect } from "cloudflare:sockets";
 import { Client, type QueryResult } from "pg";
-import type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "./contract";
+import { type ChunkCommit, type CommitScope, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
 import { type ColumnChange, type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
@@ -122,9 +122,18 @@ export class PostgresWarehouse implements WarehouseAdapter {
     await this.applySchemaChanges(table, plan);
     const qualified = qualify(table);
     let sql = insertStatement(qualified, plan, dialect);
+    const params: unknown[] = [target.run_id, batch.synced_at, batch.batch_id];
     if (plan.primaryKey.length === 0) {
-      // Idempotent per batch: the rows of an earlier attempt go in the same statement that writes them again.
-      sql = `WITH cleared AS (DELETE FROM ${qualified} WHERE ${quoteIdentifier(META.batchId)} = $4::text) ${sql}`;
+      // Idempotent per batch: the rows of an earlier attempt go in the same statement that writes them again — from
+      // `replaces_from` on, whatever batches that attempt cut (contract.ts).
+      const batchId = quoteIdentifier(META.batchId);
+      let earlier = `${batchId} = $4::text`;
+      if (batch.replaces_from !== undefined) {
+        const { low, high } = batchIdRange(target.run_id, target.stream);
+        earlier += ` OR (${batchId} >= $5::text AND ${batchId} < $6::text AND substr(${batchId}, length($5::text) + 1)::bigint >= $7::bigint)`;
+        params.push(low, high, batch.replaces_from);
+      }
+      sql = `WITH cleared AS (DELETE FROM ${qualified} WHERE ${earlier}) ${sql}`;
     }
     const rows = rowsAsJson(plan, true);
     // Brackets go on the first and last row so that join() yields one flat string; "[" + joined + "]" would be a
@@ -136,7 +145,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
       // A named statement is parsed and planned once per connection, not per page: about 3x faster at 100 rows a
       // page here. Its SQL changes with the column set and types, and so does its name.
       const name = `loaders_${stableHash(sql)}_${sql.length}`;
-      const result = await this.query(sql, [page, target.run_id, batch.synced_at, batch.batch_id], name);
+      const result = await this.query(sql, [page, ...params], name);
       return { rows_staged: result.rowCount ?? 0 };
     } catch (error) {
       this.forget(table);

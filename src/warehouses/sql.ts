@@ -99,6 +99,12 @@ export interface MergeSpec {
   batches: (batchIdColumn: string) => string;
   /** SQL expression, greater for a later batch of the chunk (`CASE col WHEN @b0 THEN 0 … END`): cursor ties go to it. */
   batchOrder: (batchIdColumn: string) => string;
+  /**
+   * Keyless streams: the predicate choosing the target rows an earlier attempt of this chunk may have committed
+   * (ChunkCommit.replaces_from: this run's batch ids from that page on, `batchIdRange`); they are deleted with the
+   * committed batches' own rows.
+   */
+  replaceFrom?: (batchIdColumn: string) => string;
   /** Staging column numbering the rows of a batch in page order (ties inside a batch go to the later record). */
   rowOrder?: string;
   /** Metadata column names in the warehouse's spelling (defaults: META). */
@@ -118,10 +124,12 @@ export function mergeStatements(spec: MergeSpec, dialect: MergeDialect): string[
   const list = all.map(q).join(", ");
   if (spec.primaryKey.length === 0) {
     const select = `SELECT ${list} FROM ${spec.staging} WHERE ${spec.batches(q(meta.batchId))}`;
+    const own = spec.batches(q(meta.batchId));
+    const replaced = spec.replaceFrom ? `(${own}) OR (${spec.replaceFrom(q(meta.batchId))})` : own;
     if (dialect.keyless === "replace-where") {
-      return [`INSERT INTO ${spec.target} REPLACE WHERE ${spec.batches(q(meta.batchId))} ${select}`];
+      return [`INSERT INTO ${spec.target} REPLACE WHERE ${replaced} ${select}`];
     }
-    return [`DELETE FROM ${spec.target} WHERE ${spec.batches(q(meta.batchId))}`, `INSERT INTO ${spec.target} (${list}) ${select}`];
+    return [`DELETE FROM ${spec.target} WHERE ${replaced}`, `INSERT INTO ${spec.target} (${list}) ${select}`];
   }
   const order = [
     ...(spec.cursor ? [`${q(spec.cursor.name)} DESC NULLS LAST`] : []),

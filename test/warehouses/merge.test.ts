@@ -129,6 +129,33 @@ describe("MERGE strategy on PostgreSQL", () => {
     expect(await rows(target)).toEqual(once);
   });
 
+  it("keyless with replaces_from: an earlier attempt's committed batches from that page on go, other runs' stay", async () => {
+    const target = await table("keyless_replace");
+    const staging = await table("keyless_replace_stage");
+    await insert(target, [
+      [1, "other run", null, "r1:s:0"],
+      [2, "reported earlier", null, "r2:s:0"],
+      [3, "attempt 1", null, "r2:s:4"],
+      [4, "attempt 1, cut later", null, "r2:s:12"],
+    ]);
+    await insert(staging, [
+      [3, "attempt 1", null, "r2:s:4"],
+      [4, "attempt 1, cut later", null, "r2:s:4"],
+    ]);
+    const merge: MergeSpec = {
+      ...spec(target, staging, []),
+      batches: (column) => `${column} = ANY($1::text[])`,
+      replaceFrom: (column) => `(${column} >= 'r2:s:' AND ${column} < 'r2:s:~' AND substr(${column}, length('r2:s:') + 1)::bigint >= 4)`,
+    };
+    await commit(merge, ["r2:s:4"]);
+    expect((await rows(target)).map(([id, , , batch]) => [id, batch])).toEqual([
+      [1, "r1:s:0"],
+      [2, "r2:s:0"],
+      [3, "r2:s:4"],
+      [4, "r2:s:4"],
+    ]);
+  });
+
   it("replace-where dialects get one atomic statement for keyless streams", () => {
     const [statement, ...rest] = mergeStatements(spec("t", "s", []), { ...dialect, quote: (n) => `\`${n}\``, keyless: "replace-where" });
     expect(rest).toEqual([]);

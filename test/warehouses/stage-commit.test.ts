@@ -167,8 +167,8 @@ describe.each(CASES)("stage/commit through the engine: $name", (wh) => {
     const batch = (seq: number) => `${runId}:items:${seq}`;
     expect(staging.staged).toEqual([0, 1, 2, 3, 4, 5].map(batch));
     expect(seen.map((s) => s.chunk)).toEqual([
-      { chunk_id: `${runId}:items:c0`, batch_ids: [0, 1, 2, 3].map(batch) },
-      { chunk_id: `${runId}:items:c1`, batch_ids: [4, 5].map(batch) },
+      { chunk_id: `${runId}:items:c0`, batch_ids: [0, 1, 2, 3].map(batch), replaces_from: 0 },
+      { chunk_id: `${runId}:items:c1`, batch_ids: [4, 5].map(batch), replaces_from: 4 },
     ]);
     // When a commit began, the tracker knew only what earlier commits had made durable, and so did the table.
     expect(seen.map(({ reportedPages, reportedRows, targetRows }) => [reportedPages, reportedRows, targetRows])).toEqual([
