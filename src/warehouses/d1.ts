@@ -102,7 +102,8 @@ export class D1Warehouse implements WarehouseAdapter {
         statements.push(
           this.statement(
             `DELETE FROM ${quoteIdentifier(table)} WHERE ${batchId} = ?1 OR ` +
-              `(${batchId} >= ?2 AND ${batchId} < ?3 AND CAST(substr(${batchId}, length(?2) + 1) AS INTEGER) >= ?4)`,
+              `(${batchId} >= ?2 AND ${batchId} < ?3 AND substr(${batchId}, length(?2) + 1) NOT GLOB '*[^0-9]*' ` +
+              `AND CAST(substr(${batchId}, length(?2) + 1) AS INTEGER) >= ?4)`,
             batch.batch_id,
             low,
             high,

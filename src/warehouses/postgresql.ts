@@ -130,7 +130,9 @@ export class PostgresWarehouse implements WarehouseAdapter {
       let earlier = `${batchId} = $4::text`;
       if (batch.replaces_from !== undefined) {
         const { low, high } = batchIdRange(target.run_id, target.stream);
-        earlier += ` OR (${batchId} >= $5::text AND ${batchId} < $6::text AND substr(${batchId}, length($5::text) + 1)::bigint >= $7::bigint)`;
+        // CASE, because PostgreSQL does not promise to test the range before it casts a row's suffix.
+        const sequence = `substr(${batchId}, length($5::text) + 1)`;
+        earlier += ` OR (${batchId} >= $5::text AND ${batchId} < $6::text AND CASE WHEN ${sequence} ~ '^[0-9]{1,18}$' THEN ${sequence}::bigint END >= $7::bigint)`;
         params.push(low, high, batch.replaces_from);
       }
       sql = `WITH cleared AS (DELETE FROM ${qualified} WHERE ${earlier}) ${sql}`;

@@ -241,6 +241,8 @@ describe.each([
     const ids = async () => (await wh.rows(schema, "Events", "id")).map((r) => [r.id, r._loader_run_id, r._loader_batch_id]);
     // Another run's rows, and this run's rows up to page 3 that a report made final.
     await adapter.stage({ ...t, run_id: "run-1" }, page("run-1:Events:0", [{ Id: 1 }, { Id: 2 }]));
+    // An id inside the run's range whose suffix is not a page sequence is neither cast nor removed.
+    await adapter.stage(t, page("run-2:Events:x", [{ Id: 0 }]));
     await adapter.stage(t, page("run-2:Events:0", [{ Id: 3 }]));
     // Attempt 1 of the chunk starting at page 4 wrote two groups and died before reporting them.
     await adapter.stage(t, page("run-2:Events:4", [{ Id: 4 }, { Id: 5 }]));
@@ -248,6 +250,7 @@ describe.each([
     // Attempt 2 cuts its first group at other pages: one group covering what attempt 1 wrote in two.
     await wh.adapter().stage(t, { ...page("run-2:Events:4", [{ Id: 4 }, { Id: 5 }, { Id: 6 }, { Id: 7 }]), replaces_from: 4 });
     expect(await ids()).toEqual([
+      [0, "run-2", "run-2:Events:x"],
       [1, "run-1", "run-1:Events:0"],
       [2, "run-1", "run-1:Events:0"],
       [3, "run-2", "run-2:Events:0"],
@@ -259,7 +262,7 @@ describe.each([
     // Page 40 sorts before page 5 as text; the sequence is compared as a number.
     await adapter.stage(t, page("run-2:Events:40", [{ Id: 8 }]));
     await wh.adapter().stage(t, { ...page("run-2:Events:5", [{ Id: 9 }]), replaces_from: 5 });
-    expect((await ids()).map(([id]) => id)).toEqual([1, 2, 3, 4, 5, 6, 7, 9]);
+    expect((await ids()).map(([id]) => id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9]);
   });
 
   it("soft deletes keep the row, mark it, and keep values a tombstone does not carry", async () => {
