@@ -73,6 +73,30 @@ describe("warehouse configuration errors through the engine", () => {
   });
 });
 
+describe("retryable warehouse errors through the engine", () => {
+  it("an unreachable PostgreSQL is retried, not failed: the stream stays running with the error noted", async () => {
+    const owner = await bootstrapWorkspace();
+    const tenant = uniqueName("wherr");
+    await fakeControl(tenant, "seed", { count: 100 });
+    // Port 1 on the loopback refuses connections: a network failure, worth another try.
+    const sourceId = await postgresSource(owner, { host: "127.0.0.1", port: 1 });
+    const loader = await createRestLoader(owner, sourceId, restConfig(tenant, [{ name: "items", path: "/cursor/items" }]), [{ name: "items", sync_mode: "full_refresh" }], {
+      target_schema: uniqueName("wherr"),
+    });
+    const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
+    const started = Date.now();
+    let stream = await trackerStream(run.id);
+    while (!stream.last_error && Date.now() - started < 20_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      stream = await trackerStream(run.id);
+    }
+    expect(stream).toMatchObject({ status: "running", config_error: 0, last_error: expect.stringContaining("PostgreSQL connection failed") });
+    expect((await as(owner)(`/loaders/${loader.id}`)).json.status).toBe("active");
+    const cancelled = await as(owner)(`/loaders/${loader.id}/runs/${run.id}/cancel`, { method: "POST" });
+    expect(cancelled.json.status).toBe("cancelled");
+  });
+});
+
 describe("target names checked on save with the warehouse's own naming", () => {
   it("refuses '_' as target_schema with a 400 on create and on update; PostgreSQL's pg_ prefix too", async () => {
     const owner = await bootstrapWorkspace();
