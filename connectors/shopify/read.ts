@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { checkpointParser, jsonValue, optionalCheckpoint } from "../kit/checkpoint";
-import type { BudgetSlot, ConnectorContext, JsonObject, Page, ReadRequest, SourceRecord } from "../kit/contract";
+import { type BudgetSlot, type ConnectorContext, isResumeLater, type JsonObject, type Page, type ReadRequest, type SourceRecord } from "../kit/contract";
 import { stateCursor } from "../kit/declarative";
 import { ConnectorError } from "../kit/errors";
 import { jsonLines } from "../kit/streams";
@@ -34,6 +34,8 @@ const EPOCH = "2006-01-01T00:00:00Z";
 /** Slot lease of a running job: longer than the longest wait between two polls, which renew it. */
 const SLOT_LEASE_SECONDS = 900;
 const MAX_POLL_SECONDS = 60;
+/** When every bulk slot of the shop is taken: come back after this long (jobs take seconds to minutes). */
+const SLOT_WAIT_SECONDS = 5;
 
 const searchTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
@@ -175,8 +177,17 @@ async function* readBulk(ctx: ConnectorContext, client: ShopifyClient, stream: S
   const cp: BulkCheckpoint = { ...start, windows: [...start.windows] };
   const budget = ctx.budget;
   let slot: BudgetSlot | null = null;
-  const hold = async () => {
-    if (budget) slot = await budget.slot(client.budgetKey("bulk"), bulkConcurrency(client.version), { holder: cp.holder, leaseSeconds: SLOT_LEASE_SECONDS });
+  /** A slot for this job (renewed when already held); false when all are taken, after a short wait. */
+  const hold = async (): Promise<boolean> => {
+    if (!budget) return true;
+    try {
+      // A short wait: a consumer must not sit in a queue delivery while other streams' jobs run for minutes.
+      slot = await budget.slot(client.budgetKey("bulk"), bulkConcurrency(client.version), { holder: cp.holder, leaseSeconds: SLOT_LEASE_SECONDS, maxWaitSeconds: 1 });
+      return true;
+    } catch (error) {
+      if (isResumeLater(error)) return false;
+      throw error;
+    }
   };
   const letGo = async () => {
     const held = slot;
@@ -192,7 +203,10 @@ async function* readBulk(ctx: ConnectorContext, client: ShopifyClient, stream: S
   while (cp.windows.length > 0) {
     const window = cp.windows[0]!;
     if (cp.job === null) {
-      await hold();
+      if (!(await hold())) {
+        yield { records: [], checkpoint: { ...cp }, resumeAfterSeconds: SLOT_WAIT_SECONDS };
+        return;
+      }
       const { data } = await client.query<{ bulkOperationRunQuery: { bulkOperation: { id: string } | null; userErrors: Array<{ message: string; code: string | null }> } }>(
         RUN_BULK,
         { query: bulkQuery(stream, window) },
@@ -216,7 +230,12 @@ async function* readBulk(ctx: ConnectorContext, client: ShopifyClient, stream: S
     }
 
     if (cp.url === null) {
-      await hold();
+      if (!(await hold())) {
+        // The slot's lease ran out while the job ran (a chunk came back late) and others took every slot: the job
+        // still runs on Shopify's side and is polled again later.
+        yield { records: [], checkpoint: { ...cp }, resumeAfterSeconds: SLOT_WAIT_SECONDS };
+        return;
+      }
       const { data } = await client.query<{ node: BulkOperation | null }>(POLL_BULK, { id: cp.job }, 2);
       const op = data.node;
       const status = op?.status ?? "EXPIRED";

@@ -49,6 +49,7 @@ export const TYPES: Record<string, Record<string, FieldDef>> = {
   InventoryQuantity: { name: S, quantity: S, updatedAt: S },
   Location: { id: S, legacyResourceId: S, name: S, isActive: S, address: obj("LocationAddress"), updatedAt: S },
   DraftOrder: { id: S, legacyResourceId: S, createdAt: S, updatedAt: S, name: S, status: S, email: S, totalPriceSet: obj("MoneyBag") },
+  Shop: { id: S, name: S, myshopifyDomain: S, currencyCode: S, ianaTimezone: S },
   PageInfo: { hasNextPage: S, hasPreviousPage: S, startCursor: S, endCursor: S },
   BulkOperation: {
     id: S, status: S, errorCode: S, createdAt: S, completedAt: S, objectCount: S, rootObjectCount: S, fileSize: S, url: S, partialDataUrl: S, query: S, type: S,
@@ -216,6 +217,8 @@ export class ShopData {
   mutate(body: { type: Collection; update?: string[] | number; create?: number }): { time: string; updated: string[]; created: string[] } {
     const items = this.list(body.type);
     if (!items) throw new Error(`unknown type ${String(body.type)}`);
+    // The shop's clock follows real time once it has caught up, so changes made after a read are dated after its start.
+    this.now = Math.max(this.now, Math.floor(Date.now() / 1000));
     const time = this.now;
     const targets = typeof body.update === "number" ? items.slice(0, body.update) : (body.update ?? []).map((id) => {
       const found = items.find((o) => o.id === id);

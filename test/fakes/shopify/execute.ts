@@ -32,6 +32,7 @@ const CONNECTION_ARGS = ["first", "last", "after", "before", "reverse", "query",
 const ROOT_FIELDS: Record<string, { type: string; args: string[] }> = {
   node: { type: "Node", args: ["id"] },
   currentBulkOperation: { type: "BulkOperation", args: ["type"] },
+  shop: { type: "Shop", args: [] },
 };
 const MUTATIONS: Record<string, { type: string; args: string[]; required: string[] }> = {
   bulkOperationRunQuery: { type: "BulkOperationRunQueryPayload", args: ["query", "groupObjects"], required: ["query"] },
@@ -236,6 +237,7 @@ export function prepare(text: string, given: Record<string, unknown> | undefined
 
 export interface Resolvers {
   shop: ShopData;
+  shopInfo: Obj;
   node(id: string): { type: string; value: Obj } | undefined;
   currentBulkOperation(): Obj | null;
   mutation(name: string, args: Record<string, unknown>): Obj;
@@ -437,7 +439,8 @@ export function execute(prepared: Prepared, resolvers: Resolvers): { data: Obj; 
         const selections: Selection[] = field.selections!.flatMap((s) => (s.kind === "inline" ? (s.typeCondition === found.type ? s.selections : []) : [s]));
         data[key] = object(run, selections, found.type, found.value);
       }
-    } else if (field.name === "currentBulkOperation") data[key] = object(run, field.selections!, "BulkOperation", resolvers.currentBulkOperation());
+    } else if (field.name === "shop") data[key] = object(run, field.selections!, "Shop", resolvers.shopInfo);
+    else if (field.name === "currentBulkOperation") data[key] = object(run, field.selections!, "BulkOperation", resolvers.currentBulkOperation());
   }
   return { data, actualCost: Math.max(1, run.actual) };
 }

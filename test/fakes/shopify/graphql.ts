@@ -349,7 +349,7 @@ export function parse(source: string): Document {
       next();
     }
     skipDirectives();
-    operations.push({ operation: keyword, name: opName, variables, selections: selectionSet(), loc: start.loc });
+    operations.push({ operation: keyword as "query" | "mutation", name: opName, variables, selections: selectionSet(), loc: start.loc });
   }
   if (operations.length === 0) throw new GraphqlSyntaxError("The document has no operation", { line: 1, column: 1 });
   return { operations, fragments };

@@ -57,6 +57,8 @@ interface Faults {
   /** Polls (reads of an operation) before a running operation finishes. */
   bulk_polls?: number;
   revoke?: boolean;
+  /** A pause of this many milliseconds every 250 lines of a result download (a slow transfer to interrupt). */
+  slow_download_ms?: number;
 }
 
 class Shop {
@@ -242,6 +244,7 @@ async function serveGraphql(registry: Registry, shop: Shop, version: string, req
   shop.bucket.level -= prepared.requestedCost;
   const { data, actualCost } = execute(prepared, {
     shop: shop.data,
+    shopInfo: { id: "gid://shopify/Shop/1", name: shop.name, myshopifyDomain: `${shop.name}.myshopify.com`, currencyCode: "USD", ianaTimezone: "Europe/London" },
     node(id) {
       const type = typeOfGid(id);
       if (type === "BulkOperation") {
@@ -311,6 +314,7 @@ async function serveResult(registry: Registry, request: IncomingMessage, url: UR
       const piece = offset < from ? buffer.subarray(from - offset) : buffer;
       if (!response.write(piece)) await new Promise((resolve) => response.once("drain", resolve));
       lines++;
+      if (shop.faults.slow_download_ms && lines % 250 === 0) await new Promise((resolve) => setTimeout(resolve, shop.faults.slow_download_ms));
       if (cutAfter !== undefined && lines >= cutAfter) {
         entry.status = -1;
         await new Promise((resolve) => setTimeout(resolve, 20));
