@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import { snowflakeAccountName, snowflakeKeyPair } from "../../src/warehouses/snowflake/auth";
 import { type StagedUnderTest, rsaKeyPair, snowflakeUnderTest, uniqueSchema } from "./staged-warehouses";
 
 const SYNCED_AT = "2024-05-01T12:00:00.000Z";
@@ -182,6 +183,29 @@ describe("snowflake warehouse", () => {
     const rows = await wh.rows(schema, "events", "n");
     expect(rows).toHaveLength(1200);
     expect(rows[1199]).toMatchObject({ n: 1199, payload });
+  });
+
+  it("signs key-pair JWTs as the docs say and signs a new one five minutes before the hour is up", async () => {
+    expect([snowflakeAccountName("xy12345.us-east-1"), snowflakeAccountName("myorg-myaccount"), snowflakeAccountName("xy12345.us-east-2.aws")]).toEqual(["XY12345", "MYORG-MYACCOUNT", "XY12345"]);
+    const keys = await rsaKeyPair();
+    let now = Date.UTC(2024, 0, 1);
+    const auth = snowflakeKeyPair({ account: "xy12345.us-east-1", user: "loader", privateKey: keys.privatePem, now: () => now });
+    const bearer = async () => {
+      const headers = new Headers();
+      await auth.apply({ url: new URL("https://x"), headers }, undefined as never);
+      expect(headers.get("x-snowflake-authorization-token-type")).toBe("KEYPAIR_JWT");
+      return (headers.get("authorization") as string).slice("Bearer ".length);
+    };
+    const claims = (jwt: string) => JSON.parse(atob((jwt.split(".")[1] as string).replace(/-/g, "+").replace(/_/g, "/")));
+    const first = await bearer();
+    expect(claims(first)).toEqual({ iss: `XY12345.LOADER.${await auth.fingerprint()}`, sub: "XY12345.LOADER", iat: now / 1000, exp: now / 1000 + 3540 });
+    expect(await auth.fingerprint()).toMatch(/^SHA256:[A-Za-z0-9+/]{43}=$/);
+    now += 53 * 60_000;
+    expect(await bearer()).toBe(first);
+    now += 2 * 60_000;
+    const renewed = await bearer();
+    expect(renewed).not.toBe(first);
+    expect(claims(renewed).iat).toBe(now / 1000);
   });
 
   it("a config with a password is refused with what to do instead", async () => {
