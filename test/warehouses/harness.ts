@@ -3,7 +3,10 @@
  * the statements it sends), read a loaded table back as plain JS values, list columns with their logical types.
  * Reads go straight to the database (D1 binding, or a separate pg client), never through the adapter under test.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { runTracker } from "../../src/engine/dispatch";
+import type { RunTracker } from "../../src/engine/run-tracker";
 import type { Client } from "pg";
 import type { WarehouseAdapter } from "../../src/warehouses/contract";
 import { D1Warehouse, d1TableName } from "../../src/warehouses/d1";
@@ -167,4 +170,10 @@ export function postgresHarness(): WarehouseUnderTest {
       await client?.end();
     },
   };
+}
+
+/** The run's first stream as its RunTracker holds it (pages and rows reported, checkpoint, deliveries, last error). */
+export async function trackerStream(runId: string) {
+  const stub = runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>;
+  return runInDurableObject(stub, (instance: RunTracker) => instance.snapshot().streams[0]!);
 }

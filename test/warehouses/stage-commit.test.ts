@@ -17,6 +17,7 @@ import { PostgresWarehouse } from "../../src/warehouses/postgresql";
 import { as, bootstrapWorkspace, createD1Source, type Caller } from "../helpers/api";
 import { createRestLoader, fakeControl, fakeRequests, restConfig, uniqueName, waitForRun } from "../helpers/engine";
 import { connectPostgres, createPostgresSource, postgresReader } from "../helpers/postgres";
+import { trackerStream } from "./harness";
 
 const pg = postgresReader();
 
@@ -114,11 +115,6 @@ function stageAside(proto: object, beforeCommit: (chunk: ChunkCommit) => Promise
     committed.push(chunk);
   });
   return { staged, committed };
-}
-
-async function trackerStream(runId: string) {
-  const stub = runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>;
-  return runInDurableObject(stub, (instance: RunTracker) => instance.snapshot().streams[0]!);
 }
 
 async function until<T>(probe: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {

@@ -3,18 +3,16 @@
  * configuration error fails the stream on its first delivery and puts the loader in `error` with the message, never
  * a queue retrying for half an hour. Names a warehouse would refuse are refused when the loader is saved.
  */
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../connectors/kit/errors";
-import { runTracker } from "../../src/engine/dispatch";
-import type { RunTracker } from "../../src/engine/run-tracker";
 import { checkTargetNames, warehouseErrorFrom } from "../../src/warehouses";
 import { classifyD1Error } from "../../src/warehouses/d1";
 import { classifyPostgresError } from "../../src/warehouses/postgresql";
 import { as, bootstrapWorkspace, type Caller, createD1Source, pgConfig } from "../helpers/api";
 import { createRestLoader, fakeControl, fakeRequests, restConfig, triggerAndWait, uniqueName } from "../helpers/engine";
 import { postgresReader } from "../helpers/postgres";
+import { trackerStream } from "./harness";
 
 const pg = postgresReader();
 const fakePgPort = (JSON.parse(env.FAKE_PORTS) as Record<string, number>)["postgres-auth"];
@@ -23,11 +21,6 @@ async function postgresSource(owner: Caller, config: Record<string, unknown>): P
   const res = await as(owner)("/sources", { method: "POST", body: { name: "Postgres", source_type: "postgresql", config: { ...pgConfig(), ...config } } });
   expect(res.status, JSON.stringify(res.json)).toBe(201);
   return res.json.id;
-}
-
-async function trackerStream(runId: string) {
-  const stub = runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>;
-  return runInDurableObject(stub, (instance: RunTracker) => instance.snapshot().streams[0]!);
 }
 
 /** Runs one stream into the source and checks the failure was final on the first delivery. */
