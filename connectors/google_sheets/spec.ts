@@ -1,6 +1,7 @@
 /**
  * Google Sheets API v4 (research/connectors-saas.md §7). One stream per tab, found by spreadsheets.get; row 1 holds
- * the column names. There is no server-side change filter and rows have no id, so tabs are full_refresh only.
+ * the column names. There is no server-side change filter and rows have no id, so tabs are full_refresh only; a row is
+ * keyed by its row number unless the config names key columns for its tab.
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
@@ -23,13 +24,24 @@ const config = z
     service_account_json: serviceAccountJsonField(
       "Service-account key file (JSON). Share the spreadsheet with the service account's client_email. Give this OR the OAuth fields.",
     ),
+    tabs: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Tabs to offer as streams, by their exact title; all grid tabs when absent."),
+    key_columns: z
+      .record(z.string().min(1), z.array(z.string().min(1)).min(1))
+      .optional()
+      .describe(
+        'Per tab title, the header names whose values identify a row (e.g. {"Orders": ["Order ID"]}); without it a row is keyed by its row number (_row_number).',
+      ),
     row_batch_size: z
       .number()
       .int()
       .min(10)
-      .max(1000)
-      .default(200)
-      .describe("Rows fetched per request; lower it for very wide sheets (Google cuts requests off after about 180 s)."),
+      .max(10000)
+      .default(2000)
+      .describe("Rows fetched per request; lower it for very wide sheets (Google cuts a request off after about 180 s and advises answers under 2 MB)."),
   })
   .strict()
   .superRefine(exclusiveCredentialSets(credentialSets));

@@ -13,6 +13,7 @@ import { startBigQueryFake } from "./bigquery/server";
 import { startDatabricksFake } from "./databricks/server";
 import { startWebhookReceiver } from "./webhook-receiver/server";
 import { startShopifyFake } from "./shopify/server";
+import { startGoogleFake } from "./google-oauth/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -31,6 +32,8 @@ starters.push(() => startSnowflakeFake(), () => startBigQueryFake(), () => start
 // The receiver of the workspace webhooks' deliveries.
 starters.push(() => startWebhookReceiver());
 starters.push(() => startShopifyFake());
+// Google's token endpoint and the Sheets, GA4 and Ads APIs (one server: they share the tokens it issues).
+starters.push(() => startGoogleFake());
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));
