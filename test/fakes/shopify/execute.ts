@@ -19,8 +19,10 @@ export interface GraphqlErrorBody {
 }
 
 export class QueryError extends Error {
-  constructor(readonly errors: GraphqlErrorBody[]) {
+  readonly errors: GraphqlErrorBody[];
+  constructor(errors: GraphqlErrorBody[]) {
     super(errors[0]?.message ?? "query error");
+    this.errors = errors;
   }
 }
 

@@ -69,11 +69,10 @@ export interface Document {
 }
 
 export class GraphqlSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly loc: Location,
-  ) {
+  readonly loc: Location;
+  constructor(message: string, loc: Location) {
     super(message);
+    this.loc = loc;
   }
 }
 

@@ -73,11 +73,9 @@ class Shop {
   client = { id: "", secret: "" };
   private issued = 0;
 
-  constructor(
-    readonly name: string,
-    counts: Counts,
-    now: number,
-  ) {
+  readonly name: string;
+  constructor(name: string, counts: Counts, now: number) {
+    this.name = name;
     this.data = new ShopData(name, counts, now);
     this.tokens.add(`shpat_${name}`);
     this.client = { id: `client_${name}`, secret: `secret_${name}` };
