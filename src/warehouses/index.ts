@@ -16,7 +16,7 @@ export type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, Wareho
 export { batchIdFor, chunkIdFor } from "./contract";
 export { WarehouseError, WarehouseNotSupportedError, isWarehouseError, warehouseErrorFrom, type WarehouseErrorKind } from "./errors";
 export { type WarehouseType, parseWarehouseConfig, warehouseSpecs } from "./specs";
-export { type TargetNameProblem, checkTargetNames, registerTargetNamer } from "./target-names";
+export { type TargetNameProblem, checkTargetNames } from "./target-names";
 
 export interface WarehouseSource {
   source_type: string;

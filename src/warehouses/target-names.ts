@@ -16,17 +16,16 @@ export interface TargetNameProblem {
 
 type Namer = { schema(targetSchema: string): unknown; table(targetSchema: string, stream: string): unknown };
 
-const NAMERS: Record<string, Namer> = {
+const NAMERS: Readonly<Record<string, Namer>> = {
   d1: { schema: (schema) => schemaName(schema), table: (schema, stream) => d1TableName(schema, stream) },
   postgresql: { schema: (schema) => postgresSchemaName(schema), table: (_schema, stream) => tableName(stream) },
 };
 
-/** Lower-case warehouses without a namer of their own use the shared rule; an adapter with its own rule adds it here. */
+/**
+ * Snowflake, BigQuery and Databricks name through the same schemaName/tableName (staged-warehouse.ts), only cased and
+ * fitted to their own lengths afterwards, which never refuses a name: the shared rule is theirs too.
+ */
 const DEFAULT_NAMER: Namer = { schema: (schema) => schemaName(schema), table: (_schema, stream) => tableName(stream) };
-
-export function registerTargetNamer(sourceType: string, namer: Namer): void {
-  NAMERS[sourceType] = namer;
-}
 
 export function checkTargetNames(sourceType: string, targetSchema: string, streams: readonly string[]): TargetNameProblem[] {
   const namer = NAMERS[sourceType] ?? DEFAULT_NAMER;
