@@ -339,6 +339,18 @@ describe.each([
     expect(await wh.columns(schema, "Invoices")).toMatchObject({ due: "date" });
   });
 
+  it("widens a big integer column into a decimal one, in place where the storage type stays (PostgreSQL numeric)", async () => {
+    const t = target({ stream: "Ledger", cursor_field: null });
+    await adapter.stage(t, page("b1", [{ Id: 1, Balance: 2n ** 64n }]));
+    const widened = { ...t, json_schema: { type: "object" as const, properties: { Balance: { type: "string" as const, format: "decimal" as const } } } };
+    const sent: Statement[] = [];
+    await wh.adapter(sent).stage(widened, page("b2", [{ Id: 2, Balance: "0.000000001" }]));
+    // D1 keeps big integers as TEXT, which reads back as text: the column stays text, the digits exact either way.
+    expect((await wh.columns(schema, "Ledger"))?.balance).toBe(wh.type === "postgresql" ? "big_integer" : "string");
+    if (wh.type === "postgresql") expect(sent.filter((s) => /ALTER TABLE/i.test(s.sql))).toEqual([]);
+    expect((await wh.rows(schema, "Ledger", "id")).map((r) => String(r.balance))).toEqual(["18446744073709551616", "0.000000001"]);
+  });
+
   it("keeps integers beyond 2^53 exact, as keys and as values", async () => {
     const t = target({ stream: "Tweets", cursor_field: null });
     const a = 2n ** 60n + 1n;
