@@ -10,7 +10,8 @@
  * Rules every adapter keeps, so that a queue that redelivers any chunk at any point never loses or doubles a row:
  * - `stage` is idempotent per `batch_id`: staging a batch id again REPLACES what was staged under it (never adds).
  *   A redelivered chunk restarts from the last reported checkpoint and so restages the same pages under the same
- *   ids (the engine's grouping is a function of the pages alone).
+ *   ids (a group closes at a row count or where the chunk ends, and is named by its first page: a group cut at
+ *   another page by a time budget still replaces the one staged under its id).
  * - `commit` merges exactly the batches it names — rows a killed attempt staged under other ids are never merged —
  *   and is idempotent: committing the same batches again leaves the target as one commit did. Keyed streams merge
  *   by primary key with one source row per key (the newest by cursor; on a tie the later batch, then the later
