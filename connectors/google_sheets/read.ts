@@ -93,14 +93,17 @@ async function layoutOf(http: HttpClient, id: string, tab: Tab): Promise<Layout>
   const headerMerges = tab.merges
     .filter((m) => (m.startRowIndex ?? 0) === 0)
     .map((m) => ({ startColumnIndex: m.startColumnIndex ?? 0, endColumnIndex: m.endColumnIndex ?? 0 }));
-  let width = header.length;
+  let width = 0;
+  header.forEach((value, c) => {
+    if (value !== null && value !== "") width = c + 1;
+  });
   for (const m of headerMerges) width = Math.max(width, m.endColumnIndex);
   const dates = new Map<number, DateKind>();
   for (const row of rows.slice(1)) {
     (row.values ?? []).forEach((cell, c) => {
       const type = cell.effectiveFormat?.numberFormat?.type;
       if ((type === "DATE" || type === "DATE_TIME" || type === "TIME") && !dates.has(c)) dates.set(c, type);
-      width = Math.max(width, c + 1);
+      if (cell.effectiveValue) width = Math.max(width, c + 1);
     });
   }
   return { names: columnNames(header, headerMerges, width), dates };
