@@ -180,3 +180,22 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index("webhook_deliveries_due").on(t.status, t.nextAttemptAt), index("webhook_deliveries_webhook").on(t.webhookId, t.createdAt)],
 );
+
+/**
+ * A run's event log (issue 15): stream started, rows written, retry scheduled, stream completed or failed, run ended.
+ * Derived from the tracker's writes of the run's progress (services/runs/run-events.ts); the last 1,000 per run are
+ * kept, and `GET …/runs/{runId}/events` streams them live.
+ */
+export const runEvents = sqliteTable(
+  "run_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: text("run_id").notNull(),
+    at: text("at").notNull(),
+    type: text("type").notNull(),
+    stream: text("stream"),
+    /** JSON object: the event's fields (counts, attempt, reason, delay, error). */
+    data: text("data").notNull(),
+  },
+  (t) => [index("run_events_run").on(t.runId, t.id)],
+);

@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { as, bootstrapWorkspace, createD1Source, createKey, expectError, pgConfig } from "../helpers/api";
 import { committedState, createRestLoader, fakeControl, fakeRequests, restConfig, triggerAndWait, uniqueName } from "../helpers/engine";
 import { postgresReader } from "../helpers/postgres";
+import { connectorFor, listLoaderTypes } from "../../connectors/registry";
+import { readerAvailable, requireReader } from "../../src/services/loaders/loader-types";
 
 const { query, dropAfterAll } = postgresReader();
 
@@ -77,7 +79,8 @@ describe("check", () => {
     const member = await createKey(owner, "member");
     expectError(await as(owner)("/loaders/check", { method: "POST", body: { loader_type: "rest_api", config: { base_url: 42 } } }), 400, "validation_failed");
     expectError(await as(owner)("/loaders/check", { method: "POST", body: { loader_type: "salesforce", config: { instance_url: "https://x.my.salesforce.com" } } }), 400, "validation_failed");
-    expectError(await as(owner)("/loaders/check", { method: "POST", body: { loader_type: "shopify", config: { shop: "s", access_token: "shpat_x" } } }), 400, "validation_failed");
+    const readerless = listLoaderTypes().find((t) => !connectorFor(t.type));
+    if (readerless) expectError(await as(owner)("/loaders/check", { method: "POST", body: { loader_type: readerless.type, config: {} } }), 400, "validation_failed");
     expectError(await as(member)("/loaders/check", { method: "POST", body: restBody("x") }), 403, "forbidden");
   });
 
@@ -230,18 +233,19 @@ describe("recovery and readers", () => {
     expect(row!.next_run_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/);
   });
 
-  it("a type whose reader is not built cannot be created active; as a draft it can", async () => {
-    const owner = await bootstrapWorkspace();
-    const sourceId = await createD1Source(owner);
-    const body = { name: "Shop", loader_type: "shopify", source_id: sourceId, config: { shop: "my-store", access_token: "shpat_0123456789abcdef" }, target_schema: "shop", selected_streams: [{ name: "orders" }], sync_mode: "full_refresh" };
-    const types = (await as(owner)("/loader-types")).json as Array<{ type: string; reader_available: boolean }>;
-    if (types.find((t) => t.type === "shopify")!.reader_available) return; // the shopify reader has landed: nothing to refuse
-    const refused = await as(owner)("/loaders", { method: "POST", body });
-    expectError(refused, 400, "validation_failed");
-    expect(refused.json.details[0].message).toContain("rest_api");
-    const draft = await as(owner)("/loaders", { method: "POST", body: { ...body, config: { shop: "my-store" } } });
-    expect(draft.status).toBe(201);
-    expect(draft.json.status).toBe("draft");
-    expectError(await as(owner)(`/loaders/${draft.json.id}`, { method: "PUT", body: { config: { access_token: "shpat_0123456789abcdef" } } }), 400, "validation_failed");
+  it("a type whose reader is not built cannot be active, and the refusal names the types that have one", () => {
+    const readerless = listLoaderTypes().find((t) => !connectorFor(t.type));
+    const available = listLoaderTypes().filter((t) => connectorFor(t.type)).map((t) => t.type);
+    expect(readerAvailable("rest_api")).toBe(true);
+    expect(() => requireReader("rest_api")).not.toThrow();
+    if (!readerless) return; // every reader has landed: nothing left to refuse
+    expect(readerAvailable(readerless.type)).toBe(false);
+    try {
+      requireReader(readerless.type);
+      expect.unreachable();
+    } catch (error: any) {
+      expect(error.code).toBe("validation_failed");
+      expect(error.details[0].message).toContain(available.join(", "));
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { cancelRunRoute } from "./cancel";
+import { runEventsRoute, runLogsRoute } from "./events";
 import { getRunRoute } from "./get";
 import { listRunsRoute } from "./list";
 
-export const runRoutes = [listRunsRoute, getRunRoute, cancelRunRoute];
+export const runRoutes = [listRunsRoute, getRunRoute, cancelRunRoute, runLogsRoute, runEventsRoute];

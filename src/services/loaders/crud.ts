@@ -7,6 +7,7 @@ import { requireRole, type ServiceContext } from "../context";
 import type { PageRequest } from "../pagination";
 import { forgetLoaderTokens, requestCancel } from "../../engine/dispatch";
 import { cancelLiveRun, dropRunStaging } from "../runs/cancel-run";
+import { deleteEventsOfLoader } from "../runs/run-events";
 import { mergePatchConfig } from "../sealed-config";
 import { requireSource, sourceExistsSql } from "../sources/source-store";
 import { getLoaderRow, openLoaderConfig, sealLoaderConfig, secretPathsOf, selectedStreamsOf } from "./loader-store";
@@ -151,6 +152,7 @@ export async function deleteLoader(ctx: ServiceContext, workspaceId: string, loa
     cancelled.push(run.id);
   }
   for (const runId of cancelled) await dropRunStaging(ctx, workspaceId, loaderId, runId);
+  await deleteEventsOfLoader(ctx, loaderId);
   await ctx.db.delete(loaderRuns).where(and(eq(loaderRuns.loaderId, loaderId), eq(loaderRuns.workspaceId, workspaceId)));
   await forgetLoaderTokens(ctx.env, loaderId);
 }

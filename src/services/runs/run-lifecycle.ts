@@ -9,6 +9,7 @@ import { nowIso } from "../../lib/time";
 import type { ServiceContext } from "../context";
 import { nextRunAt } from "../loaders/schedule";
 import { emitEvent } from "../webhooks/events";
+import { eventsBetween, recordRunEvents } from "./run-events";
 import type { RunStreamSummary } from "./run-store";
 
 export { loadRunConfigs, loadRunPlan } from "./run-snapshot";
@@ -26,6 +27,7 @@ export interface RunProgress {
 }
 
 export async function writeRunProgress(ctx: ServiceContext, runId: string, progress: RunProgress): Promise<boolean> {
+  const [before] = await ctx.db.select({ status: loaderRuns.status, streams: loaderRuns.streams }).from(loaderRuns).where(eq(loaderRuns.id, runId)).limit(1);
   const rows = await ctx.db
     .update(loaderRuns)
     .set({
@@ -40,6 +42,10 @@ export async function writeRunProgress(ctx: ServiceContext, runId: string, progr
     .where(and(eq(loaderRuns.id, runId), live))
     .returning();
   const run = rows[0];
+  if (run && before) {
+    const events = eventsBetween({ status: before.status, streams: JSON.parse(before.streams) as RunStreamSummary[] }, progress);
+    await recordRunEvents(ctx, runId, events);
+  }
   if (run && progress.status === "completed") await recoverLoader(ctx, run.loaderId, runId);
   // The one write that ends the run (later ones find it no longer live): its event is emitted exactly once.
   if (run && (progress.status === "completed" || progress.status === "failed")) {

@@ -11,6 +11,12 @@ export interface RunStreamSummary {
   status: "pending" | "running" | "completed" | "failed" | "cancelled";
   rows_loaded: number;
   error_message: string;
+  /** Deliveries of the stream's current chunk (1 on a first try); with `last_error`, the attempt that failed. */
+  attempts?: number;
+  /** The error the stream is being retried for, while it is; empty otherwise. */
+  last_error?: string;
+  /** When the retry is due (ISO), while one is scheduled. */
+  retry_at?: string | null;
 }
 
 export async function getRunRow(ctx: ServiceContext, workspaceId: string, loaderId: string, runId: string): Promise<RunRow> {
