@@ -322,7 +322,7 @@ export class RunTracker extends DurableObject<Env> {
    * A retryable failure is remembered, with the source requests the failed delivery sent, so the dead-letter path can
    * say what kept failing and how often it was tried. The queue redelivers the message after `delaySeconds`.
    */
-  noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0): void {
+  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0): Promise<void> {
     this.ctx.storage.sql.exec(
       "UPDATE streams SET last_error = ?, failed_requests = failed_requests + ?, lease_token = NULL, lease_until = 0, due_at = ? WHERE name = ?",
       message,
@@ -330,6 +330,8 @@ export class RunTracker extends DurableObject<Env> {
       Date.now() + Math.max(0, delaySeconds) * 1000,
       streamName,
     );
+    // The run object shows the retry (attempt, reason, when) at once, and its event log records it.
+    await this.flush(true);
   }
 
   /**
@@ -476,6 +478,11 @@ export class RunTracker extends DurableObject<Env> {
       status: s.status,
       rows_loaded: s.rows_loaded,
       error_message: s.error_message,
+      // While a retry is scheduled, the run object and its events (services/runs/run-events.ts) show the attempt that
+      // failed, why, and when the next is due.
+      ...(s.status === "running" && s.due_at > 0 && s.last_error
+        ? { attempts: s.deliveries, last_error: s.last_error, retry_at: new Date(s.due_at).toISOString() }
+        : {}),
     }));
     await writeRunProgress(this.services(), run.run_id, {
       status: run.status,
