@@ -5,7 +5,7 @@
  * and refuses any change to what they cover.
  */
 import { describe, expect, it } from "vitest";
-import { verifySigV4 } from "../fakes/s3/sigv4-check";
+import { type SignedRequest, verifySigV4 } from "../fakes/s3/sigv4-check";
 
 const credentials = new Map([["AKIAIOSFODNN7EXAMPLE", { secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }]]);
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -13,7 +13,7 @@ const now = new Date("2013-05-24T00:05:00Z");
 const auth = (signedHeaders: string, signature: string) =>
   `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=${signedHeaders},Signature=${signature}`;
 
-const getObject = {
+const getObject: SignedRequest & { headers: Record<string, string> } = {
   method: "GET",
   host: "examplebucket.s3.amazonaws.com",
   rawPath: "/test.txt",
@@ -27,7 +27,7 @@ const getObject = {
   now,
 };
 
-const listObjects = {
+const listObjects: SignedRequest = {
   method: "GET",
   host: "examplebucket.s3.amazonaws.com",
   rawPath: "/",
@@ -47,16 +47,16 @@ describe("the S3 server's SigV4 check", () => {
   });
 
   it("refuses any change to what the signature covers, and unknown keys, skewed clocks and anonymous requests", () => {
-    const code = (req: typeof getObject) => (verifySigV4(req, credentials) as { code?: string }).code;
+    const code = (req: SignedRequest) => (verifySigV4(req, credentials) as { code?: string }).code;
     expect(code({ ...getObject, headers: { ...getObject.headers, range: "bytes=0-10" } })).toBe("SignatureDoesNotMatch");
     expect(code({ ...getObject, rawPath: "/test2.txt" })).toBe("SignatureDoesNotMatch");
     expect(code({ ...getObject, host: "otherbucket.s3.amazonaws.com" })).toBe("SignatureDoesNotMatch");
     expect(code({ ...listObjects, rawQuery: "max-keys=3&prefix=J" })).toBe("SignatureDoesNotMatch");
     // The query's order does not matter; its canonical form does.
     expect(code({ ...listObjects, rawQuery: "prefix=J&max-keys=2" })).toBeUndefined();
-    expect(code({ ...getObject, headers: { ...getObject.headers, authorization: getObject.headers.authorization.replace("AKIAIOSFODNN7EXAMPLE", "AKIAOTHERKEYEXAMPLE0") } })).toBe("InvalidAccessKeyId");
+    expect(code({ ...getObject, headers: { ...getObject.headers, authorization: getObject.headers.authorization!.replace("AKIAIOSFODNN7EXAMPLE", "AKIAOTHERKEYEXAMPLE0") } })).toBe("InvalidAccessKeyId");
     expect(code({ ...getObject, now: new Date("2013-05-24T01:00:00Z") })).toBe("RequestTimeTooSkewed");
     const { authorization: _, ...unsigned } = getObject.headers;
-    expect(code({ ...getObject, headers: unsigned as typeof getObject.headers })).toBe("AccessDenied");
+    expect(code({ ...getObject, headers: unsigned })).toBe("AccessDenied");
   });
 });

@@ -37,6 +37,7 @@ export interface Written {
 export interface TestBucket {
   name: string;
   put(key: string, body: string | Uint8Array, options?: { lastModified?: string; gzip?: boolean; contentEncoding?: string }): Promise<Written>;
+  putMany(objects: { key: string; body: string; last_modified?: string }[]): Promise<{ written: number }>;
   remove(key: string): Promise<void>;
   touch(key: string, lastModified: string): Promise<void>;
   generateCsv(key: string, rows: number, options?: { gzip?: boolean; lastModified?: string }): Promise<Written>;
@@ -59,6 +60,7 @@ export async function testBucket(prefix = "t", region = "us-east-1"): Promise<Te
       if (options.contentEncoding) query.set("content_encoding", options.contentEncoding);
       return control("PUT", `object/${name}/${path(key)}?${query}`, typeof body === "string" ? body : body, { "content-type": "application/octet-stream" });
     },
+    putMany: (objects) => control("POST", `objects/${name}`, { objects }),
     remove: async (key) => void (await control("DELETE", `object/${name}/${path(key)}`)),
     touch: async (key, lastModified) => void (await control("POST", `touch/${name}/${path(key)}`, { last_modified: lastModified })),
     generateCsv: (key, rows, options = {}) => control("POST", `generate-csv/${name}/${path(key)}`, { rows, gzip: options.gzip ?? false, last_modified: options.lastModified }),

@@ -42,9 +42,7 @@ describe("s3 listing", () => {
   it("pages through ListObjectsV2 with continuation tokens, keeping the glob's matches in (LastModified, key) order", async () => {
     const bucket = await testBucket();
     const keys = Array.from({ length: 1002 }, (_, i) => `logs/2026/${String(i).padStart(4, "0")}.jsonl`);
-    for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map((key, j) => bucket.put(key, `{"n": ${i + j}}\n`, { lastModified: "2026-01-01T00:00:00Z" })));
-    }
+    await bucket.putMany(keys.map((key, i) => ({ key, body: `{"n": ${i}}\n`, last_modified: "2026-01-01T00:00:00Z" })));
     await bucket.put("logs/2026/late.jsonl", '{"n": "late"}\n', { lastModified: "2025-12-31T00:00:00Z" });
     await bucket.put("logs/2026/skip.csv", "a\n1\n");
     await bucket.put("other/x.jsonl", '{"n": "other"}\n');

@@ -230,6 +230,21 @@ export async function startS3Server(): Promise<RunningFake> {
         const written = await putObject(bucketName!, key, body, { "content-type": headers["content-type"] ?? "application/octet-stream", ...(encoding ? { "content-encoding": encoding } : {}) }, url.searchParams.get("last_modified") ?? undefined);
         return sendJson(res, 201, written);
       }
+      case "POST objects": {
+        // Many small objects in one call (a listing test needs more than a page of them).
+        bucketOf(bucketName);
+        const { objects } = (await json()) as { objects: { key: string; body: string; last_modified?: string }[] };
+        for (let i = 0; i < objects.length; i += 50) {
+          await Promise.all(
+            objects.slice(i, i + 50).map(async (o) => {
+              const put = await storeRequest(store.port, "PUT", `/${bucketName}/${encodeKey(o.key)}`, { "content-type": "application/octet-stream" }, Buffer.from(o.body, "utf8"));
+              if (put.status !== 200) throw new Error(`store PUT ${o.key}: ${put.status}`);
+              if (o.last_modified) await touch(bucketName!, o.key, o.last_modified);
+            }),
+          );
+        }
+        return sendJson(res, 201, { written: objects.length });
+      }
       case "DELETE object": {
         bucketOf(bucketName);
         await storeRequest(store.port, "DELETE", `/${bucketName}/${encodeKey(key)}`);
@@ -318,23 +333,25 @@ export async function startS3Server(): Promise<RunningFake> {
     if (fault) fault.times--;
     if (fault?.code) return fail({ status: fault.status ?? 500, code: fault.code, message: fault.code === "SlowDown" ? "Please reduce your request rate." : "We encountered an internal error. Please try again." });
 
-    // S3 evaluates If-Match before the Range (412 wins over 416); s3rver knows neither order nor If-Match.
     const ifMatch = headers["if-match"];
-    if (ifMatch && ifMatch !== "*" && key) {
-      const current = await storeRequest(store.port, "HEAD", `/${bucketName}/${rawKey}`);
-      if (current.status === 200 && current.headers.etag !== ifMatch) {
-        return fail({ status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold", extra: { Condition: "If-Match" } });
-      }
-    }
+    const preconditionFailed = () => fail({ status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold", extra: { Condition: "If-Match" } });
     const forwarded: Record<string, string> = {};
     for (const name of ["range", "x-amz-date", "x-amz-content-sha256", "if-none-match", "if-modified-since"]) if (headers[name]) forwarded[name] = headers[name]!;
     const upstream = httpRequest({ host: "127.0.0.1", port: store.port, method, path: `/${bucketName}${rawKey ? `/${rawKey}` : ""}${rawQuery ? `?${rawQuery}` : ""}`, headers: forwarded }, (answer) => {
       const status = answer.statusCode ?? 502;
       const etag = answer.headers.etag;
-      const ifMatch = headers["if-match"];
       if (ifMatch && status < 300 && etag && ifMatch !== etag && ifMatch !== "*") {
         answer.resume();
-        return fail({ status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold", extra: { Condition: "If-Match" } });
+        return preconditionFailed();
+      }
+      // S3 evaluates If-Match before the Range (412 wins over 416); s3rver knows neither If-Match nor that order.
+      if (ifMatch && ifMatch !== "*" && status === 416) {
+        answer.resume();
+        void storeRequest(store.port, "HEAD", `/${bucketName}/${rawKey}`).then((current) => {
+          if (current.status === 200 && current.headers.etag !== ifMatch) return preconditionFailed();
+          return fail({ status: 416, code: "InvalidRange", message: "The requested range is not satisfiable" });
+        }, () => res.destroy());
+        return;
       }
       entry.status = status;
       res.writeHead(status, answer.headers);
