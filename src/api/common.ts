@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { MAX_PAGE_SIZE, pageRequest, type PageRequest } from "../services/pagination";
 import type { AppEnv } from "./types";
+import { examples } from "./examples";
 
 export const uuid = z.uuid({ error: "must be a UUID" });
 
@@ -20,7 +21,7 @@ export const errorBody = z.object({
   code: z.string(),
   request_id: z.string(),
   details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+}).meta({ examples: [examples.error] });
 
 export function listOf<T extends z.ZodType>(item: T) {
   return z.union([

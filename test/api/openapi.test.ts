@@ -48,6 +48,25 @@ describe("OpenAPI document", () => {
     }
   });
 
+  it("carries an example for every JSON request and response, the curated ones where declared", async () => {
+    const doc = (await call("/api/v1/openapi.json")).json;
+    for (const [path, methods] of Object.entries(doc.paths) as Array<[string, any]>) {
+      for (const [method, op] of Object.entries(methods) as Array<[string, any]>) {
+        const body = op.requestBody?.content?.["application/json"];
+        if (body) expect(body.example, `${method} ${path} request`).toBeDefined();
+        for (const [code, response] of Object.entries(op.responses) as Array<[string, any]>) {
+          const json = response.content?.["application/json"];
+          if (json) expect(json.example, `${method} ${path} ${code}`).toBeDefined();
+        }
+      }
+    }
+    const loaders = doc.paths["/api/v1/workspaces/{id}/loaders"];
+    expect(loaders.post.requestBody.content["application/json"].example).toMatchObject({ loader_type: "salesforce", target_schema: "SALESFORCE_RAW" });
+    expect(loaders.post.responses["201"].content["application/json"].example).toMatchObject({ status: "draft", name: "Salesforce CRM Loader" });
+    expect(loaders.get.responses["200"].content["application/json"].example).toEqual([expect.objectContaining({ name: "Salesforce CRM Loader" })]);
+    expect(loaders.post.responses["400"].content["application/json"].example).toMatchObject({ code: "validation_failed" });
+  });
+
   it("puts each loader type's config schema under components, reached from createLoader by loader_type", async () => {
     const doc = (await call("/api/v1/openapi.json")).json;
     const variants = doc.paths["/api/v1/workspaces/{id}/loaders"].post.requestBody.content["application/json"].schema.allOf[1].oneOf;

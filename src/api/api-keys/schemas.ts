@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { apiKeys } from "../../db/schema";
 import { timestamp, uuid } from "../common";
+import { examples } from "../examples";
 
 export const apiKeyBody = z.object({
   id: uuid,
@@ -13,7 +14,7 @@ export const apiKeyBody = z.object({
   created_at: timestamp,
   updated_at: timestamp,
   last_used_at: timestamp.nullable(),
-});
+}).meta({ examples: [examples.apiKey] });
 
 export const createdApiKeyBody = apiKeyBody.extend({
   key: z.string().describe("The full key, shown only in this response"),

@@ -19,6 +19,44 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, u
   return z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
 }
 
+const SAMPLE_UUID = "7f3c2a10-5d4e-4b8a-9c1f-2e6d8a4b0c11";
+
+/**
+ * An example for a schema: the one a schema declares (`.meta({ examples })`, the curated story in ../examples.ts),
+ * else one built from its parts, so every request and response in the document carries one.
+ */
+function sample(schema: Record<string, any> | undefined, components: Record<string, any>, depth = 0): unknown {
+  if (!schema || depth > 12) return null;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+  if (schema.$ref) return sample(components[String(schema.$ref).replace("#/components/schemas/", "")], components, depth + 1);
+  if (schema.default !== undefined) return schema.default;
+  if (schema.const !== undefined) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(alternatives)) return sample(alternatives.find((a: any) => a.type !== "null") ?? alternatives[0], components, depth + 1);
+  if (Array.isArray(schema.allOf)) {
+    if (Array.isArray(schema.allOf[0]?.examples) && schema.allOf[0].examples.length > 0) return schema.allOf[0].examples[0];
+    const parts = schema.allOf.map((part: any) => sample(part, components, depth + 1));
+    return parts.every((part: unknown) => part && typeof part === "object" && !Array.isArray(part)) ? Object.assign({}, ...parts) : parts[0];
+  }
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== "null") : schema.type;
+  switch (type) {
+    case "object":
+      return Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, any>).map(([key, value]) => [key, sample(value, components, depth + 1)]));
+    case "array":
+      return [sample(schema.items, components, depth + 1)];
+    case "string":
+      return schema.format === "uuid" ? SAMPLE_UUID : schema.format === "date-time" ? "2026-01-15T10:30:00Z" : schema.format === "uri" ? "https://hooks.example.com/loaders" : "string";
+    case "integer":
+    case "number":
+      return schema.minimum ?? 0;
+    case "boolean":
+      return false;
+    default:
+      return null;
+  }
+}
+
 function parameters(spec: RouteSpec) {
   const out: Array<Record<string, unknown>> = [];
   const add = (where: "path" | "query", schema?: z.ZodType) => {
@@ -127,6 +165,14 @@ export function openApiDocument(routes: Route[]) {
       responses,
     };
   }
+  // Every JSON request and response carries an example (declared, or built from its schema).
+  const schemas = { Error: jsonSchema(errorBody, "output"), ...loaderConfigSchemas() } as Record<string, any>;
+  for (const methods of Object.values(paths)) {
+    for (const op of Object.values(methods) as Array<Record<string, any>>) {
+      const media = [op.requestBody?.content?.["application/json"], ...Object.values(op.responses ?? {}).map((r: any) => r.content?.["application/json"])];
+      for (const m of media) if (m?.schema && m.example === undefined) m.example = sample(m.schema, schemas);
+    }
+  }
   return {
     openapi: "3.1.0",
     info: {
@@ -138,7 +184,7 @@ export function openApiDocument(routes: Route[]) {
     tags: TAGS,
     paths,
     components: {
-      schemas: { Error: jsonSchema(errorBody, "output"), ...loaderConfigSchemas() },
+      schemas,
       securitySchemes: {
         apiKey: { type: "http", scheme: "bearer", description: "A workspace API key, sk_live_…" },
         adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret (bootstrap only)" },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { LoaderRow } from "../../services/loaders/loader-store";
 import { timestamp, uuid } from "../common";
+import { examples } from "../examples";
 
 const syncMode = z.enum(["full_refresh", "incremental"]);
 
@@ -29,7 +30,7 @@ export const loaderBody = z.object({
   updated_at: timestamp,
   last_run_at: timestamp.nullable(),
   last_run_id: uuid.nullable(),
-});
+}).meta({ examples: [examples.loader] });
 
 export const createLoaderBody = z
   .object({
@@ -42,7 +43,8 @@ export const createLoaderBody = z
     sync_mode: syncMode,
     schedule: z.string().nullable().optional().describe("5-field cron in UTC; null or absent = manual only"),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [examples.createLoader] });
 
 /** Read-only fields a client may echo back from a GET; they are accepted and ignored (DESIGN §2). */
 const readOnly = {

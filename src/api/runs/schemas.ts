@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RunRow, RunStreamSummary } from "../../services/runs/run-store";
 import { timestamp, uuid } from "../common";
+import { examples } from "../examples";
 
 const runStatus = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
 
@@ -31,7 +32,7 @@ export const runBody = z.object({
     }),
   ),
   created_at: timestamp,
-});
+}).meta({ examples: [examples.run] });
 
 export function runResponse(row: RunRow): z.infer<typeof runBody> {
   return {

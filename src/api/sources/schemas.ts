@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { SourceRow } from "../../services/sources/source-store";
 import { sourceTypeNames } from "../../services/sources/source-types";
 import { timestamp, uuid } from "../common";
+import { examples } from "../examples";
 
 export const sourceBody = z.object({
   id: uuid,
@@ -14,7 +15,7 @@ export const sourceBody = z.object({
   created_by: uuid.nullable(),
   created_at: timestamp,
   updated_at: timestamp,
-});
+}).meta({ examples: [examples.source] });
 
 export const sourceWriteBody = z
   .object({
@@ -22,7 +23,8 @@ export const sourceWriteBody = z
     source_type: z.string(),
     config: z.record(z.string(), z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [examples.sourceWrite] });
 
 export const sourceTestBody = z
   .object({ source_type: z.string(), config: z.record(z.string(), z.unknown()).optional() })

@@ -3,6 +3,7 @@ import type { webhookDeliveries } from "../../db/schema";
 import type { WebhookRow } from "../../services/webhooks/crud";
 import { WEBHOOK_EVENTS } from "../../services/webhooks/events";
 import { timestamp, uuid, workspaceParams } from "../common";
+import { examples } from "../examples";
 
 export const webhookParams = workspaceParams.extend({ webhookId: z.string() });
 
@@ -18,7 +19,7 @@ export const webhookBody = z.object({
   created_by: uuid.nullable(),
   created_at: timestamp,
   updated_at: timestamp,
-});
+}).meta({ examples: [examples.webhook] });
 
 export const createdWebhookBody = webhookBody.extend({
   secret: z.string().describe("The signing secret (whsec_…), shown only in this response"),
@@ -30,7 +31,8 @@ export const createWebhookBody = z
     events: eventList,
     description: z.string().max(500).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [examples.createWebhook] });
 
 export const updateWebhookBody = createWebhookBody.partial().extend({ status: z.enum(["active", "disabled"]).optional() }).strict();
 
