@@ -148,4 +148,25 @@ describe("bigquery warehouse", () => {
     const jobs = await wh.control<any[]>("jobs");
     expect(jobs.filter((j) => j.configuration.copy?.destinationTable.datasetId === schema).map((j) => j.configuration.copy.writeDisposition)).toEqual(["WRITE_TRUNCATE", "WRITE_TRUNCATE"]);
   });
+  it("a keyless commit with replaces_from first removes what an earlier attempt committed from that page on, however it cut its groups", async () => {
+    const schema = uniqueSchema("rf");
+    const t = { schema, stream: "events", sync_mode: "incremental" as const, primary_key: [], cursor_field: null, run_id: "run-rf" };
+    const first = wh.adapter();
+    await first.prepareStream(t);
+    await first.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }], synced_at: "2024-05-01T12:00:00.000Z" });
+    await first.stage(t, { batch_id: "run-rf:events:3", records: [{ n: 3 }, { n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
+    await first.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:3"], replaces_from: 0 });
+    // The report was lost; the redelivery starts again at page 0 and cuts its groups elsewhere.
+    const again = wh.adapter();
+    await again.prepareStream(t);
+    await again.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }, { n: 3 }], synced_at: "2024-05-01T12:00:00.000Z" });
+    await again.stage(t, { batch_id: "run-rf:events:5", records: [{ n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
+    await again.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:5"], replaces_from: 0 });
+    expect((await wh.rows(schema, "events", "n")).map((r) => [r.n, r._loader_batch_id])).toEqual([
+      [1, "run-rf:events:0"],
+      [2, "run-rf:events:0"],
+      [3, "run-rf:events:0"],
+      [4, "run-rf:events:5"],
+    ]);
+  });
 });

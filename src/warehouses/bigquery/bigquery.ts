@@ -158,6 +158,10 @@ export class BigQueryDialect implements StagedDialect {
     return BIGQUERY_TYPES[a] === BIGQUERY_TYPES[b];
   }
 
+  batchSequence(column: string): string {
+    return `CAST(REGEXP_EXTRACT(${column}, '[0-9]+$') AS INT64)`;
+  }
+
   extract(record: string, column: ColumnSpec): string {
     const path = `'$.${column.name}'`;
     if (column.type === "json") return `JSON_QUERY(${record}, ${path})`;

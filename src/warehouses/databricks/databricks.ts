@@ -156,6 +156,10 @@ export class DatabricksDialect implements StagedDialect {
     return DATABRICKS_TYPES[a] === DATABRICKS_TYPES[b];
   }
 
+  batchSequence(column: string): string {
+    return `CAST(regexp_extract(${column}, '([0-9]+)$', 1) AS BIGINT)`;
+  }
+
   extract(record: string, column: ColumnSpec): string {
     const value = `get_json_object(${record}, '$.${column.name}')`;
     return DATABRICKS_TYPES[column.type] === "STRING" ? value : `CAST(${value} AS ${DATABRICKS_TYPES[column.type]})`;

@@ -125,6 +125,10 @@ export class SnowflakeDialect implements StagedDialect {
     return SNOWFLAKE_TYPES[a] === SNOWFLAKE_TYPES[b];
   }
 
+  batchSequence(column: string): string {
+    return `TO_NUMBER(REGEXP_SUBSTR(${column}, '[0-9]+$'))`;
+  }
+
   extract(record: string, column: ColumnSpec): string {
     const path = `${record}:"${column.name}"`;
     return column.type === "json" ? path : `${path}::${SNOWFLAKE_TYPES[column.type]}`;

@@ -9,7 +9,7 @@
  * record), so a new field or a widened type never touches it, and a chunk whose groups carry different columns still
  * merges once.
  */
-import type { ChunkCommit, ConnectionTestStep, StreamTarget, WarehouseAdapter, WriteBatch } from "../contract";
+import { type ChunkCommit, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "../contract";
 import { WarehouseError } from "../errors";
 import { type LoadPlan, type TableShape, planLoad } from "../load-plan";
 import { META, fitIdentifier, schemaName, stableHash, tableName } from "../naming";
@@ -69,6 +69,8 @@ export interface StagedDialect {
   columnType(type: ColumnType): string;
   /** Two column types stored alike (Snowflake NUMBER(38,0) for integer and big_integer): no DDL between them. */
   sameStorage(a: ColumnType, b: ColumnType): boolean;
+  /** The page sequence a batch id ends in (`run:stream:<seq>`), as a number, in the warehouse's SQL. */
+  batchSequence(batchIdColumn: string): string;
   /** The expression reading one canonical field of the staged record `r.<record>` as the column's type. */
   extract(record: string, column: ColumnSpec): string;
   /** Binding marker for a statement: `{{name}}` in the SQL this class writes. */
@@ -203,14 +205,25 @@ export class StagedWarehouse implements WarehouseAdapter {
         primaryKey: plan.primaryKey.map((name) => d.name(name)),
         cursor,
         batches: (column) => `${column} IN ({{batch_ids}})`,
+        // Keyless: what an earlier attempt of this chunk committed from its start page on, however it cut its groups.
+        ...(chunk.replaces_from === undefined
+          ? {}
+          : { replaceFrom: (column: string) => `${column} >= {{range_low}} AND ${column} < {{range_high}} AND ${d.batchSequence(column)} >= {{replaces_from}}` }),
         batchOrder: () => d.merge.quote(d.name(LOAD_COLUMNS.batchOrder)),
         rowOrder: d.name(LOAD_COLUMNS.row),
         meta: { runId: d.name(META.runId), syncedAt: d.name(META.syncedAt), batchId: d.name(META.batchId), deletedAt: d.name(META.deletedAt) },
       },
       d.merge,
     );
-    const bindings: Bindings = { stage_keys: { type: "strings", value: keys }, batch_ids: { type: "strings", value: chunk.batch_ids } };
-    const idBase = `${this.key(table)}|${chunk.chunk_id}|${keys.join(",")}`;
+    const range = batchIdRange(target.run_id, target.stream);
+    const bindings: Bindings = {
+      stage_keys: { type: "strings", value: keys },
+      batch_ids: { type: "strings", value: chunk.batch_ids },
+      range_low: { type: "string", value: range.low },
+      range_high: { type: "string", value: range.high },
+      replaces_from: { type: "integer", value: chunk.replaces_from ?? 0 },
+    };
+    const idBase = `${this.key(table)}|${chunk.chunk_id}|${chunk.replaces_from ?? ""}|${keys.join(",")}`;
     for (const [index, sql] of statements.entries()) await d.execute(sql, bindings, `merge|${idBase}|${index}`);
   }
 

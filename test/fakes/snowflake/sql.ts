@@ -36,7 +36,7 @@ export class SnowflakeSqlError extends Error {
 const KNOWN_FUNCTIONS = new Set([
   "PARSE_JSON", "TO_VARCHAR", "TO_VARIANT", "TO_DOUBLE", "STRIP_NULL_VALUE", "ROW_NUMBER", "COALESCE", "NULLIF", "COUNT",
   "CURRENT_USER", "CURRENT_ROLE", "CURRENT_WAREHOUSE", "CURRENT_DATABASE", "CURRENT_SCHEMA", "CURRENT_VERSION",
-  "FLATTEN", "NUMBER", "DECIMAL", "VARCHAR", "TIMESTAMP_TZ",
+  "FLATTEN", "NUMBER", "DECIMAL", "VARCHAR", "TIMESTAMP_TZ", "REGEXP_SUBSTR", "TO_NUMBER",
 ]);
 
 const TYPES: Record<string, string> = {
@@ -107,6 +107,8 @@ export function translate(statement: string, bindings: Record<string, { type: st
   out = rewriteCalls(out, "TO_VARCHAR", ([x]) => `CAST(${x} AS VARCHAR)`);
   out = rewriteCalls(out, "TO_DOUBLE", ([x]) => `CAST(${x} AS DOUBLE)`);
   out = rewriteCalls(out, "TO_VARIANT", ([x]) => `to_json(${x})`);
+  out = rewriteCalls(out, "REGEXP_SUBSTR", ([x, pattern]) => `regexp_extract(${x}, ${pattern})`);
+  out = rewriteCalls(out, "TO_NUMBER", ([x]) => `CAST(${x} AS DECIMAL(38,0))`);
   out = rewriteCalls(out, "STRIP_NULL_VALUE", ([x]) => `NULLIF(${x}, 'null'::JSON)`);
   const literal = (value: string | null) => (value === null ? "NULL" : `'${value.replace(/'/g, "''")}'`);
   out = rewriteCalls(out, "CURRENT_USER", () => literal(session.user));
