@@ -16,6 +16,7 @@ import { checkpointParser, jsonValue, optionalCheckpoint } from "../kit/checkpoi
 import { type BudgetSlot, type ConnectorContext, isResumeLater, type JsonObject, type Page, type ReadRequest, type SourceRecord } from "../kit/contract";
 import { stateCursor } from "../kit/declarative";
 import { ConnectorError } from "../kit/errors";
+import { DELETED_AT_FIELD } from "../kit/records";
 import { jsonLines } from "../kit/streams";
 import { bulkConcurrency, MAX_QUERY_COST, type ShopifyClient } from "./client";
 import type { ShopifyConfig } from "./spec";
@@ -54,10 +55,23 @@ const bulkCheckpoint = z.object({
   line: z.number().int(),
   byteEnd: z.number().int(),
   parent: z.object({ id: z.string(), updatedAt: jsonValue }).nullable(),
+  /** The read's whole window (before any split), for its deletion events. */
+  span: windowSchema,
+  /** Deletion events still to read (incremental reads of products and collections); null: none or done. */
+  deletions: z.object({ after: z.string().nullable() }).nullable(),
 });
 type BulkCheckpoint = z.infer<typeof bulkCheckpoint>;
 
-const pagedCheckpoint = z.object({ kind: z.literal("paged"), upper: z.string(), window: windowSchema, after: z.string().nullable() });
+const pagedCheckpoint = z.object({
+  kind: z.literal("paged"),
+  upper: z.string(),
+  window: windowSchema,
+  after: z.string().nullable(),
+  /** Every page of the connection is read (deletion events may follow). */
+  listed: z.boolean(),
+  deletions: z.object({ after: z.string().nullable() }).nullable(),
+});
+type PagedCheckpoint = z.infer<typeof pagedCheckpoint>;
 
 const parseCheckpoint = optionalCheckpoint(checkpointParser("Shopify", z.union([bulkCheckpoint, pagedCheckpoint]) as unknown as z.ZodType<JsonObject>));
 
@@ -131,9 +145,11 @@ export async function* readShopifyStream(
   request: ReadRequest,
   stream: ShopifyStream,
 ): AsyncGenerator<Page> {
-  const resumed = parseCheckpoint(request.checkpoint) as (BulkCheckpoint | z.infer<typeof pagedCheckpoint>) | null;
+  const resumed = parseCheckpoint(request.checkpoint) as (BulkCheckpoint | PagedCheckpoint) | null;
+  // Deleted objects leave no trace but their deletion event; a full_refresh run replaces the table instead.
+  const deletions = stream.deletions && request.sync_mode === "incremental" ? { after: null } : null;
   if (stream.mode === "paged") {
-    const start = resumed?.kind === "paged" ? resumed : { kind: "paged" as const, ...windowed(ctx, config, request), after: null };
+    const start: PagedCheckpoint = resumed?.kind === "paged" ? resumed : { kind: "paged", ...windowed(ctx, config, request), after: null, listed: false, deletions };
     yield* readPaged(ctx, client, stream, start);
     return;
   }
@@ -142,7 +158,7 @@ export async function* readShopifyStream(
       ? resumed
       : (() => {
           const window = firstWindow(ctx, config, request);
-          return { kind: "bulk", upper: window.lte, windows: [window], failures: 0, holder: crypto.randomUUID(), job: null, polls: 0, url: null, line: 0, byteEnd: 0, parent: null };
+          return { kind: "bulk", upper: window.lte, windows: [window], failures: 0, holder: crypto.randomUUID(), job: null, polls: 0, url: null, line: 0, byteEnd: 0, parent: null, span: window, deletions };
         })();
   yield* readBulk(ctx, client, stream, start);
 }
@@ -152,25 +168,68 @@ function windowed(ctx: ConnectorContext, config: ShopifyConfig, request: ReadReq
   return { upper: window.lte, window };
 }
 
-async function* readPaged(ctx: ConnectorContext, client: ShopifyClient, stream: ShopifyStream, start: z.infer<typeof pagedCheckpoint>): AsyncGenerator<Page> {
-  const text = pagedQuery(stream);
-  const cost = nodeCost(stream.select);
+type Connection = { nodes: SourceRecord[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+/** A connection's pages from `after` on; each page's checkpoint is `checkpointAt(the cursor to go on from, or null at the end)`. */
+async function* pages(
+  ctx: ConnectorContext,
+  client: ShopifyClient,
+  root: string,
+  text: string,
+  variables: Record<string, unknown>,
+  cost: number,
+  after: string | null,
+  checkpointAt: (after: string | null) => JsonObject,
+  mapRecord: (node: SourceRecord) => SourceRecord = (node) => node,
+): AsyncGenerator<Page> {
   const first = Math.min(250, Math.floor((MAX_QUERY_COST - 2) / cost));
-  let after = start.after;
-  const search = searchOf(start.window);
   for (;;) {
-    const variables: Record<string, unknown> = { first, after, ...(stream.filterable && search ? { query: search } : {}) };
-    const { data } = await client.query<Record<string, { nodes: SourceRecord[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>>(text, variables, 2 + first * cost);
-    const connection = data[stream.root]!;
+    const { data } = await client.query<Record<string, Connection>>(text, { first, after, ...variables }, 2 + first * cost);
+    const connection = data[root]!;
     const more = connection.pageInfo.hasNextPage && connection.pageInfo.endCursor !== null;
-    after = connection.pageInfo.endCursor;
-    yield {
-      records: connection.nodes,
-      checkpoint: { ...start, after: more ? after : null },
-      ...(more ? {} : { state: { cursor: start.upper } }),
-    };
+    after = more ? connection.pageInfo.endCursor : null;
+    yield { records: connection.nodes.map(mapRecord), checkpoint: checkpointAt(after) };
     if (!more || ctx.signal.aborted) return;
   }
+}
+
+async function* readPaged(ctx: ConnectorContext, client: ShopifyClient, stream: ShopifyStream, start: PagedCheckpoint): AsyncGenerator<Page> {
+  const cp: PagedCheckpoint = { ...start };
+  const search = searchOf(cp.window);
+  if (!cp.listed) {
+    const variables = stream.filterable && search ? { query: search } : {};
+    for await (const page of pages(ctx, client, stream.root, pagedQuery(stream), variables, nodeCost(stream.select), cp.after, (after) => ({ ...cp, after, listed: after === null }))) {
+      yield page;
+      cp.after = (page.checkpoint.after as string | null) ?? null;
+      cp.listed = page.checkpoint.listed === true;
+      if (ctx.signal.aborted) return;
+    }
+  }
+  if (cp.deletions && stream.deletions) {
+    for await (const page of readDeletions(ctx, client, stream.deletions, cp.window, cp.deletions.after, (after) => ({ ...cp, deletions: after === null ? null : { after } }))) {
+      yield page;
+      cp.deletions = (page.checkpoint.deletions as PagedCheckpoint["deletions"]) ?? null;
+      if (ctx.signal.aborted) return;
+    }
+  }
+  yield { records: [], checkpoint: { ...cp, deletions: null }, state: { cursor: cp.upper } };
+}
+
+const deletionsQuery = (type: string) =>
+  `query ShopifyDeletions($first: Int!, $after: String, $query: String) { deletionEvents(first: $first, after: $after, subjectTypes: [${type}], query: $query, sortKey: ID) { nodes { subjectId occurredAt } pageInfo { hasNextPage endCursor } } }`;
+
+/**
+ * The window's deletion events as soft deletes: the deleted object's id, its deletion time as both the cursor and
+ * `_loader_deleted_at`. They come in pages of their own, so the warehouse leaves the deleted rows' other columns as
+ * they were (a page writes only the fields its records carry).
+ */
+function readDeletions(ctx: ConnectorContext, client: ShopifyClient, type: string, window: Window, after: string | null, checkpointAt: (after: string | null) => JsonObject) {
+  const occurred = searchOf(window)!.replaceAll("updated_at", "occurred_at");
+  return pages(ctx, client, "deletionEvents", deletionsQuery(type), { query: occurred }, 1, after, checkpointAt, (node) => ({
+    id: node.subjectId,
+    updatedAt: node.occurredAt,
+    [DELETED_AT_FIELD]: node.occurredAt,
+  }));
 }
 
 async function* readBulk(ctx: ConnectorContext, client: ShopifyClient, stream: ShopifyStream, start: BulkCheckpoint): AsyncGenerator<Page> {
@@ -269,6 +328,13 @@ async function* readBulk(ctx: ConnectorContext, client: ShopifyClient, stream: S
 
     yield* readResult(ctx, client, stream, cp);
     if (ctx.signal.aborted) return;
+  }
+  if (cp.deletions && stream.deletions) {
+    for await (const page of readDeletions(ctx, client, stream.deletions, cp.span, cp.deletions.after, (after) => ({ ...cp, deletions: after === null ? null : { after } }))) {
+      yield page;
+      cp.deletions = (page.checkpoint.deletions as BulkCheckpoint["deletions"]) ?? null;
+      if (ctx.signal.aborted) return;
+    }
   }
   yield { records: [], checkpoint: { ...cp }, state: { cursor: cp.upper } };
 }

@@ -2,8 +2,8 @@
  * Shopify Admin GraphQL API (research/connectors-saas.md §4; REST Admin is legacy since 2024-10). Streams are the
  * GraphQL connections, named as the schema spells them; ids are GIDs (gid://shopify/Order/123). Incremental reads
  * pass `query: "updated_at:>='…'"` and, where the connection has it, `sortKey: UPDATED_AT`.
- * Deletions are not reported: Shopify exposes them only per object type (deletionEvents, verify) and the connector
- * does not read them yet (README, "What is not seen").
+ * Deletions: Shopify reports them only for products and collections (`deletionEvents`, DeletionEventSubjectType
+ * PRODUCT and COLLECTION); incremental reads of those two streams read them as soft deletes.
  */
 import { z } from "zod";
 import type { LoaderTypeSpec } from "../kit/contract";
@@ -44,8 +44,8 @@ export type ShopifyConfig = z.infer<typeof config>;
 const node: Fields = { id: "string", legacyResourceId: "string", updatedAt: "date-time" };
 const created: Fields = { createdAt: "date-time" };
 
-const connection = (name: string, fields: Fields) =>
-  stream(name, { primaryKey: ["id"], cursor: "updatedAt", fields: { ...node, ...fields } });
+const connection = (name: string, fields: Fields, deletes = false) =>
+  stream(name, { primaryKey: ["id"], cursor: "updatedAt", fields: { ...node, ...fields }, ...(deletes ? { deletes } : {}) });
 
 /**
  * A child stream: keyed by its own GID, with its parent's id and its parent's updatedAt (the cursor: a child is
@@ -99,7 +99,7 @@ export const shopifySpec = {
       vendor: "string",
       productType: "string",
       tags: "array",
-    }),
+    }, true),
     // Filterable by updated_at but ProductVariantSortKeys has no UPDATED_AT: read through a bulk operation, unsorted.
     connection("productVariants", {
       ...created,
@@ -111,7 +111,7 @@ export const shopifySpec = {
       inventoryQuantity: "integer",
     }),
     child("productImages", "product", { url: "string", altText: "string", width: "integer", height: "integer" }),
-    connection("collections", { title: "string", handle: "string", sortOrder: "string" }),
+    connection("collections", { title: "string", handle: "string", sortOrder: "string" }, true),
     connection("inventoryItems", { ...created, sku: "string", tracked: "boolean", unitCost: "object" }),
     child("inventoryLevels", "inventoryItem", { createdAt: "date-time", updatedAt: "date-time", location: "object", quantities: "array" }),
     connection("draftOrders", { ...created, name: "string", status: "string", email: "string", totalPriceSet: "object" }),

@@ -29,6 +29,8 @@ export interface ShopifyStream {
   /** The fields selected on each node (of the child, for a child stream). */
   select: string;
   child?: ShopifyChild;
+  /** The DeletionEventSubjectType whose deletion events are this stream's soft deletes (products, collections). */
+  deletions?: "PRODUCT" | "COLLECTION";
 }
 
 const money = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }";
@@ -67,7 +69,7 @@ const STREAMS: Record<string, ShopifyStream> = {
     child: { field: "fulfillments", kind: "list", parent: "order" },
   },
   customers: { root: "customers", mode: "bulk", filterable: true, select: "id legacyResourceId createdAt updatedAt firstName lastName state tags numberOfOrders verifiedEmail" },
-  products: { root: "products", mode: "bulk", filterable: true, select: "id legacyResourceId createdAt updatedAt title handle status vendor productType tags" },
+  products: { root: "products", mode: "bulk", filterable: true, select: "id legacyResourceId createdAt updatedAt title handle status vendor productType tags", deletions: "PRODUCT" },
   productVariants: {
     root: "productVariants",
     mode: "bulk",
@@ -75,7 +77,7 @@ const STREAMS: Record<string, ShopifyStream> = {
     select: "id legacyResourceId createdAt updatedAt title sku price inventoryQuantity product { id } inventoryItem { id }",
   },
   productImages: { root: "products", mode: "bulk", filterable: true, select: "id url altText width height", child: { field: "images", kind: "connection", parent: "product" } },
-  collections: { root: "collections", mode: "paged", filterable: true, sortKey: "UPDATED_AT", select: "id legacyResourceId updatedAt title handle sortOrder" },
+  collections: { root: "collections", mode: "paged", filterable: true, sortKey: "UPDATED_AT", select: "id legacyResourceId updatedAt title handle sortOrder", deletions: "COLLECTION" },
   inventoryItems: { root: "inventoryItems", mode: "bulk", filterable: true, select: "id legacyResourceId createdAt updatedAt sku tracked unitCost { amount currencyCode }" },
   inventoryLevels: {
     root: "inventoryItems",

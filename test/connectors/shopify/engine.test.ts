@@ -92,6 +92,8 @@ describe("shopify → warehouse through the engine", () => {
 
     await s.clearRequests();
     const changed = await s.mutate({ type: "orders", update: orders.slice(0, 3).map((o) => o.id), create: 2 });
+    const products = await s.objects("products");
+    const gone = await s.mutate({ type: "products", delete: [products[4].id] });
     const second = await triggerAndWait(owner, loader.id);
     expect(second).toMatchObject({ status: "completed", streams_failed: 0 });
     expect(streamOf(second, "orders").rows_loaded).toBe(5);
@@ -104,6 +106,10 @@ describe("shopify → warehouse through the engine", () => {
     const editedItem = (await query<any>(`select current_quantity from "${p}"."order_line_items" where id = $1`, [orders[0].lineItems[0].id]))[0];
     expect(Number(editedItem.current_quantity)).toBe(0);
     expect(await query(`select 1 from "${p}"."order_line_items"`)).toHaveLength(364);
+    // A deleted product stays, marked by its deletion event, its other columns as they were.
+    const deleted = await query<any>(`select title, _loader_deleted_at from "${p}"."products" where id = $1`, [products[4].id]);
+    expect(deleted).toEqual([{ title: products[4].title, _loader_deleted_at: new Date(gone.time) }]);
+    expect(await query(`select 1 from "${p}"."products" where _loader_deleted_at is null`)).toHaveLength(14);
   }, 120_000);
 
   it("D1: throttling survived through the shared cost bucket — no request is sent into a bucket that cannot pay for it; a bulk job that fails once succeeds on retry", async () => {

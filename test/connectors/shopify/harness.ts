@@ -23,7 +23,7 @@ export function shop(prefix = "shop") {
     token: `shpat_${name}`,
     control,
     seed: (body: Record<string, unknown> = {}) => control("POST", "seed", body),
-    mutate: (body: Record<string, unknown>) => control<{ time: string; created: string[]; updated: string[] }>("POST", "mutate", body),
+    mutate: (body: Record<string, unknown>) => control<{ time: string; created: string[]; updated: string[]; deleted: string[] }>("POST", "mutate", body),
     faults: (body: Record<string, unknown>) => control("POST", "faults", body),
     bucket: (body: Record<string, unknown>) => control("POST", "bucket", body),
     requests: async () => (await control<{ data: LoggedRequest[] }>("GET", "requests")).data,

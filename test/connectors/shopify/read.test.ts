@@ -37,9 +37,12 @@ describe("shopify paged streams", () => {
     expect(pages.at(-1)!.state).toEqual({ cursor: iso(at.getTime()) });
     expect(pages.slice(0, -1).every((p) => p.state === undefined)).toBe(true);
     const sent = graphqlRequests(await s.requests());
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(3);
     expect(sent[0]!.variables).toEqual({ first: 250, after: null, query: `updated_at:<='${iso(at.getTime())}'` });
     expect(sent[1]!.variables).toMatchObject({ first: 250, after: expect.any(String) });
+    // Then the window's deletion events (none yet).
+    expect(sent[2]!.query).toContain("deletionEvents(first: $first, after: $after, subjectTypes: [COLLECTION], query: $query, sortKey: ID)");
+    expect(sent[2]!.variables).toEqual({ first: 250, after: null, query: `occurred_at:<='${iso(at.getTime())}'` });
     expect(sent[0]!.requested).toBe(2 + 250);
 
     const changed = await s.mutate({ type: "collections", update: [truth[3].id], create: 1 });
@@ -49,6 +52,34 @@ describe("shopify paged streams", () => {
     const from = iso(at.getTime() - OVERLAP_SECONDS * 1000);
     expect(graphqlRequests(await s.requests())[0]!.variables).toEqual({ first: 250, after: null, query: `updated_at:>='${from}' AND updated_at:<='${iso(later.getTime())}'` });
     expect(records(second.pages).map((r) => r.id).sort()).toEqual([...changed.updated, ...changed.created].sort());
+  });
+});
+
+describe("shopify deletions", () => {
+  it("products incremental: deletion events in the window arrive as soft deletes, in a page of their own after the changed products", async () => {
+    const s = shop();
+    await s.seed({ counts: { products: 6 } });
+    const first = await readChunks(context().ctx, shopifyConfig(s), readRequest("products", "incremental"));
+    const products = await s.objects("products");
+    expect(records(first.pages)).toHaveLength(6);
+    const changed = await s.mutate({ type: "products", update: [products[0].id], delete: [products[1].id, products[2].id] });
+    await s.clearRequests();
+    const at = new Date(Date.now() + 2000);
+    const second = await readChunks(context({ at }).ctx, shopifyConfig(s), readRequest("products", "incremental", first.pages.at(-1)!.state!));
+    const withRecords = second.pages.filter((p) => p.records.length > 0);
+    expect(withRecords.map((p) => p.records.map((r) => r.id))).toEqual([[products[0].id], [products[1].id, products[2].id]]);
+    expect(withRecords[1]!.records).toEqual(changed.deleted.map((id) => ({ id, updatedAt: changed.time, _loader_deleted_at: changed.time })));
+    expect(second.pages.at(-1)!.state).toEqual({ cursor: iso(at.getTime()) });
+    const deletionQuery = graphqlRequests(await s.requests()).find((r) => r.query!.includes("deletionEvents"))!;
+    expect(String(deletionQuery.variables!.query)).toMatch(/^occurred_at:>='[^']+' AND occurred_at:<='[^']+'$/);
+    expect(shopifyConnector.streams.find((x) => x.name === "products")!.reports_deletes).toBe(true);
+  });
+
+  it("full_refresh reads no deletion events (the table is replaced)", async () => {
+    const s = shop();
+    await s.seed({ counts: { collections: 3 } });
+    await readChunks(context().ctx, shopifyConfig(s), readRequest("collections", "full_refresh"));
+    expect(graphqlRequests(await s.requests()).some((r) => r.query!.includes("deletionEvents"))).toBe(false);
   });
 });
 

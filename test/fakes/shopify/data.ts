@@ -49,6 +49,7 @@ export const TYPES: Record<string, Record<string, FieldDef>> = {
   InventoryQuantity: { name: S, quantity: S, updatedAt: S },
   Location: { id: S, legacyResourceId: S, name: S, isActive: S, address: obj("LocationAddress"), updatedAt: S },
   DraftOrder: { id: S, legacyResourceId: S, createdAt: S, updatedAt: S, name: S, status: S, email: S, totalPriceSet: obj("MoneyBag") },
+  DeletionEvent: { occurredAt: S, subjectId: S, subjectType: S },
   Shop: { id: S, name: S, myshopifyDomain: S, currencyCode: S, ianaTimezone: S },
   PageInfo: { hasNextPage: S, hasPreviousPage: S, startCursor: S, endCursor: S },
   BulkOperation: {
@@ -60,7 +61,7 @@ export const TYPES: Record<string, Record<string, FieldDef>> = {
 };
 
 /** The root connections: object type, the shop's collection, sort keys (ProductVariantSortKeys has no UPDATED_AT). */
-export const ROOT_CONNECTIONS: Record<string, { of: string; collection: Collection; sortKeys: string[]; filters: string[] }> = {
+export const ROOT_CONNECTIONS: Record<string, { of: string; collection: Collection; sortKeys: string[]; filters: string[]; args?: string[] }> = {
   orders: { of: "Order", collection: "orders", sortKeys: ["ID", "UPDATED_AT", "CREATED_AT", "PROCESSED_AT"], filters: ["updated_at", "created_at"] },
   customers: { of: "Customer", collection: "customers", sortKeys: ["ID", "UPDATED_AT", "CREATED_AT"], filters: ["updated_at", "created_at"] },
   products: { of: "Product", collection: "products", sortKeys: ["ID", "UPDATED_AT", "CREATED_AT", "TITLE"], filters: ["updated_at", "created_at"] },
@@ -69,10 +70,12 @@ export const ROOT_CONNECTIONS: Record<string, { of: string; collection: Collecti
   inventoryItems: { of: "InventoryItem", collection: "inventoryItems", sortKeys: [], filters: ["updated_at", "created_at"] },
   locations: { of: "Location", collection: "locations", sortKeys: ["ID", "NAME"], filters: [] },
   draftOrders: { of: "DraftOrder", collection: "draftOrders", sortKeys: ["ID", "UPDATED_AT"], filters: ["updated_at", "created_at"] },
+  // Deprecated in 2026-10 but served; products and collections only (DeletionEventSubjectType).
+  deletionEvents: { of: "DeletionEvent", collection: "deletionEvents", sortKeys: ["ID", "CREATED_AT"], filters: ["occurred_at"], args: ["subjectTypes"] },
 };
 
-export type Collection = "orders" | "customers" | "products" | "productVariants" | "collections" | "inventoryItems" | "locations" | "draftOrders";
-export const COLLECTIONS: Collection[] = ["orders", "customers", "products", "productVariants", "collections", "inventoryItems", "locations", "draftOrders"];
+export type Collection = "orders" | "customers" | "products" | "productVariants" | "collections" | "inventoryItems" | "locations" | "draftOrders" | "deletionEvents";
+export const COLLECTIONS: Collection[] = ["orders", "customers", "products", "productVariants", "collections", "inventoryItems", "locations", "draftOrders", "deletionEvents"];
 
 export interface Counts {
   orders?: number;
@@ -214,7 +217,7 @@ export class ShopData {
    * A change, dated now on the shop's clock (which then moves on a second): `update` names ids (or takes the first n)
    * whose `updatedAt` moves to now (and whose title-like field changes), `create` adds new objects.
    */
-  mutate(body: { type: Collection; update?: string[] | number; create?: number }): { time: string; updated: string[]; created: string[] } {
+  mutate(body: { type: Collection; update?: string[] | number; create?: number; delete?: string[] }): { time: string; updated: string[]; created: string[]; deleted: string[] } {
     const items = this.list(body.type);
     if (!items) throw new Error(`unknown type ${String(body.type)}`);
     // The shop's clock follows real time once it has caught up, so changes made after a read are dated after its start.
@@ -247,7 +250,22 @@ export class ShopData {
       else throw new Error(`cannot create ${body.type}`);
     }
     for (const o of items.slice(before)) created.push(String(o.id));
+    const deleted: string[] = [];
+    for (const id of body.delete ?? []) {
+      if (body.type !== "products" && body.type !== "collections") throw new Error("only products and collections leave deletion events");
+      const index = items.findIndex((o) => o.id === id);
+      if (index < 0) throw new Error(`no ${body.type} ${id}`);
+      items.splice(index, 1);
+      this.byId.delete(id);
+      if (body.type === "products") {
+        const variants = this.list("productVariants");
+        for (let i = variants.length - 1; i >= 0; i--) if ((variants[i]!.product as Obj).id === id) variants.splice(i, 1);
+      }
+      const n = this.nextId++;
+      this.list("deletionEvents").push({ id: `gid://shopify/DeletionEvent/${n}`, legacyResourceId: String(n), createdAt: iso(time), occurredAt: iso(time), subjectId: id, subjectType: body.type === "products" ? "PRODUCT" : "COLLECTION" });
+      deleted.push(id);
+    }
     this.now += 1;
-    return { time: iso(time), updated: targets.map((o) => String(o.id)), created };
+    return { time: iso(time), updated: targets.map((o) => String(o.id)), created, deleted };
   }
 }

@@ -144,8 +144,8 @@ function analyzeField(field: Field, def: FieldDef, path: Array<string | number>,
   }
 }
 
-function analyzeConnection(field: Field, of: string, sortKeys: string[], path: Array<string | number>, a: Analysis): number {
-  checkArgs(field, CONNECTION_ARGS, path, a.errors);
+function analyzeConnection(field: Field, of: string, sortKeys: string[], path: Array<string | number>, a: Analysis, extraArgs: string[] = []): number {
+  checkArgs(field, [...CONNECTION_ARGS, ...extraArgs], path, a.errors);
   const args = argsOf(field, a.variables);
   const first = (args.first ?? args.last) as number | undefined;
   if (!a.bulk) {
@@ -220,7 +220,7 @@ export function prepare(text: string, given: Record<string, unknown> | undefined
     }
     const root = ROOT_CONNECTIONS[field.name];
     if (root) {
-      cost += analyzeConnection(field, root.of, root.sortKeys, path, a);
+      cost += analyzeConnection(field, root.of, root.sortKeys, path, a, root.args);
       continue;
     }
     const plain = ROOT_FIELDS[field.name];
@@ -297,10 +297,12 @@ export function parseSearch(query: string): Term[] {
   return terms;
 }
 
+const FILTER_FIELDS: Record<string, string> = { updated_at: "updatedAt", created_at: "createdAt", occurred_at: "occurredAt" };
+
 function matches(item: Obj, terms: Term[], filters: string[]): boolean {
   for (const term of terms) {
     if (!filters.includes(term.field)) continue;
-    const prop = term.field === "updated_at" ? item.updatedAt : item.createdAt;
+    const prop = item[FILTER_FIELDS[term.field]!];
     const have = Date.parse(String(prop));
     const want = Date.parse(term.value);
     if (!Number.isFinite(want)) continue;
@@ -324,7 +326,8 @@ export function rootItems(shop: ShopData, fieldName: string, args: Record<string
   const root = ROOT_CONNECTIONS[fieldName]!;
   const sortKey = String(args.sortKey ?? "ID");
   const terms = typeof args.query === "string" ? parseSearch(args.query) : [];
-  const items = shop.list(root.collection as Collection).filter((item) => matches(item, terms, root.filters));
+  const subjects = Array.isArray(args.subjectTypes) ? (args.subjectTypes as string[]) : null;
+  const items = shop.list(root.collection as Collection).filter((item) => matches(item, terms, root.filters) && (!subjects || subjects.includes(String(item.subjectType))));
   items.sort((a, b) => compareItems(a, b, sortKey));
   if (args.reverse === true) items.reverse();
   return items;
