@@ -49,10 +49,21 @@ export function mergePatchConfig(stored: Obj, patch: Obj): Obj {
   const merged = structuredClone(stored);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete merged[key];
-    else if (isPlainObject(value)) merged[key] = mergePatchConfig(isPlainObject(merged[key]) ? (merged[key] as Obj) : {}, value);
+    else if (isPlainObject(value)) merged[key] = mergePatchConfig(variantBase(merged[key], value), value);
     else merged[key] = structuredClone(value);
   }
   return merged;
+}
+
+/**
+ * One departure from RFC 7386: an object whose `type` the patch changes (an `auth` going from bearer to none, a
+ * paginator from cursor to offset) is a different variant, so the patch replaces it instead of merging into it — the
+ * old variant's fields (a bearer token) would not be valid in the new one.
+ */
+function variantBase(stored: unknown, patch: Obj): Obj {
+  if (!isPlainObject(stored)) return {};
+  if (typeof patch.type === "string" && stored.type !== undefined && stored.type !== patch.type) return {};
+  return stored;
 }
 
 /** One secret value (a webhook's signing secret), sealed to its row like a config's secret fields. */
