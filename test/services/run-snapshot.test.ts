@@ -57,6 +57,30 @@ describe("a PUT during a run", () => {
     expect(others!.n).toBe("300");
   });
 
+  it("a run failing on the old credentials after a PUT fixed them does not put the loader in error", async () => {
+    const owner = await bootstrapWorkspace();
+    const tenant = uniqueName("snap_fix");
+    await fakeControl(tenant, "seed", { count: 20, auth: { type: "bearer", token: "right" } });
+    // The refusal takes a while to arrive: the fix lands while the run still holds the old token.
+    await fakeControl(tenant, "faults", { slow_ms: 1500 });
+    const sourceId = await createPostgresSource(owner);
+    const schema = uniqueName("snap_fix").toLowerCase();
+    dropAfterAll(schema);
+    const loader = await createRestLoader(owner, sourceId, restConfig(tenant, [{ name: "items", path: "/cursor/items" }], { type: "bearer", token: "wrong" }), [{ name: "items", sync_mode: "full_refresh" }], {
+      target_schema: schema,
+    });
+    const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
+    await waitForRun(owner, loader.id, run.id, (r) => r.status === "running");
+    const put = await as(owner)(`/loaders/${loader.id}`, { method: "PUT", body: { config: { auth: { type: "bearer", token: "right" } } } });
+    expect(put.json).toMatchObject({ applies_from: "next_run", status: "active" });
+    const failed = await waitForRun(owner, loader.id, run.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.streams[0].error_message).toContain("401");
+    expect((await as(owner)(`/loaders/${loader.id}`)).json).toMatchObject({ status: "active", status_error: "" });
+    await fakeControl(tenant, "faults", {});
+    expect(await triggerAndWait(owner, loader.id)).toMatchObject({ status: "completed", rows_loaded: 20 });
+  });
+
   it("a PUT with no live run says it applies now", async () => {
     const owner = await bootstrapWorkspace();
     const sourceId = await createPostgresSource(owner);
