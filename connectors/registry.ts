@@ -25,6 +25,7 @@ import { salesforceConnector } from "./salesforce";
 import { shopifyConnector } from "./shopify";
 import { stripeConnector } from "./stripe";
 import { googleSheetsConnector } from "./google_sheets";
+import { ga4Connector } from "./ga4";
 import { s3Spec } from "./s3/spec";
 import { salesforceSpec } from "./salesforce/spec";
 import { shopifySpec } from "./shopify/spec";
@@ -33,7 +34,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector, shopifyConnector, googleSheetsConnector] as unknown as AnyConnector[];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector, shopifyConnector, googleSheetsConnector, ga4Connector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { LoaderTypeSpec, StreamSpec } from "../kit/contract";
+import { reportStreamSpec } from "../kit/report";
 import {
   customStreamsField,
   endDateField,
@@ -38,16 +39,21 @@ const customReport = z
       .max(MAX_DIMENSIONS)
       .describe('Dimension API names, e.g. ["date", "country"]. Include `date` to sync incrementally.'),
     metrics: z.array(apiName).min(1).max(MAX_METRICS).describe('Metric API names, e.g. ["sessions", "totalUsers"].'),
+    dimension_filter: z
+      .record(z.string(), z.json())
+      .optional()
+      .describe('A Data API FilterExpression sent as runReport\'s dimensionFilter, e.g. {"filter": {"fieldName": "country", "stringFilter": {"value": "Germany"}}}.'),
+    metric_filter: z.record(z.string(), z.json()).optional().describe("A FilterExpression sent as runReport's metricFilter."),
   })
   .strict();
 
-type ReportDefinition = { dimensions: string[]; metrics: string[] };
+export type Ga4ReportDefinition = { dimensions: string[]; metrics: string[]; dimension_filter?: Record<string, unknown>; metric_filter?: Record<string, unknown> };
 
 /**
  * The default reports, chosen for a usable traffic dashboard out of the box. Metric names are the Data API's
  * (`keyEvents` replaced `conversions` in 2024, so neither is used here).
  */
-export const ga4DefaultReports: Record<string, ReportDefinition> = {
+export const ga4DefaultReports: Record<string, Ga4ReportDefinition> = {
   website_overview: {
     dimensions: ["date"],
     metrics: [
@@ -79,7 +85,7 @@ export const ga4DefaultReports: Record<string, ReportDefinition> = {
 };
 
 /** Types of the metrics above; GA4 sends TYPE_INTEGER/TYPE_FLOAT/TYPE_SECONDS values as strings. */
-const metricTypes: Record<string, "integer" | "number"> = {
+export const ga4MetricTypes: Record<string, "integer" | "number"> = {
   totalUsers: "integer",
   newUsers: "integer",
   activeUsers: "integer",
@@ -108,7 +114,14 @@ const config = z
     ...oauthRefreshFields("Google Cloud"),
     start_date: startDateField("First day to report on (YYYY-MM-DD). Empty starts two years ago."),
     end_date: endDateField(),
-    lookback_window_days: lookbackDaysField({ default: 2, max: 30, why: "GA4 keeps revising the last 24–48 hours of data." }),
+    lookback_window_days: lookbackDaysField({ default: 3, max: 30, why: "GA4 keeps processing the last 24–48 hours of data (and longer for imported costs and key events), so recent days change after they are first read." }),
+    page_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(250_000)
+      .default(100_000)
+      .describe("Rows per runReport request (the Data API allows 250,000); larger pages cost fewer requests, each more tokens."),
     custom_reports: customStreamsField(customReport, Object.keys(ga4DefaultReports))
       .default([])
       .describe("Extra reports, each a stream of its own."),
@@ -118,22 +131,51 @@ const config = z
 
 export type Ga4Config = z.infer<typeof config>;
 
-function reportStream(name: string, report: ReportDefinition): StreamSpec {
-  const fields: Fields = { property_id: "string" };
-  for (const dimension of report.dimensions) fields[dimension] = dimension === "date" ? "date" : "string";
-  // Custom metrics' types are only known from the metadata endpoint; the warehouse infers them from values.
-  for (const metric of report.metrics) {
-    const type = metricTypes[metric];
-    if (type) fields[metric] = type;
+/** GA4's quality signals (DESIGN §5.1), on every row, so a user can see why a figure differs from the GA4 UI. */
+export const GA4_QUALITY_FIELDS: Fields = {
+  /** Every dimension value of the row is "(other)": GA4 folded rows past its cardinality limit into this one. */
+  is_other_row: "boolean",
+  /** The answer's metadata.dataLossFromOtherRow: some rows of this report were folded into "(other)". */
+  data_loss_from_other_row: "boolean",
+  /** metadata.subjectToThresholding: GA4 may have withheld rows with few users (Google signals). */
+  subject_to_thresholding: "boolean",
+  /** metadata.samplingMetadatas was present: the figures come from a sample. */
+  sampled: "boolean",
+  /** samplesReadCount / samplingSpaceSize of the first sampling metadata; null when not sampled. */
+  sampling_ratio: "number",
+};
+
+function metricFields(metrics: string[]): Fields {
+  // Custom metrics' types are only known from the answer's metricHeaders; they are numbers in any case.
+  return Object.fromEntries(metrics.map((metric) => [metric, ga4MetricTypes[metric] ?? "number"]));
+}
+
+export function ga4ReportStream(name: string, report: Ga4ReportDefinition): StreamSpec {
+  const dimensions = report.dimensions.filter((d) => d !== "date");
+  if (report.dimensions.includes("date")) {
+    // The kit's report shape: key property_id, date, then the dimensions in order; cursor date.
+    return reportStreamSpec({
+      name,
+      account: { field: "property_id", type: "string" },
+      dimensions: Object.fromEntries(dimensions.map((d) => [d, "string"])),
+      metrics: metricFields(report.metrics),
+      attributes: GA4_QUALITY_FIELDS,
+    });
   }
+  // Without a date the report is one aggregate over the whole range: read in full every run.
   return stream(name, {
-    primaryKey: ["property_id", ...report.dimensions],
-    cursor: report.dimensions.includes("date") ? "date" : null,
-    fields,
+    primaryKey: ["property_id", ...dimensions],
+    cursor: null,
+    fields: { property_id: "string", ...Object.fromEntries(dimensions.map((d) => [d, "string"])), ...metricFields(report.metrics), ...GA4_QUALITY_FIELDS },
   });
 }
 
-const defaultStreams = Object.entries(ga4DefaultReports).map(([name, report]) => reportStream(name, report));
+/** The report a stream name stands for: a built-in one, or the config's custom report of that name. */
+export function ga4ReportNamed(config: Ga4Config, name: string): Ga4ReportDefinition | undefined {
+  return ga4DefaultReports[name] ?? (config.custom_reports ?? []).find((report) => report.name === name);
+}
+
+const defaultStreams = Object.entries(ga4DefaultReports).map(([name, report]) => ga4ReportStream(name, report));
 
 export const ga4Spec = {
   type: "ga4",
@@ -148,6 +190,6 @@ export const ga4Spec = {
   streamsFromConfig: (cfg: Ga4Config) => [
     ...defaultStreams,
     // `?? []`: callers may hold a stored config that predates the field's default.
-    ...(cfg.custom_reports ?? []).map((report) => reportStream(report.name, report)),
+    ...(cfg.custom_reports ?? []).map((report) => ga4ReportStream(report.name, report)),
   ],
 } satisfies LoaderTypeSpec<Ga4Config>;

@@ -78,7 +78,26 @@ export class GoogleTokenIssuer {
   principal(authorization: string | undefined, nowMs = Date.now()): Principal | undefined {
     const token = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1];
     const held = token ? this.tokens.get(token) : undefined;
-    return held && held.expiresAt > nowMs ? held.principal : undefined;
+    if (held) return held.expiresAt > nowMs ? held.principal : undefined;
+    return token ? this.selfSigned(token, nowMs) : undefined;
+  }
+
+  /**
+   * A self-signed service-account JWT used directly as the bearer token (https://google.aip.dev/auth/4111), as
+   * Google's Node clients send by default: signed by the account's key, `aud` the API's URL or `scope` set, an hour at most.
+   */
+  private selfSigned(token: string, nowMs: number): Principal | undefined {
+    const jwt = decodeJwt(token);
+    const account = jwt ? this.accounts.get(String(jwt.claims.iss ?? "")) : undefined;
+    if (!jwt || !account || account.revoked || !rs256Valid(jwt, account.publicKeyPem)) return undefined;
+    const exp = Number(jwt.claims.exp);
+    if (!(exp > nowMs / 1000 && exp - Number(jwt.claims.iat) <= 3600)) return undefined;
+    const aud = String(jwt.claims.aud ?? "");
+    const scopes = String(jwt.claims.scope ?? "").split(" ").filter(Boolean);
+    // An audience-scoped token may call that API: the scope the API needs is implied.
+    if (aud.startsWith("https://analyticsdata.googleapis.com")) scopes.push("https://www.googleapis.com/auth/analytics.readonly");
+    if (aud.startsWith("https://sheets.googleapis.com")) scopes.push("https://www.googleapis.com/auth/spreadsheets.readonly");
+    return scopes.length ? { id: account.email, scopes } : undefined;
   }
 
   grant(form: URLSearchParams, nowMs = Date.now()): TokenAnswer {

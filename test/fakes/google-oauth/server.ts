@@ -2,7 +2,7 @@
  * The Google fake: Google's token endpoint (./issuer.ts) and the Google APIs the readers use (Sheets in
  * ../google-sheets), on one node:http server, since they share the tokens it issues. It answers for
  * www.googleapis.com (the token endpoint `/oauth2/v4/token`, which Google still serves and key files may name as
- * `token_uri`) and sheets.googleapis.com; `/token` is oauth2.googleapis.com's path, for tests that route that host
+ * `token_uri`), sheets.googleapis.com and analyticsdata.googleapis.com (../ga4); `/token` is oauth2.googleapis.com's path, for tests that route that host
  * here themselves (the BigQuery fake owns it in the shared HOST_OVERRIDES). Requests are routed by path: the APIs'
  * paths do not overlap. Control endpoints under /_fake/ (README.md).
  */
@@ -10,9 +10,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { RunningFake } from "../index";
 import { listen, lowercaseHeaders, readBody, stop } from "../shared/http";
 import { ApiFailure, SheetsFake, type SpreadsheetInput } from "../google-sheets/sheets";
+import { Ga4Fake, type PropertyInput } from "../ga4/ga4";
 import { GoogleTokenIssuer, UNAUTHENTICATED_BODY } from "./issuer";
 
-export const GOOGLE_FAKE_HOSTS = ["www.googleapis.com", "sheets.googleapis.com"];
+export const GOOGLE_FAKE_HOSTS = ["www.googleapis.com", "sheets.googleapis.com", "analyticsdata.googleapis.com"];
 
 function send(response: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
@@ -23,11 +24,13 @@ function send(response: ServerResponse, status: number, body: unknown) {
 export interface GoogleFake extends RunningFake {
   issuer: GoogleTokenIssuer;
   sheets: SheetsFake;
+  ga4: Ga4Fake;
 }
 
 export async function startGoogleFake(port = 0): Promise<GoogleFake> {
   const issuer = new GoogleTokenIssuer();
   const sheets = new SheetsFake();
+  const ga4 = new Ga4Fake();
 
   const control = async (method: string, parts: string[], request: IncomingMessage): Promise<unknown> => {
     const text = method === "GET" ? "" : await readBody(request);
@@ -50,6 +53,13 @@ export async function startGoogleFake(port = 0): Promise<GoogleFake> {
       if (method === "POST" && action === "faults") return sheets.faults(id, body), { ok: true };
       if (method === "GET" && action === "requests") return { data: sheets.requests(id) };
     }
+    if (area === "ga4") {
+      const [id, action] = rest as [string, string | undefined];
+      if (method === "PUT" && action === undefined) return ga4.put(id, body as PropertyInput), { ok: true };
+      if (method === "POST" && action === "restate") return ga4.restate(id, body.from, body.factor), { ok: true };
+      if (method === "POST" && action === "new-hour") return ga4.newHour(id), { ok: true };
+      if (method === "GET" && action === "requests") return { data: ga4.requests(id) };
+    }
     throw new ApiFailure(404, "NOT_FOUND", `no control endpoint ${route}`);
   };
 
@@ -68,6 +78,17 @@ export async function startGoogleFake(port = 0): Promise<GoogleFake> {
         if (!principal) return send(response, 401, UNAUTHENTICATED_BODY);
         return send(response, 200, sheets.handle(url.pathname, url.searchParams, principal));
       }
+      if (url.pathname.startsWith("/v1beta/properties/")) {
+        if (!principal) return send(response, 401, UNAUTHENTICATED_BODY);
+        const text = method === "POST" ? await readBody(request) : "";
+        let body: unknown = {};
+        try {
+          body = text ? JSON.parse(text) : {};
+        } catch {
+          throw new ApiFailure(400, "INVALID_ARGUMENT", "Invalid JSON payload received.");
+        }
+        return send(response, 200, ga4.handle(method, url.pathname, body, principal));
+      }
       send(response, 404, { error: { code: 404, message: `The requested URL ${url.pathname} was not found on this server.`, status: "NOT_FOUND" } });
     } catch (error) {
       if (error instanceof ApiFailure) return send(response, error.status, error.body());
@@ -75,5 +96,5 @@ export async function startGoogleFake(port = 0): Promise<GoogleFake> {
     }
   });
   const listening = await listen(server, port);
-  return { name: "google", port: listening, hosts: GOOGLE_FAKE_HOSTS, issuer, sheets, close: () => stop(server) };
+  return { name: "google", port: listening, hosts: GOOGLE_FAKE_HOSTS, issuer, sheets, ga4, close: () => stop(server) };
 }
