@@ -7,7 +7,17 @@ import { copyFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const port = Number(process.env.PORT ?? 8787);
+// The port: `npm start -- --port 9000` (or `--port=9000`), else PORT=9000, else 8787.
+function portFromArgs(args) {
+  const at = args.findIndex((arg) => arg === "--port" || arg.startsWith("--port="));
+  if (at < 0) return undefined;
+  return args[at].includes("=") ? args[at].split("=")[1] : args[at + 1];
+}
+const port = Number(portFromArgs(process.argv.slice(2)) ?? process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error("the port must be a number from 1 to 65535: npm start -- --port 9000, or PORT=9000 npm start");
+  process.exit(2);
+}
 const wrangler = ["wrangler"];
 
 if (!existsSync(`${root}.dev.vars`)) {
