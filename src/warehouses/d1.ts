@@ -42,10 +42,14 @@ const dialect: LoadDialect = {
     type === "timestamp"
       ? // ISO strings with different offsets or precision do not compare as text; as Julian days they do.
         `COALESCE(julianday(${newer}) >= julianday(${older}), ${newer} >= ${older})`
-      : type === "decimal"
-        ? // Decimal text compares as numbers; the REAL comparison is exact up to 15 significant digits.
-          `CAST(${newer} AS REAL) >= CAST(${older} AS REAL)`
-        : `${newer} >= ${older}`,
+      : type === "big_integer"
+        ? // Digits without leading zeros order by length, then as text — exactly; a negative one by its REAL value.
+          `CASE WHEN ${newer} GLOB '-*' OR ${older} GLOB '-*' THEN CAST(${newer} AS REAL) >= CAST(${older} AS REAL) ` +
+          `ELSE length(${newer}) > length(${older}) OR (length(${newer}) = length(${older}) AND ${newer} >= ${older}) END`
+        : type === "decimal"
+          ? // Decimal text compares as numbers; the REAL comparison is exact up to 15 significant digits.
+            `CAST(${newer} AS REAL) >= CAST(${older} AS REAL)`
+          : `${newer} >= ${older}`,
 };
 
 export class D1Warehouse implements WarehouseAdapter {

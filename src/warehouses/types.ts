@@ -160,15 +160,16 @@ export function postgresColumnType(dataType: string): ColumnType {
  * JSON get names that say what they hold — that is how a later batch learns the column's type back from
  * `PRAGMA table_info` — while keeping the affinity that stores them unchanged: BOOLEAN and DATETIME have NUMERIC
  * affinity (0/1 stay integers; ISO strings are not numbers, so stay text), JSON_TEXT has TEXT affinity (a JSON
- * scalar such as a 20-digit number must not be converted to REAL). Big integers are TEXT: D1 returns INTEGER
- * through a JS number, which would round them. DATE has NUMERIC affinity (an ISO date is not a number: it stays
+ * scalar such as a 20-digit number must not be converted to REAL). Big integers are NUMERIC_TEXT (TEXT affinity: the
+ * name has no "INT"): D1 returns INTEGER through a JS number, which would round them; tables from before this name
+ * hold them as TEXT, read back as text. DATE has NUMERIC affinity (an ISO date is not a number: it stays
  * text); DECIMAL_TEXT has TEXT affinity (rule 2: the name contains "TEXT"), so "10.50" keeps its digits — a NUMERIC
  * column would store it as the REAL 10.5.
  */
 export const D1_TYPES: Record<ColumnType, string> = {
   string: "TEXT",
   integer: "INTEGER",
-  big_integer: "TEXT",
+  big_integer: "NUMERIC_TEXT",
   decimal: "DECIMAL_TEXT",
   number: "REAL",
   boolean: "BOOLEAN",
@@ -191,6 +192,8 @@ export function d1ColumnType(declared: string): ColumnType {
       return "date";
     case "DECIMAL_TEXT":
       return "decimal";
+    case "NUMERIC_TEXT":
+      return "big_integer";
     case "JSON_TEXT":
       return "json";
     default:

@@ -345,10 +345,18 @@ describe.each([
     const widened = { ...t, json_schema: { type: "object" as const, properties: { Balance: { type: "string" as const, format: "decimal" as const } } } };
     const sent: Statement[] = [];
     await wh.adapter(sent).stage(widened, page("b2", [{ Id: 2, Balance: "0.000000001" }]));
-    // D1 keeps big integers as TEXT, which reads back as text: the column stays text, the digits exact either way.
-    expect((await wh.columns(schema, "Ledger"))?.balance).toBe(wh.type === "postgresql" ? "big_integer" : "string");
+    expect((await wh.columns(schema, "Ledger"))?.balance).toBe(wh.type === "postgresql" ? "big_integer" : "decimal");
     if (wh.type === "postgresql") expect(sent.filter((s) => /ALTER TABLE/i.test(s.sql))).toEqual([]);
     expect((await wh.rows(schema, "Ledger", "id")).map((r) => String(r.balance))).toEqual(["18446744073709551616", "0.000000001"]);
+  });
+
+  it("compares big integer cursors as numbers, also in a later adapter that reads the column type back", async () => {
+    const t = target({ stream: "Counters", cursor_field: "Seq" });
+    await adapter.stage(t, page("b1", [{ Id: 1, Seq: 10n ** 20n, Name: "newer" }]));
+    // 9e19 sorts after 1e20 as text; as a number it is older and must not overwrite.
+    await wh.adapter().stage(t, page("b2", [{ Id: 1, Seq: 9n * 10n ** 19n, Name: "older" }]));
+    await wh.adapter().stage(t, page("b3", [{ Id: 1, Seq: 10n ** 20n + 1n, Name: "newest" }]));
+    expect((await wh.rows(schema, "Counters", "id")).map((r) => [String(r.seq), r.name])).toEqual([["100000000000000000001", "newest"]]);
   });
 
   it("keeps integers beyond 2^53 exact, as keys and as values", async () => {
@@ -359,7 +367,7 @@ describe.each([
 
     const columns = await wh.columns(schema, "Tweets");
     expect(columns?.small).toBe("integer");
-    expect(columns?.views).toBe(wh.type === "postgresql" ? "big_integer" : "string");
+    expect(columns?.views).toBe("big_integer");
     const rows = await wh.rows(schema, "Tweets", "views");
     expect(rows.map((r) => [String(r.id), String(r.views), r.small])).toEqual([
       [b.toString(), "1", null],
