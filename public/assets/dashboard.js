@@ -640,13 +640,33 @@ const pages = {
       const answer = await api("POST", `/loaders/${run.loader_id}/runs/${run.id}/cancel`);
       if (answer.ok) draw(answer.body);
     });
-    const logs = async () => {
-      const answer = await api("GET", `/loaders/${run.loader_id}/runs/${run.id}/logs`);
-      const events = Array.isArray(answer.body) ? answer.body : answer.body?.data;
-      if (!answer.ok || !Array.isArray(events) || events.length === 0) return;
-      $("#run-events-card").hidden = false;
-      $("#run-events").replaceChildren(...events.map((e) => el("li", {}, el("time", { datetime: e.at ?? e.time ?? "", text: e.at ?? e.time ?? "" }), ` ${e.type ?? e.event ?? ""} ${e.stream ?? ""} ${e.message ?? ""}`)));
+    const describe = (event) => {
+      const d = event.data ?? {};
+      if (event.type === "stream.retry_scheduled") return `attempt ${d.attempt ?? "?"} failed: ${d.reason ?? ""}; retrying at ${d.retry_at ? new Date(d.retry_at).toLocaleTimeString() : "soon"}`;
+      if (event.type === "stream.rows_written") return `+${Number(d.rows_added ?? 0).toLocaleString("en-US")} rows (${Number(d.rows_loaded ?? 0).toLocaleString("en-US")} in all)`;
+      if (event.type === "stream.failed") return d.error ?? "";
+      if (event.type === "run.ended") return `run ${d.status ?? "ended"}`;
+      return "";
     };
+    const list = $("#run-events");
+    const addEvent = (event) => {
+      $("#run-events-card").hidden = false;
+      list.append(
+        el(
+          "li",
+          { class: `event event-${event.type.replace(".", "-")}` },
+          el("time", { datetime: event.at, text: new Date(event.at).toLocaleTimeString() }),
+          " ",
+          el("strong", { text: event.type }),
+          event.stream ? ` ${event.stream}` : "",
+          describe(event) ? ` — ${describe(event)}` : "",
+        ),
+      );
+    };
+    // The run's event stream replays from its start and follows it live; the run object is polled for the counters.
+    const events = eventStream("GET", `/loaders/${run.loader_id}/runs/${run.id}/events`, undefined, (name, payload) => {
+      if (payload && typeof payload === "object" && payload.type) addEvent(payload);
+    }).catch(() => undefined);
     draw(run);
     while (live(run)) {
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -659,7 +679,7 @@ const pages = {
       run = answer.body;
       draw(run);
     }
-    await logs();
+    await events;
   },
 
   async sources() {

@@ -141,6 +141,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 60_000 }).toBe("completed");
     expect(await page.locator("#run-rows").textContent()).toBe("250");
     expect(await page.locator('tr[data-stream="items"] [data-cell="rows"]').textContent()).toBe("250");
+    await expect.poll(() => page.locator(".event-stream-completed").count(), { timeout: 10_000 }).toBe(1);
     await checkAccessibility(page, "run-completed");
 
     await page.goto(`${service.base}/loaders`);
@@ -194,6 +195,42 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     await page.waitForURL(/\/runs\//);
     await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 60_000 }).toBe("completed");
     expect(await page.locator("#run-rows").textContent()).toBe("20");
+    await context.close();
+  }, 180_000);
+
+  it("shows a run's retries with their reasons as they happen, then its end", async () => {
+    await seed("flaky", { count: 30 });
+    const faults = await fetch(`http://127.0.0.1:${service.fake.port}/t/flaky/_control/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      // Five 500s: the http client's five attempts are spent, so the engine schedules a retry of the chunk.
+      body: JSON.stringify({ fail_first: 5, status_first: 500 }),
+    });
+    expect(faults.status).toBe(200);
+    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
+      name: "Flaky API",
+      loader_type: "rest_api",
+      source_id: sourceId,
+      target_schema: "flaky",
+      sync_mode: "full_refresh",
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: "https://api.example.com/t/flaky",
+        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
+        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
+      },
+    }, workspaceId);
+    expect(created.status).toBe(201);
+    const { context, page } = await signIn(ownerKey);
+    await page.goto(`${service.base}/loaders/${created.body!.id}`);
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.waitForURL(/\/runs\//);
+    await expect.poll(() => page.locator(".event-stream-retry_scheduled").count(), { timeout: 90_000 }).toBeGreaterThan(0);
+    expect(await page.locator(".event-stream-retry_scheduled").first().textContent()).toMatch(/attempt 1 failed: .*500/);
+    await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 90_000 }).toBe("completed");
+    expect(await page.locator("#run-rows").textContent()).toBe("30");
+    await expect.poll(() => page.locator(".event-run-ended").count(), { timeout: 10_000 }).toBe(1);
+    await checkAccessibility(page, "run-retried");
     await context.close();
   }, 180_000);
 
