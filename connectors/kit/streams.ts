@@ -246,3 +246,82 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
   }
   return out;
 }
+
+export interface JsonArrayItem {
+  value: unknown;
+  /** 0-based position in the array. */
+  index: number;
+}
+
+/**
+ * The elements of a top-level JSON array as they arrive (Google Ads searchStream answers one array of batches in one
+ * body, which can be far larger than a Worker should hold): each element is parsed once its closing bracket is in,
+ * with parseJsonExact. A body that ends inside the array (a dropped connection) is an error after the elements
+ * already yielded, never a silent end.
+ */
+export async function* jsonArrayItems(stream: ReadableStream<Uint8Array>): AsyncGenerator<JsonArrayItem> {
+  const decoder = new TextDecoder();
+  let started = false;
+  let ended = false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let item = "";
+  let index = 0;
+  const emit = function* (): Generator<JsonArrayItem> {
+    const text = item.trim();
+    item = "";
+    if (!text) return;
+    let value: unknown;
+    try {
+      value = parseJsonExact(text);
+    } catch (error) {
+      throw new ConnectorError("data", `element ${index} of the JSON array is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    yield { value, index: index++ };
+  };
+  const scan = function* (text: string): Generator<JsonArrayItem> {
+    let from = 0;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      if (ended) {
+        if (!/\s/.test(ch)) throw new ConnectorError("data", "unexpected text after the JSON array");
+        continue;
+      }
+      if (!started) {
+        if (/\s/.test(ch) || ch === "\ufeff") continue;
+        if (ch !== "[") throw new ConnectorError("data", "the body is not a JSON array");
+        started = true;
+        from = i + 1;
+        continue;
+      }
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === "\\") escaped = true;
+        else if (ch === '"') inString = false;
+        continue;
+      }
+      if (ch === '"') inString = true;
+      else if (ch === "{" || ch === "[") depth++;
+      else if (ch === "}") depth--;
+      else if (ch === "]") {
+        if (depth === 0) {
+          item += text.slice(from, i);
+          yield* emit();
+          ended = true;
+          from = i + 1;
+          continue;
+        }
+        depth--;
+      } else if (ch === "," && depth === 0) {
+        item += text.slice(from, i);
+        yield* emit();
+        from = i + 1;
+      }
+    }
+    if (started && !ended) item += text.slice(from);
+  };
+  for await (const chunk of chunksOf(stream)) yield* scan(decoder.decode(chunk, { stream: true }));
+  yield* scan(decoder.decode());
+  if (!ended) throw new ConnectorError("retryable", started ? "the JSON array ended before its closing bracket (the connection was cut)" : "the body was empty where a JSON array was expected");
+}
