@@ -65,6 +65,27 @@ describe("shopify fake through @shopify/admin-api-client", () => {
     expect(badSort.errors.graphQLErrors[0].extensions.code).toBe("argumentLiteralsIncompatible");
   });
 
+  it("parses what GraphQL allows: fragments, inline fragments, aliases, block strings, default variables; refuses over-cost queries", async () => {
+    const s = await shop({ products: 3 });
+    const api = s.client();
+    const res: any = await api.request(
+      `fragment P on Product { id handle variants(first: 5) { nodes { ...V } } }
+       fragment V on ProductVariant { sku price }
+       query Q($n: Int = 2) { items: products(first: $n, sortKey: TITLE) { edges { node { ...P name: title ... on Product { vendor } } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.items.edges).toHaveLength(2);
+    expect(res.data.items.edges[0].node).toMatchObject({ id: expect.stringMatching(/Product/), name: "Product 1", vendor: expect.any(String), variants: { nodes: [{ sku: "SKU-1-1", price: expect.any(String) }, { sku: "SKU-1-2", price: expect.any(String) }] } });
+    const bulk: any = await api.request(`mutation { bulkOperationRunQuery(query: """
+      {
+        products { edges { node { id } } }
+      }
+    """) { bulkOperation { status } userErrors { message } } }`);
+    expect(bulk.data.bulkOperationRunQuery).toEqual({ bulkOperation: { status: "CREATED" }, userErrors: [] });
+    const tooMuch: any = await api.request(`{ orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }`);
+    expect(tooMuch.errors.graphQLErrors[0].extensions).toMatchObject({ code: "MAX_COST_EXCEEDED" });
+  });
+
   it("answers THROTTLED at HTTP 200 when the bucket cannot pay the requested cost", async () => {
     const s = await shop({}, { bucket: { maximumAvailable: 100, restoreRate: 10 } });
     await s.control("POST", "bucket", { currentlyAvailable: 5 });

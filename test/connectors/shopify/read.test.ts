@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { isConnectorError } from "../../../connectors/kit/errors";
 import { shopifyConnector } from "../../../connectors/shopify";
 import { OVERLAP_SECONDS, PAGE_RECORDS } from "../../../connectors/shopify/read";
+import { fakeBase } from "../../helpers/connector";
 import { context, graphqlRequests, readChunks, readRequest, records, shop, shopifyConfig } from "./harness";
 
 const VERSION = "2026-07";
@@ -138,10 +139,10 @@ describe("shopify bulk streams", () => {
     expect(levels[0]).toMatchObject({ inventoryItemId: expect.stringMatching(/InventoryItem/), location: { id: expect.stringMatching(/Location/) }, quantities: expect.arrayContaining([{ name: "available", quantity: expect.any(Number) }]) });
   });
 
-  it("a job that ends FAILED is submitted again for each half of its window; its partial data is never read and the state waits for both halves", async () => {
+  it.each(["FAILED", "CANCELED"])("a job that ends %s is submitted again for each half of its window; its partial data is never read and the state waits for both halves", async (outcome) => {
     const s = shop();
     await s.seed({ counts: { customers: 50 } });
-    await s.faults({ bulk_outcomes: ["FAILED"] });
+    await s.faults({ bulk_outcomes: [outcome] });
     const at = new Date();
     const { pages } = await readChunks(context({ at }).ctx, shopifyConfig(s, { start_date: "2026-01-01" }), readRequest("customers", "incremental"));
     const truth = await s.objects("customers");
@@ -155,9 +156,37 @@ describe("shopify bulk streams", () => {
       `updated_at:>='2026-01-01T00:00:00Z' AND updated_at:<='${mid}'`,
       `updated_at:>'${mid}' AND updated_at:<='${upper}'`,
     ]);
-    expect((await s.bulk()).data.map((op) => op.status)).toEqual(["FAILED", "COMPLETED", "COMPLETED"]);
+    expect((await s.bulk()).data.map((op) => op.status)).toEqual([outcome, "COMPLETED", "COMPLETED"]);
     expect((await s.requests()).filter((r) => r.path.includes("bulk-operation-outputs")).every((r) => !r.path.includes("partial"))).toBe(true);
     expect(pages.filter((p) => p.state).map((p) => p.state)).toEqual([{ cursor: upper }]);
+  });
+
+  it("a shop whose bulk queries are taken by another client: the refusal (OPERATION_IN_PROGRESS) ends the chunk for a minute, then the job runs", async () => {
+    const s = shop();
+    await s.seed({ counts: { customers: 4 }, bulk_limit: 1 });
+    const other = await fetch(`${fakeBase("shopify")}/admin/api/${VERSION}/graphql.json`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-host": `${s.name}.myshopify.com`, "x-shopify-access-token": s.token },
+      body: JSON.stringify({ query: 'mutation { bulkOperationRunQuery(query: """{ products { edges { node { id } } } }""") { bulkOperation { id } userErrors { message } } }' }),
+    });
+    const otherId = ((await other.json()) as any).data.bulkOperationRunQuery.bulkOperation.id;
+    const { ctx } = context();
+    const first: any[] = [];
+    for await (const page of shopifyConnector.read(ctx, shopifyConfig(s), readRequest("customers", "full_refresh"))) first.push(page);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ records: [], resumeAfterSeconds: 60, checkpoint: { job: null } });
+    // The other client's job finishes (it is polled to completion); the resumed read submits its own.
+    await s.control("POST", "faults", { bulk_polls: 0 });
+    for (let i = 0; i < 2; i++) {
+      await fetch(`${fakeBase("shopify")}/admin/api/${VERSION}/graphql.json`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-host": `${s.name}.myshopify.com`, "x-shopify-access-token": s.token },
+        body: JSON.stringify({ query: "query($id: ID!) { node(id: $id) { ... on BulkOperation { status } } }", variables: { id: otherId } }),
+      });
+    }
+    const rest = await readChunks(ctx, shopifyConfig(s), readRequest("customers", "full_refresh", null, first[0].checkpoint));
+    expect(records(rest.pages)).toHaveLength(4);
+    expect((await s.bulk()).data.map((op) => op.status)).toEqual(["COMPLETED", "COMPLETED"]);
   });
 
   it("a job that fails every time fails the stream with Shopify's error code after a bounded number of narrower windows", async () => {
