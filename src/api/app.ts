@@ -14,7 +14,7 @@ import { requestContext } from "./middleware/request-context";
 import { runRoutes } from "./runs";
 import { sourceRoutes } from "./sources";
 import type { AppEnv } from "./types";
-import { webhookRoutes } from "./webhooks/routes";
+import { webhookRoutes } from "./webhooks";
 import { workspaceRoutes } from "./workspaces";
 
 const routes = [...healthRoutes, ...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes, ...webhookRoutes];

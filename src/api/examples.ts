@@ -8,6 +8,10 @@ const LDR = "4a1b2c3d-5e6f-4a8b-9c0d-1e2f3a4b5c6d";
 const RUN = "9c8b7a6f-5e4d-4c3b-8a1f-0e9d8c7b6a5f";
 const KEY = "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a";
 const AT = "2026-01-15T10:30:00Z";
+const SELECTED = [
+  { name: "Contact", sync_mode: "incremental" },
+  { name: "Account", sync_mode: "full_refresh" },
+];
 
 export const examples = {
   workspace: { id: WS, name: "Acme Data", slug: "acme-data", created_at: AT, updated_at: AT },
@@ -31,10 +35,7 @@ export const examples = {
     source_id: SRC,
     config: { instance_url: "https://mycompany.salesforce.com" },
     target_schema: "SALESFORCE_RAW",
-    selected_streams: [
-      { name: "Contact", sync_mode: "incremental" },
-      { name: "Account", sync_mode: "full_refresh" },
-    ],
+    selected_streams: SELECTED,
     sync_mode: "incremental",
     schedule: "0 */6 * * *",
   },
@@ -47,10 +48,7 @@ export const examples = {
     loader_type: "salesforce",
     config: { instance_url: "https://mycompany.salesforce.com" },
     target_schema: "SALESFORCE_RAW",
-    selected_streams: [
-      { name: "Contact", sync_mode: "incremental" },
-      { name: "Account", sync_mode: "full_refresh" },
-    ],
+    selected_streams: SELECTED,
     sync_mode: "incremental",
     schedule: "0 */6 * * *",
     status: "draft",
