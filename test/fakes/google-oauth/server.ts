@@ -2,7 +2,7 @@
  * The Google fake: Google's token endpoint (./issuer.ts) and the Google APIs the readers use (Sheets in
  * ../google-sheets), on one node:http server, since they share the tokens it issues. It answers for
  * www.googleapis.com (the token endpoint `/oauth2/v4/token`, which Google still serves and key files may name as
- * `token_uri`), sheets.googleapis.com and analyticsdata.googleapis.com (../ga4); `/token` is oauth2.googleapis.com's path, for tests that route that host
+ * `token_uri`), sheets.googleapis.com, analyticsdata.googleapis.com (../ga4) and googleads.googleapis.com (../google-ads); `/token` is oauth2.googleapis.com's path, for tests that route that host
  * here themselves (the BigQuery fake owns it in the shared HOST_OVERRIDES). Requests are routed by path: the APIs'
  * paths do not overlap. Control endpoints under /_fake/ (README.md).
  */
@@ -10,10 +10,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { RunningFake } from "../index";
 import { listen, lowercaseHeaders, readBody, stop } from "../shared/http";
 import { ApiFailure, SheetsFake, type SpreadsheetInput } from "../google-sheets/sheets";
+import { AdsFake, type CustomerInput } from "../google-ads/ads";
 import { Ga4Fake, type PropertyInput } from "../ga4/ga4";
 import { GoogleTokenIssuer, UNAUTHENTICATED_BODY } from "./issuer";
 
-export const GOOGLE_FAKE_HOSTS = ["www.googleapis.com", "sheets.googleapis.com", "analyticsdata.googleapis.com"];
+export const GOOGLE_FAKE_HOSTS = ["www.googleapis.com", "sheets.googleapis.com", "analyticsdata.googleapis.com", "googleads.googleapis.com"];
 
 function send(response: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
@@ -25,12 +26,14 @@ export interface GoogleFake extends RunningFake {
   issuer: GoogleTokenIssuer;
   sheets: SheetsFake;
   ga4: Ga4Fake;
+  ads: AdsFake;
 }
 
 export async function startGoogleFake(port = 0): Promise<GoogleFake> {
   const issuer = new GoogleTokenIssuer();
   const sheets = new SheetsFake();
   const ga4 = new Ga4Fake();
+  const ads = new AdsFake();
 
   const control = async (method: string, parts: string[], request: IncomingMessage): Promise<unknown> => {
     const text = method === "GET" ? "" : await readBody(request);
@@ -59,6 +62,14 @@ export async function startGoogleFake(port = 0): Promise<GoogleFake> {
       if (method === "POST" && action === "restate") return ga4.restate(id, body.from, body.factor), { ok: true };
       if (method === "POST" && action === "new-hour") return ga4.newHour(id), { ok: true };
       if (method === "GET" && action === "requests") return { data: ga4.requests(id) };
+    }
+    if (area === "ads") {
+      if (route === "POST ads/developer-tokens") return ads.addDeveloperToken(body.token, body.approved !== false), { ok: true };
+      const [kind, id, action] = rest as [string, string, string | undefined];
+      if (kind === "customers" && method === "PUT" && action === undefined) return ads.put(id, body as CustomerInput), { ok: true };
+      if (kind === "customers" && method === "POST" && action === "restate") return ads.restate(id, body.from, body.factor), { ok: true };
+      if (kind === "customers" && method === "POST" && action === "faults") return ads.faults(id, body), { ok: true };
+      if (kind === "customers" && method === "GET" && action === "requests") return { data: ads.requests(id) };
     }
     throw new ApiFailure(404, "NOT_FOUND", `no control endpoint ${route}`);
   };
@@ -89,6 +100,32 @@ export async function startGoogleFake(port = 0): Promise<GoogleFake> {
         }
         return send(response, 200, ga4.handle(method, url.pathname, body, principal));
       }
+      const adsPath = /^\/(v\d+)\/customers(?::listAccessibleCustomers|\/(\d+)\/googleAds:(searchStream|search))$/.exec(url.pathname);
+      if (adsPath) {
+        if (!principal) return send(response, 401, UNAUTHENTICATED_BODY);
+        const headers = lowercaseHeaders(request);
+        const [, version, customerId, method2] = adsPath as unknown as [string, string, string | undefined, string | undefined];
+        if (!customerId) return send(response, 200, ads.listAccessible(version, headers, principal));
+        const text = await readBody(request);
+        const body = (text ? JSON.parse(text) : {}) as { query?: string; pageToken?: string; pageSize?: unknown };
+        if (method2 === "search") return send(response, 200, ads.search(version, customerId, String(body.query ?? ""), headers, principal, body.pageToken, body.pageSize));
+        const { batches, cutAfter, entry } = ads.stream(version, customerId, String(body.query ?? ""), headers, principal);
+        // One JSON array written batch by batch, as Google streams it; a cut fault drops the connection mid-array.
+        response.writeHead(200, { "Content-Type": "application/json; charset=UTF-8" });
+        response.write("[");
+        for (let i = 0; i < batches.length; i++) {
+          if (cutAfter !== null && i === cutAfter) {
+            entry.cut = true;
+            response.write(`,${JSON.stringify(batches[i]).slice(0, 40)}`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            response.destroy();
+            return;
+          }
+          response.write(`${i ? "," : ""}${JSON.stringify(batches[i])}`);
+        }
+        response.end("]");
+        return;
+      }
       send(response, 404, { error: { code: 404, message: `The requested URL ${url.pathname} was not found on this server.`, status: "NOT_FOUND" } });
     } catch (error) {
       if (error instanceof ApiFailure) return send(response, error.status, error.body());
@@ -96,5 +133,5 @@ export async function startGoogleFake(port = 0): Promise<GoogleFake> {
     }
   });
   const listening = await listen(server, port);
-  return { name: "google", port: listening, hosts: GOOGLE_FAKE_HOSTS, issuer, sheets, ga4, close: () => stop(server) };
+  return { name: "google", port: listening, hosts: GOOGLE_FAKE_HOSTS, issuer, sheets, ga4, ads, close: () => stop(server) };
 }
