@@ -10,7 +10,6 @@
  * merges once.
  */
 import { type ChunkCommit, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "../contract";
-import { WarehouseError } from "../errors";
 import { type LoadPlan, type TableShape, planLoad } from "../load-plan";
 import { META, fitIdentifier, schemaName, stableHash, tableName } from "../naming";
 import { type MergeDialect, mergeStatements } from "../sql";
@@ -73,7 +72,6 @@ export interface StagedDialect {
   batchSequence(batchIdColumn: string): string;
   /** The expression reading one canonical field of the staged record `r.<record>` as the column's type. */
   extract(record: string, column: ColumnSpec): string;
-  /** Binding marker for a statement: `{{name}}` in the SQL this class writes. */
   testConnection(): AsyncIterable<ConnectionTestStep>;
   /** Columns of a table in canonical names, or null when it does not exist. */
   readShape(table: StagedTable): Promise<TableShape | null>;
@@ -117,7 +115,7 @@ export class StagedWarehouse implements WarehouseAdapter {
   private readonly shapes = new Map<string, TableShape | null>();
   /** Per write table: the data columns the chunk's groups carried (canonical names), and each batch's stage keys. */
   private readonly chunkColumns = new Map<string, Map<string, ColumnType>>();
-  private readonly stageKeys = new Map<string, string[]>();
+  private readonly stageKeys = new Map<string, string>();
   private readonly loadTables = new Set<string>();
   private staged = 0;
 
@@ -164,9 +162,8 @@ export class StagedWarehouse implements WarehouseAdapter {
         rows: slice.rows,
       });
     }
-    const keys = this.stageKeys.get(batch.batch_id) ?? [];
     // A batch staged twice in one attempt (the same group re-read) is merged from its last staging only.
-    this.stageKeys.set(batch.batch_id, [...keys.filter((k) => k !== stageKey), stageKey].slice(-1));
+    this.stageKeys.set(batch.batch_id, stageKey);
     return { rows_staged: plan.rows.length };
   }
 
@@ -343,9 +340,4 @@ function* slices(rows: string[], maxBytes: number): Generator<{ first: number; r
     size += bytes;
   }
   if (start < rows.length) yield { first: start, rows: rows.slice(start) };
-}
-
-/** A configuration error naming what to fix, for adapters' config parsing. */
-export function configError(warehouse: string, message: string): WarehouseError {
-  return new WarehouseError("configuration", `${warehouse}: ${message}`);
 }
