@@ -15,10 +15,10 @@ const bucket = "sdk-bucket";
 beforeAll(async () => {
   fake = await startS3Server();
   base = `http://127.0.0.1:${fake.port}`;
-  const control = (method: string, path: string, body?: string) => fetch(`${base}/_control/${path}`, { method, body }).then((r) => expect(r.status).toBeLessThan(300));
-  await control("PUT", `bucket/${bucket}`, "{}");
-  await Promise.all(Array.from({ length: 1003 }, (_, i) => control("PUT", `object/${bucket}/k/${String(i).padStart(4, "0")}.txt`, `body ${i}`)));
-});
+  const control = (method: string, path: string, body: unknown) => fetch(`${base}/_control/${path}`, { method, body: JSON.stringify(body) }).then((r) => expect(r.status).toBeLessThan(300));
+  await control("PUT", `bucket/${bucket}`, {});
+  await control("POST", `objects/${bucket}`, { objects: Array.from({ length: 1003 }, (_, i) => ({ key: `k/${String(i).padStart(4, "0")}.txt`, body: `body ${i}` })) });
+}, 60_000);
 
 afterAll(async () => {
   await fake.close();
