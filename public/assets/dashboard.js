@@ -717,6 +717,48 @@ const pages = {
     });
   },
 
+  async webhooks() {
+    const banner = $("#webhooks-error");
+    const fail = (answer) => {
+      banner.textContent = answer.body?.error ?? `failed (${answer.status})`;
+      banner.hidden = false;
+    };
+    for (const button of $$("[data-webhook-status]")) {
+      button.addEventListener("click", async () => {
+        const answer = await api("PUT", `/webhooks/${button.dataset.webhook}`, { status: button.dataset.webhookStatus });
+        if (answer.ok) window.location.reload();
+        else fail(answer);
+      });
+    }
+    for (const button of $$("[data-delete-webhook]")) {
+      button.addEventListener("click", async () => {
+        if (!window.confirm(`Delete the webhook to ${button.dataset.webhookUrl}?`)) return;
+        const answer = await api("DELETE", `/webhooks/${button.dataset.deleteWebhook}`);
+        if (answer.ok) window.location.reload();
+        else fail(answer);
+      });
+    }
+    const form = $("#new-webhook");
+    form?.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      hideBanner(banner);
+      const description = $("#webhook-description").value.trim();
+      const body = {
+        url: $("#webhook-url").value.trim(),
+        events: $$("[data-event]", form).filter((box) => box.checked).map((box) => box.dataset.event),
+        ...(description ? { description } : {}),
+      };
+      const answer = await api("POST", "/webhooks", body);
+      if (!answer.ok) {
+        showErrors(form, banner, answer.body)?.focus();
+        return;
+      }
+      $("#new-webhook-secret").textContent = answer.body.secret;
+      $("#new-webhook-shown").hidden = false;
+      form.hidden = true;
+    });
+  },
+
   async "api-keys"() {
     const banner = $("#keys-error");
     for (const button of $$("[data-revoke-key]")) {

@@ -22,6 +22,7 @@ import { loadersPage } from "./pages/loaders";
 import { newLoaderPage } from "./pages/new-loader";
 import { runPage } from "./pages/run";
 import { sourcesPage } from "./pages/sources";
+import { webhooksPage } from "./pages/webhooks";
 import { SIGNIN_CSRF_COOKIE, csrfMatches, endSession, readSession, signinCsrf, startSession } from "./session";
 
 export type DashboardEnv = AppEnv & { Variables: AppEnv["Variables"] & { viewer: Viewer } };
@@ -142,7 +143,7 @@ export function mountDashboard(app: Hono<AppEnv>): void {
   pages.get("/loaders/:loaderId/runs/:runId", runPage);
   pages.get("/sources", sourcesPage);
   pages.get("/api-keys", apiKeysPage);
-  pages.get("/webhooks", (c) => comingPage(c, "Webhooks", "/webhooks", "Workspace webhooks (run.completed, run.failed, loader.error, schema.changed) are not in this version of the API yet."));
+  pages.get("/webhooks", webhooksPage);
   pages.get("/usage", (c) => comingPage(c, "Usage", "/usage", "Per-run usage and estimated cost are not in this version of the API yet; each run's rows are on its loader's page."));
   /** The schedule step's preview: the cron in words and its next five times, computed by the scheduler's own parser. */
   pages.get("/ui/schedule", (c) => c.json(describeSchedule(c.req.query("cron") ?? "", new Date())));

@@ -63,7 +63,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
   async function checkAccessibility(page: Page, name: string) {
     await page.evaluate(axeSource);
     const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+      const result = await (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
       return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
     });
     expect(violations, `axe on ${name}`).toEqual([]);
@@ -234,6 +234,31 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     await context.close();
   }, 180_000);
 
+  it("adds a webhook endpoint, shows its secret once, and disables it", async () => {
+    const { context, page } = await signIn(ownerKey);
+    await page.goto(`${service.base}/webhooks`);
+    await checkAccessibility(page, "webhooks-empty");
+    await page.getByLabel("URL").fill("not a url");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect.poll(() => page.locator('[data-path="url"] + .field-error').count()).toBe(1);
+    await page.getByLabel("URL").fill("http://127.0.0.1:9/hooks/loaders");
+    await page.getByLabel("run.completed").uncheck();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect.poll(() => page.locator("#new-webhook-secret").textContent()).toMatch(/^whsec_/);
+    const listed = await api("GET", `/workspaces/${workspaceId}/webhooks`, ownerKey, undefined, workspaceId);
+    const hooks = listed.body as unknown as Array<{ id: string; url: string; events: string[]; status: string }>;
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]).toMatchObject({ url: "http://127.0.0.1:9/hooks/loaders", status: "active" });
+    expect(hooks[0]!.events).not.toContain("run.completed");
+    await page.goto(`${service.base}/webhooks`);
+    expect(await page.content()).not.toContain("whsec_");
+    await page.getByRole("button", { name: "Disable" }).click();
+    await expect.poll(async () => ((await api("GET", `/workspaces/${workspaceId}/webhooks/${hooks[0]!.id}`, ownerKey, undefined, workspaceId)).body as { status: string }).status).toBe("disabled");
+    await page.getByRole("button", { name: "Enable" }).waitFor();
+    await checkAccessibility(page, "webhooks");
+    await context.close();
+  }, 120_000);
+
   it("gives a member no edit buttons, refuses a forged write, and signs out", async () => {
     const member = await api("POST", `/workspaces/${workspaceId}/api-keys`, ownerKey, { name: "viewer", role: "member" }, workspaceId);
     expect(member.status).toBe(201);
@@ -247,7 +272,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     expect(await page.locator("#edit-loader").count()).toBe(0);
     expect(await page.getByRole("button", { name: "Run now" }).count()).toBe(1);
     await checkAccessibility(page, "loader-member");
-    for (const path of ["/sources", "/api-keys"]) {
+    for (const path of ["/sources", "/api-keys", "/webhooks"]) {
       await page.goto(`${service.base}${path}`);
       await checkAccessibility(page, `member${path.replace("/", "-")}`);
     }
@@ -255,12 +280,14 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     // A write without the session's CSRF token is refused, and a member's write with it is refused by role.
     const forged = await page.evaluate(async ({ ws, id }) => {
       const response = await fetch(`/api/v1/workspaces/${ws}/loaders/${id}`, { method: "DELETE", headers: { "X-Workspace-ID": ws } });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as { error: string } };
     }, { ws: workspaceId, id: loader.id });
     expect(forged.status).toBe(403);
     expect(forged.body.error).toMatch(/CSRF/);
     const byRole = await page.evaluate(async ({ ws, id }) => {
-      const csrf = document.querySelector('meta[name="loaders-csrf"]')!.getAttribute("content")!;
+      // Runs in the page: the DOM is there even though this file is type-checked without its types.
+      const page = globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string } } };
+      const csrf = page.document.querySelector('meta[name="loaders-csrf"]').getAttribute("content");
       const response = await fetch(`/api/v1/workspaces/${ws}/loaders/${id}`, { method: "DELETE", headers: { "X-Workspace-ID": ws, "X-CSRF-Token": csrf } });
       return response.status;
     }, { ws: workspaceId, id: loader.id });
