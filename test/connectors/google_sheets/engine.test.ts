@@ -102,6 +102,24 @@ describe("google_sheets → warehouse through the engine", () => {
     expect(sent.every((r) => r.status === 200)).toBe(true);
   });
 
+  it("PostgreSQL: a 100,000-row tab through the engine, in ranges of 10,000 rows across chunks, every row once", async () => {
+    const sa = await serviceAccount();
+    const book = await spreadsheet([sa.email], [{ title: "Big", generate: { rows: 100_000 } }]);
+    await google()("POST", "sheets/quota", { principal: sa.email, per_minute: 1000 });
+    const owner = await bootstrapWorkspace();
+    const sourceId = await createPostgresSource(owner);
+    const schema = uniqueName("SHEETS_BIG");
+    const s = schema.toLowerCase();
+    dropAfterAll(s);
+    const loader = await sheetsLoader(owner, sourceId, { spreadsheet_id: book.id, service_account_json: sa.json, row_batch_size: 10_000 }, schema, ["Big"]);
+    const run = await triggerAndWait(owner, loader.id);
+    expect(run).toMatchObject({ status: "completed", rows_loaded: 100_000 });
+    const [totals] = await query<any>(`select count(*)::int as n, count(distinct _row_number)::int as rows, sum(id)::text as ids, min(day)::text as first_day from "${s}"."big"`);
+    expect(totals).toEqual({ n: 100_000, rows: 100_000, ids: String((100_000 * 100_001) / 2), first_day: "2023-03-15" });
+    const ranges = (await book.requests()).filter((r) => r.path.endsWith("values:batchGet")).map((r) => r.query.ranges);
+    expect(ranges).toEqual(Array.from({ length: 10 }, (_, i) => `'Big'!A${2 + i * 10_000}:Z${10_001 + i * 10_000}`));
+  }, 180_000);
+
   it("a revoked key fails the stream and puts the loader in error, with a message that says what to do", async () => {
     const sa = await serviceAccount();
     const book = await spreadsheet([sa.email], [{ title: "Orders", rows: ORDERS }]);
