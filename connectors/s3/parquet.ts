@@ -110,9 +110,41 @@ export async function readParquetMetadata(reader: ObjectReader, object: S3Object
   }
 }
 
+/**
+ * Rows decoded at once. A row group is what a Parquet writer chose (Spark and parquet-mr: 128 MB), and decoded into
+ * JS objects it can be many times that, past a Worker's 128 MB: a group is decoded in slices of this many rows,
+ * its compressed bytes fetched once and kept only while the group is read (groupBuffer).
+ */
+export const PARQUET_SLICE_ROWS = 50_000;
+
+/** The object's bytes, each range fetched once while `clear` is not called (hyparquet asks a slice's ranges again). */
+function groupBuffer(base: AsyncBuffer): { file: AsyncBuffer; clear(): void; fetches(): number } {
+  const cache = new Map<string, Promise<ArrayBuffer>>();
+  let fetched = 0;
+  return {
+    file: {
+      byteLength: base.byteLength,
+      slice(start, end) {
+        const key = `${start}-${end ?? base.byteLength}`;
+        let bytes = cache.get(key);
+        if (!bytes) {
+          fetched++;
+          bytes = Promise.resolve(base.slice(start, end));
+          cache.set(key, bytes);
+          // A failed fetch is asked again, not remembered.
+          bytes.catch(() => cache.delete(key));
+        }
+        return bytes;
+      },
+    },
+    clear: () => cache.clear(),
+    fetches: () => fetched,
+  };
+}
+
 export async function* parquetRows(reader: ObjectReader, object: S3Object, resume: FileResume | null): AsyncGenerator<FileRow> {
   if (object.size === 0) return;
-  const file = objectBuffer(reader, object);
+  const buffer = groupBuffer(objectBuffer(reader, object));
   const { metadata, decimals } = withRawDecimals(await readParquetMetadata(reader, object));
   let groupStart = 0;
   const startRow = resume?.row ?? 0;
@@ -123,23 +155,27 @@ export async function* parquetRows(reader: ObjectReader, object: S3Object, resum
       groupStart = groupEnd;
       continue;
     }
-    const rowStart = Math.max(groupStart, startRow);
-    let rows: Record<string, unknown>[];
-    try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd: groupEnd, compressors, parsers, utf8: true });
-    } catch (error) {
-      if (error instanceof ConnectorError || (error instanceof Error && error.name === "ObjectChanged")) throw error;
-      throw new ConnectorError("data", `${object.key}: row group at row ${groupStart} could not be decoded (${error instanceof Error ? error.message : String(error)})`);
-    }
-    let row = rowStart;
-    for (const values of rows) {
-      for (const { name, scale } of decimals) {
-        const raw = values[name];
-        if (raw !== null && raw !== undefined) values[name] = decimalText(unscaledOf(raw), scale);
+    buffer.clear();
+    for (let sliceStart = Math.max(groupStart, startRow); sliceStart < groupEnd; sliceStart += PARQUET_SLICE_ROWS) {
+      const sliceEnd = Math.min(sliceStart + PARQUET_SLICE_ROWS, groupEnd);
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await parquetReadObjects({ file: buffer.file, metadata, rowStart: sliceStart, rowEnd: sliceEnd, compressors, parsers, utf8: true });
+      } catch (error) {
+        if (error instanceof ConnectorError || (error instanceof Error && error.name === "ObjectChanged")) throw error;
+        throw new ConnectorError("data", `${object.key}: row group at row ${groupStart} could not be decoded (${error instanceof Error ? error.message : String(error)})`);
       }
-      row++;
-      yield { values, resume: { row } };
+      let row = sliceStart;
+      for (const values of rows) {
+        for (const { name, scale } of decimals) {
+          const raw = values[name];
+          if (raw !== null && raw !== undefined) values[name] = decimalText(unscaledOf(raw), scale);
+        }
+        row++;
+        yield { values, resume: { row } };
+      }
     }
     groupStart = groupEnd;
   }
+  buffer.clear();
 }

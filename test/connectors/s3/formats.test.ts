@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { s3Connector } from "../../../connectors/s3";
+import { PARQUET_SLICE_ROWS } from "../../../connectors/s3/parquet";
 import { PAGE_ROWS } from "../../../connectors/s3/read";
 import { GENERATED_HEADER, generatedRow } from "../../fakes/s3/fixtures";
 import { dataOf, readAll, records, s3Config, s3Context, testBucket } from "./harness";
@@ -167,6 +168,20 @@ describe("s3 parquet", () => {
     const resumed = records(await readAll(config, "z", "full_refresh", null, full[0]!.checkpoint));
     expect(resumed.map((r) => r.id)).toEqual(records(full).slice(1000).map((r) => r.id));
     expect(records(await readAll(config, "g")).map((r) => r.amount)).toEqual(Array.from({ length: 10 }, (_, i) => `0.${String(i + 1).padStart(2, "0")}00`));
+  });
+
+  it("decodes a large row group in slices, fetching its bytes once", async () => {
+    const bucket = await testBucket();
+    // One row group (DuckDB's default holds 122,880 rows): more than two slices of PARQUET_SLICE_ROWS.
+    await bucket.parquet("one-group.parquet", "select i::BIGINT as id, 'v' || (i % 10) as v from range(0, 120000) t(i)");
+    await bucket.clearRequests();
+    const rows = records(await readAll(s3Config(bucket.name, [{ name: "o", format: "parquet" }]), "o"));
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 120_000 }, (_, i) => BigInt(i)));
+    const gets = (await bucket.requests()).filter((r) => r.method === "GET" && r.key);
+    expect(120_000 / PARQUET_SLICE_ROWS).toBeGreaterThan(2);
+    // The footer, then the group's column chunks once — not once per slice.
+    expect(new Set(gets.map((r) => r.headers.range)).size).toBe(gets.length);
+    expect(gets.length).toBeLessThanOrEqual(3);
   });
 });
 
