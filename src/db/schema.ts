@@ -120,6 +120,11 @@ export const loaderRuns = sqliteTable(
     uniqueIndex("loader_runs_one_live")
       .on(t.loaderId)
       .where(sql`status in ('pending', 'running')`),
+    // The scheduler's stuck-run pass (pending runs older than two minutes): partial, so it holds only pending runs and
+    // the scan stays small however long the run history grows.
+    index("loader_runs_pending_created")
+      .on(t.createdAt)
+      .where(sql`status = 'pending'`),
   ],
 );
 

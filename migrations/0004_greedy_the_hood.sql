@@ -1,0 +1,1 @@
+CREATE INDEX `loader_runs_pending_created` ON `loader_runs` (`created_at`) WHERE status = 'pending';
