@@ -27,12 +27,18 @@ type Level = (typeof LEVELS)[number];
 // (verify) Meta has retired several view/28-day windows; the API rejects a window the pinned version lacks.
 const ATTRIBUTION_WINDOWS = ["1d_click", "7d_click", "28d_click", "1d_view", "7d_view", "28d_view"] as const;
 
-type InsightDefinition = { level: Level; breakdowns: string[]; action_breakdowns: string[]; fields?: string[] };
+export type InsightDefinition = { level: Level; breakdowns: string[]; action_breakdowns: string[]; fields?: string[] };
 
 export const facebookInsightsReports: Record<string, InsightDefinition> = {
   ads_insights: { level: "ad", breakdowns: [], action_breakdowns: ["action_type"] },
   ads_insights_age_and_gender: { level: "ad", breakdowns: ["age", "gender"], action_breakdowns: ["action_type"] },
   ads_insights_country: { level: "ad", breakdowns: ["country"], action_breakdowns: ["action_type"] },
+  account_insights: { level: "account", breakdowns: [], action_breakdowns: ["action_type"] },
+  campaigns_insights: { level: "campaign", breakdowns: [], action_breakdowns: ["action_type"] },
+  campaigns_insights_country: { level: "campaign", breakdowns: ["country"], action_breakdowns: ["action_type"] },
+  campaigns_insights_age_and_gender: { level: "campaign", breakdowns: ["age", "gender"], action_breakdowns: ["action_type"] },
+  adsets_insights: { level: "adset", breakdowns: [], action_breakdowns: ["action_type"] },
+  adsets_insights_country: { level: "adset", breakdowns: ["country"], action_breakdowns: ["action_type"] },
   ads_insights_platform_and_device: {
     level: "ad",
     breakdowns: ["publisher_platform", "platform_position", "impression_device"],
@@ -40,7 +46,7 @@ export const facebookInsightsReports: Record<string, InsightDefinition> = {
   },
 };
 
-const OBJECT_STREAMS = ["ad_account", "campaigns", "adsets", "ads", "adcreatives"];
+export const OBJECT_STREAMS = ["ad_account", "campaigns", "adsets", "ads", "adcreatives"];
 
 const fieldName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a Marketing API field or breakdown name, e.g. spend or age");
 
@@ -65,6 +71,13 @@ const config = z
     api_version: apiVersionField(API_VERSION, /^v\d+\.0$/, "v26.0"),
     start_date: startDateField("First day of insights to read (YYYY-MM-DD, in each ad account's time zone). Meta keeps 37 months."),
     end_date: endDateField(),
+    insights_days_per_job: z
+      .number()
+      .int()
+      .min(1)
+      .max(90)
+      .default(7)
+      .describe("Days of insights each async report job covers (rows stay daily). A job Meta fails, or refuses as too much data, is re-submitted for half its range."),
     insights_lookback_window_days: lookbackDaysField({ default: 28, max: 28, why: "Meta revises insights for up to 28 days." }),
     action_attribution_windows: z
       .array(z.enum(ATTRIBUTION_WINDOWS))
@@ -84,7 +97,7 @@ const config = z
 export type FacebookAdsConfig = z.infer<typeof config>;
 
 /** Read on every default insights stream; `reach` with breakdowns is only kept for 13 months (since 2025-06). */
-const INSIGHT_FIELDS: Fields = {
+export const INSIGHT_FIELDS: Fields = {
   account_id: "string",
   account_name: "string",
   account_currency: "string",

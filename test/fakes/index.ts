@@ -14,6 +14,7 @@ import { startDatabricksFake } from "./databricks/server";
 import { startWebhookReceiver } from "./webhook-receiver/server";
 import { startShopifyFake } from "./shopify/server";
 import { startGoogleFake } from "./google-oauth/server";
+import { startFacebookFake } from "./facebook/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -34,6 +35,8 @@ starters.push(() => startWebhookReceiver());
 starters.push(() => startShopifyFake());
 // Google's token endpoint and the Sheets, GA4 and Ads APIs (one server: they share the tokens it issues).
 starters.push(() => startGoogleFake());
+// Meta's Graph (Marketing) API.
+starters.push(() => startFacebookFake());
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));
