@@ -153,12 +153,14 @@ export async function* readShopifyStream(
     yield* readPaged(ctx, client, stream, start);
     return;
   }
+  // The slot's holder is the stream (one read of it at a time per loader): a chunk redelivered before its first
+  // checkpoint was committed renews the same slot instead of taking a second one.
   const start: BulkCheckpoint =
     resumed?.kind === "bulk"
       ? resumed
       : (() => {
           const window = firstWindow(ctx, config, request);
-          return { kind: "bulk", upper: window.lte, windows: [window], failures: 0, holder: crypto.randomUUID(), job: null, polls: 0, url: null, line: 0, byteEnd: 0, parent: null, span: window, deletions };
+          return { kind: "bulk", upper: window.lte, windows: [window], failures: 0, holder: `bulk:${request.stream.name}`, job: null, polls: 0, url: null, line: 0, byteEnd: 0, parent: null, span: window, deletions };
         })();
   yield* readBulk(ctx, client, stream, start);
 }
