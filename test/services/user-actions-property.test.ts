@@ -14,7 +14,7 @@ import { createPostgresSource, postgresReader } from "../helpers/postgres";
 
 const ROWS = 20_000;
 const STEPS = 20;
-const SEEDS = [16, 41, 7, 23];
+const SEEDS = [16, 41, 7];
 
 const { query, dropAfterAll } = postgresReader();
 
