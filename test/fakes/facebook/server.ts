@@ -233,7 +233,8 @@ function page<T>(rows: T[], p: Record<string, string>, url: URL, defaultLimit = 
   if (rows.length) paging.cursors = { before: encodeCursor(offset), after: encodeCursor(offset + data.length) };
   if (offset + data.length < rows.length) {
     // Meta's next link repeats the request, access token included.
-    const next = new URL(url.toString());
+    // Meta's links name its production host whatever host the call came in on.
+    const next = new URL(`${url.pathname}${url.search}`, "https://graph.facebook.com");
     next.searchParams.set("access_token", p.access_token ?? "");
     next.searchParams.set("after", encodeCursor(offset + data.length));
     next.searchParams.set("limit", String(limit));
