@@ -81,15 +81,18 @@ interface Account extends AccountShape {
   objects: Record<"campaigns" | "adsets" | "ads" | "adcreatives", GraphObject[]>;
 }
 
+/** Plain fields, no parameter properties: Node runs this file with its types stripped (cli.ts). */
 class GraphError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: number,
-    message: string,
-    readonly type = "OAuthException",
-    readonly subcode?: number,
-  ) {
+  readonly status: number;
+  readonly code: number;
+  readonly type: string;
+  readonly subcode: number | undefined;
+  constructor(status: number, code: number, message: string, type = "OAuthException", subcode?: number) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.type = type;
+    this.subcode = subcode;
   }
 }
 
