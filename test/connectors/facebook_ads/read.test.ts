@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { facebookAdsConnector } from "../../../connectors/facebook_ads";
 import { usageOf } from "../../../connectors/facebook_ads/client";
+import type { SharedBudget } from "../../../connectors/kit/contract";
 import { addDays, adAccount, adsOf, context, daysBetween, fbConfig, fbRequest, insightMetric, readAll, records, todayIn } from "./harness";
 
 const TZ = "America/Los_Angeles";
@@ -161,6 +162,28 @@ describe("facebook_ads reader", () => {
     expect(sent[0]).toMatchObject({ status: 400, code: 80000 });
     expect(sent.filter((r) => r.blocked)).toEqual([]);
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("every call takes from the ad account's shared budget; rising usage lowers it, and 95 % pauses the account before Meta blocks it", async () => {
+    const account = await adAccount({ campaigns: 1, ads_per_adset: 1 });
+    // 10 calls per 300 s are 100 %: the account's usage climbs 10 points a call.
+    await account.faults({ calls_per_window: 10 });
+    const calls: string[] = [];
+    const budget: SharedBudget = {
+      take: async (key, cost, bucket) => void calls.push(`take ${key} ${cost} ${bucket.capacity}/${bucket.refillPerSecond}`),
+      observe: async (key, report) => void calls.push(`observe ${key} ${report.available}`),
+      slot: async () => ({ release: async () => {} }),
+      pause: async (key, seconds) => void calls.push(`pause ${key} ${seconds}`),
+    };
+    const config = fbConfig([account]);
+    const { ctx } = context();
+    for (let i = 0; i < 10; i++) await facebookAdsConnector.check({ ...ctx, budget }, config);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const key = `facebook:act_${account.id}`;
+    expect(calls.filter((c) => c.startsWith("take"))).toEqual(Array(10).fill(`take ${key} 1 300/30`));
+    expect(calls.filter((c) => c.startsWith("observe"))).toEqual([270, 240, 210, 180, 150, 120, 90, 60, 30].map((n) => `observe ${key} ${n}`));
+    // The tenth call reports 100 %: no header names a time to regain access, so Meta's 60 s standard-tier block.
+    expect(calls.filter((c) => c.startsWith("pause"))).toEqual([`pause ${key} 60`]);
   });
 
   it("reads the three usage headers", () => {
