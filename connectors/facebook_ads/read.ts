@@ -34,6 +34,10 @@ const OBJECT_EDGES: Record<string, { edge: string; entity: string | null }> = {
   adsets: { edge: "adsets", entity: "adset" },
   ads: { edge: "ads", entity: "ad" },
   adcreatives: { edge: "adcreatives", entity: null },
+  customconversions: { edge: "customconversions", entity: null },
+  adimages: { edge: "adimages", entity: null },
+  advideos: { edge: "advideos", entity: null },
+  activities: { edge: "activities", entity: null },
 };
 
 interface GraphPage {
@@ -77,16 +81,22 @@ export async function* readObjects(ctx: ConnectorContext, config: FacebookAdsCon
     filtering.push({ field: `${target.entity}.updated_time`, operator: "GREATER_THAN", value: Math.floor(Date.parse(committed) / 1000) - 1 });
   }
   if (target.entity && config.include_deleted) filtering.push({ field: `${target.entity}.effective_status`, operator: "IN", value: ALL_STATUSES });
+  // Activities filter by time with `since` (unix s), not `filtering`; the committed second is read again.
+  const since = request.stream.name === "activities" && typeof committed === "string" ? { since: Math.floor(Date.parse(committed) / 1000) - 1 } : {};
   for (;;) {
     if (ctx.signal.aborted) return;
     const account = accounts[at.account]!;
     const page = await client(account).getJson<GraphPage>({
       url: `/act_${account}/${target.edge}`,
-      query: { fields, limit: OBJECT_PAGE_SIZE, ...(filtering.length ? { filtering: JSON.stringify(filtering) } : {}), ...(at.after ? { after: at.after } : {}) },
+      query: { fields, limit: OBJECT_PAGE_SIZE, ...since, ...(filtering.length ? { filtering: JSON.stringify(filtering) } : {}), ...(at.after ? { after: at.after } : {}) },
     });
     const records: SourceRecord[] = (page.data ?? []).map((row) => ({ account_id: account, ...row }));
     let seen = at.seen;
-    for (const r of records) if (typeof r.updated_time === "string" && (seen === null || Date.parse(r.updated_time) > Date.parse(seen))) seen = r.updated_time;
+    const cursorField = request.stream.cursor_field;
+    for (const r of records) {
+      const value = cursorField ? r[cursorField] : undefined;
+      if (typeof value === "string" && (seen === null || Date.parse(value) > Date.parse(seen))) seen = value;
+    }
     const after = page.paging?.next ? (page.paging.cursors?.after ?? null) : null;
     at = after ? { ...at, after, seen } : at.account + 1 < accounts.length ? { account: at.account + 1, after: null, seen, done: false } : { ...at, after: null, seen, done: true };
     // State only when the stream is read through: Graph edges are not ordered by updated_time.

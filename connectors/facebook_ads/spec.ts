@@ -46,7 +46,7 @@ export const facebookInsightsReports: Record<string, InsightDefinition> = {
   },
 };
 
-export const OBJECT_STREAMS = ["ad_account", "campaigns", "adsets", "ads", "adcreatives"];
+export const OBJECT_STREAMS = ["ad_account", "campaigns", "adsets", "ads", "adcreatives", "customconversions", "adimages", "advideos", "activities"];
 
 const fieldName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a Marketing API field or breakdown name, e.g. spend or age");
 
@@ -207,6 +207,28 @@ const defaultStreams: StreamSpec[] = [
       body: "string",
       thumbnail_url: "string",
     },
+  }),
+  // Custom conversions, images and videos have no change filter on their edges: read whole.
+  stream("customconversions", {
+    primaryKey: ["id"],
+    cursor: null,
+    fields: { id: "string", account_id: "string", name: "string", custom_event_type: "string", rule: "string", creation_time: "date-time", last_fired_time: "date-time", is_archived: "boolean" },
+  }),
+  stream("adimages", {
+    primaryKey: ["id"],
+    cursor: null,
+    fields: { id: "string", account_id: "string", hash: "string", name: "string", url: "string", width: "integer", height: "integer", status: "string", created_time: "date-time", updated_time: "date-time" },
+  }),
+  stream("advideos", {
+    primaryKey: ["id"],
+    cursor: null,
+    fields: { id: "string", account_id: "string", title: "string", description: "string", length: "number", created_time: "date-time", updated_time: "date-time" },
+  }),
+  // The account's change log: no id; an event is its object, time and type. Incremental with `since` on event_time.
+  stream("activities", {
+    primaryKey: ["object_id", "event_time", "event_type"],
+    cursor: "event_time",
+    fields: { account_id: "string", actor_id: "string", actor_name: "string", event_time: "date-time", event_type: "string", object_id: "string", object_name: "string", object_type: "string", extra_data: "string" },
   }),
   ...Object.entries(facebookInsightsReports).map(([name, report]) => insightStream(name, report)),
 ];

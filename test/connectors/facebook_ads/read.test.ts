@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { facebookAdsConnector } from "../../../connectors/facebook_ads";
 import { usageOf } from "../../../connectors/facebook_ads/client";
 import type { SharedBudget } from "../../../connectors/kit/contract";
-import { addDays, adAccount, adsOf, context, daysBetween, fbConfig, fbRequest, insightMetric, readAll, records, todayIn } from "./harness";
+import { addDays, adAccount, adsOf, facebook, context, daysBetween, fbConfig, fbRequest, insightMetric, readAll, records, todayIn } from "./harness";
 
 const TZ = "America/Los_Angeles";
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -148,6 +148,27 @@ describe("facebook_ads reader", () => {
     const withDeleted = fbConfig([account], { include_deleted: true });
     const all = records(await readAll(context().ctx, withDeleted, fbRequest(withDeleted, "ads", "incremental", state)));
     expect(all.map((r) => [r.id, r.effective_status]).sort()).toEqual([[ids[0], "ACTIVE"], [ids[1], "DELETED"], [atCursor[0], "ACTIVE"]].sort());
+  });
+
+  it("custom conversions, ad images and videos are read whole; activities incrementally with since on event_time", async () => {
+    const account = await adAccount();
+    const config = fbConfig([account]);
+    const read = async (name: string, state: Record<string, unknown> | null = null) => readAll(context().ctx, config, fbRequest(config, name, "incremental", state as never));
+    expect(records(await read("customconversions")).map((r) => [r.name, r.custom_event_type, r.is_archived])).toEqual([["Purchase 1", "PURCHASE", false], ["Purchase 2", "PURCHASE", false]]);
+    const images = records(await read("adimages"));
+    expect(images).toHaveLength(3);
+    expect(images[0]).toMatchObject({ account_id: account.id, hash: expect.stringMatching(/^[0-9a-f]{16}$/), width: 1080 });
+    expect(records(await read("advideos"))).toEqual([expect.objectContaining({ title: "Video 1", length: 15.5, account_id: account.id })]);
+    const pages = await read("activities");
+    const events = records(pages);
+    expect(events).toHaveLength(3);
+    expect(events.every((e) => e.id === undefined && typeof e.object_id === "string")).toBe(true);
+    const state = pages.at(-1)!.state!;
+    expect(state.cursor).toBe(events.map((e) => String(e.event_time)).sort().at(-1));
+    await facebook()("POST", `accounts/${account.id}/activity`, { event_type: "update_ad_bid_amount" });
+    const later = records(await read("activities", state));
+    expect(later.map((e) => e.event_type).sort()).toEqual(["update_ad_bid_amount", "update_ad_run_status"]);
+    expect((await account.requests()).at(-1)!.query.since).toBe(String(Math.floor(Date.parse(String(state.cursor)) / 1000) - 1));
   });
 
   it("a throttle (code 80000) is waited out for the time the headers name, with no call during the block", async () => {

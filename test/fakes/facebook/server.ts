@@ -78,7 +78,7 @@ interface Account extends AccountShape {
   log: LoggedRequest[];
   jobs: Job[];
   restatements: Array<{ from: string; factor: number }>;
-  objects: Record<"campaigns" | "adsets" | "ads" | "adcreatives", GraphObject[]>;
+  objects: Record<"campaigns" | "adsets" | "ads" | "adcreatives" | "customconversions" | "adimages" | "advideos" | "activities", GraphObject[]>;
 }
 
 /** Plain fields, no parameter properties: Node runs this file with its types stripped (cli.ts). */
@@ -123,6 +123,11 @@ function buildObjects(shape: AccountShape): Account["objects"] {
     campaigns: campaigns.map((id, i) => ({ ...base(id, i, `Campaign ${i + 1}`), objective: "OUTCOME_TRAFFIC", buying_type: "AUCTION", daily_budget: "5000" })),
     adsets: adsets.map((a, i) => ({ ...base(a.adset_id, i, `Ad set ${i + 1}`), campaign_id: a.campaign_id, optimization_goal: "LINK_CLICKS", billing_event: "IMPRESSIONS", targeting: { geo_locations: { countries: ["US"] } } })),
     ads: ads.map((a, i) => ({ ...base(a.ad_id, i, `Ad ${i + 1}`), campaign_id: a.campaign_id, adset_id: a.adset_id, creative: { id: `9${a.ad_id}` } })),
+    customconversions: [1, 2].map((n) => ({ id: `55${shape.id.slice(-6)}${n}`, account_id: shape.id, name: `Purchase ${n}`, custom_event_type: "PURCHASE", rule: '{"url":{"i_contains":"thank-you"}}', creation_time: graphTime(BASE_TIME), last_fired_time: graphTime(BASE_TIME + n * 3_600_000), is_archived: false, effective_status: "ACTIVE", updated_time: graphTime(BASE_TIME) })),
+    adimages: [1, 2, 3].map((n) => ({ id: `${shape.id}:${"abcdef0123456789".repeat(2).slice(n, n + 16)}`, account_id: shape.id, hash: "abcdef0123456789".repeat(2).slice(n, n + 16), name: `image-${n}.png`, url: `https://scontent.xx.fbcdn.net/${n}.png`, width: 1080, height: 1080, status: "ACTIVE", effective_status: "ACTIVE", created_time: graphTime(BASE_TIME), updated_time: graphTime(BASE_TIME) })),
+    advideos: [1].map((n) => ({ id: `66${shape.id.slice(-6)}${n}`, account_id: shape.id, title: `Video ${n}`, description: "A video", length: 15.5, effective_status: "ACTIVE", created_time: graphTime(BASE_TIME), updated_time: graphTime(BASE_TIME) })),
+    // Newest first, as Meta lists them.
+    activities: ads.slice(0, 3).map((a, i) => ({ id: "", account_id: shape.id, actor_id: "100001", actor_name: "Ada Admin", event_time: graphTime(BASE_TIME + (3 - i) * 3_600_000), event_type: "update_ad_run_status", object_id: a.ad_id, object_name: `Ad ${i + 1}`, object_type: "AD", extra_data: '{"old_value":"PAUSED","new_value":"ACTIVE"}', effective_status: "ACTIVE", updated_time: graphTime(BASE_TIME) })),
     adcreatives: ads.map((a, i) => ({ id: `9${a.ad_id}`, account_id: shape.id, name: `Creative ${i + 1}`, status: "ACTIVE", effective_status: "ACTIVE", object_type: "SHARE", title: `Title ${i + 1}`, body: "Body", updated_time: graphTime(BASE_TIME) })),
   };
 }
@@ -252,7 +257,7 @@ function pick(object: Record<string, unknown>, fields: string[]): Record<string,
   return out;
 }
 
-const ENTITY: Record<string, string> = { campaigns: "campaign", adsets: "adset", ads: "ad", adcreatives: "adcreative" };
+const ENTITY: Record<string, string> = { campaigns: "campaign", adsets: "adset", ads: "ad", adcreatives: "adcreative", customconversions: "customconversion", adimages: "adimage", advideos: "advideo", activities: "activity" };
 
 function filterObjects(objects: GraphObject[], edge: string, filtering: string | undefined): GraphObject[] {
   let statuses: string[] | null = null;
@@ -407,7 +412,14 @@ async function serveGraph(fake: FacebookFake, request: IncomingMessage, url: URL
       return send(200, { report_run_id: id });
     }
     if (edge && edge in ENTITY && parts.length === 2 && method === "GET") {
-      const rows = filterObjects(account.objects[edge as keyof Account["objects"]], edge, p.filtering).map((o) => (fields.length ? pick(o, fields) : { id: o.id }));
+      let objects = filterObjects(account.objects[edge as keyof Account["objects"]], edge, p.filtering);
+      // Activities take `since`/`until` (unix s) on event_time and have no id of their own.
+      if (edge === "activities" && p.since) objects = objects.filter((o) => Date.parse(String(o.event_time).replace("+0000", "Z")) / 1000 >= Number(p.since));
+      const rows = objects.map((o) => {
+        const picked = fields.length ? pick(o, fields) : { id: o.id };
+        if (edge === "activities") delete picked.id;
+        return picked;
+      });
       return send(200, page(rows, p, url));
     }
     throw new GraphError(400, 100, `Unsupported ${method.toLowerCase()} request.`, "GraphMethodException");
@@ -445,6 +457,11 @@ async function serveControl(fake: FacebookFake, request: IncomingMessage, parts:
         }
       }
     }
+    return reply(200, { ok: true });
+  }
+  if (method === "POST" && action === "activity") {
+    const ad = account.objects.ads[0]!;
+    account.objects.activities.unshift({ id: "", account_id: account.id, actor_id: "100001", actor_name: "Ada Admin", event_time: graphTime(Date.now()), event_type: body.event_type ?? "update_ad_bid_amount", object_id: ad.id, object_name: String(ad.name), object_type: "AD", extra_data: "{}", effective_status: "ACTIVE", updated_time: graphTime(Date.now()) });
     return reply(200, { ok: true });
   }
   if (method === "GET" && action === "requests") return reply(200, { data: account.log });
