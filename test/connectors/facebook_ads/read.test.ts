@@ -74,6 +74,19 @@ describe("facebook_ads reader", () => {
     expect((await account.requests())[1]!.query).toMatchObject({ level: "campaign", breakdowns: '["country"]' });
   });
 
+  it("reads every configured ad account, one report run each per slice, the account in each row's key", async () => {
+    const first = await adAccount({ campaigns: 1, ads_per_adset: 2 });
+    const second = await adAccount({ campaigns: 1, ads_per_adset: 1, token: first.token });
+    const today = todayIn(TZ, new Date());
+    const config = fbConfig([first, second], { start_date: addDays(today, -1) });
+    const rows = records(await readAll(context().ctx, config, fbRequest(config, "ads_insights", "incremental")));
+    expect(rows.map((r) => `${r.account_id}|${r.date_start}`).sort()).toEqual(
+      [first.id, first.id, second.id].flatMap((id) => [`${id}|${addDays(today, -1)}`, `${id}|${today}`]).sort(),
+    );
+    expect((await first.jobs()).map((j) => [j.since, j.until])).toEqual([[addDays(today, -1), today]]);
+    expect((await second.jobs()).map((j) => [j.since, j.until])).toEqual([[addDays(today, -1), today]]);
+  });
+
   it("a job Meta fails is re-submitted for half its range, and a submission refused as too much data is halved too", async () => {
     const account = await adAccount({ campaigns: 1, ads_per_adset: 1 });
     const today = todayIn(TZ, new Date());
