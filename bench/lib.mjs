@@ -78,7 +78,7 @@ export async function startWorker({ fakePort, port, extraArgs = [], localObserva
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { base, pid: child.pid, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
+  return { base, pid: child.pid, dir, child, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
 }
 
 /** Peak resident memory (VmHWM) of every workerd process below `pid`, in MiB. */

@@ -105,6 +105,7 @@ export async function runSchedulerTick(env: Env, scheduledTime: number): Promise
 
   // Claims and run inserts go round by round while the Durable Objects of earlier rounds start.
   const pool = startPool(env, START_CONCURRENCY);
+  const began = Date.now();
   for (;;) {
     const room = MAX_STARTS_PER_TICK - result.started.length - result.skipped.length;
     if (room <= 0) break;
@@ -115,6 +116,7 @@ export async function runSchedulerTick(env: Env, scheduledTime: number): Promise
     result.started.push(...created.map((run) => run.loaderId));
     pool.add(created);
   }
+  const claimedMs = Date.now() - began;
 
   // The literal `status = 'pending'` (not a bound value) lets SQLite use the partial index loader_runs_pending_created.
   const stuck = await ctx.db
@@ -125,8 +127,9 @@ export async function runSchedulerTick(env: Env, scheduledTime: number): Promise
   pool.add(stuck.map((run) => ({ runId: run.id, loaderId: run.loaderId, workspaceId: run.workspaceId })));
   result.redispatched.push(...stuck.map((run) => run.id));
   await pool.drained();
+  const startedMs = Date.now() - began;
   // Webhook deliveries due (first attempts that failed, retries): the outbox is in D1, so a restart loses none.
   const webhooks = await deliverDueWebhooks(ctx, tickAt);
-  if (result.started.length + result.skipped.length + result.redispatched.length > 0) log("info", "scheduler tick", { ...result, webhooks });
+  if (result.started.length + result.skipped.length + result.redispatched.length > 0) log("info", "scheduler tick", { started: result.started.length, skipped: result.skipped.length, redispatched: result.redispatched.length, claimed_ms: claimedMs, started_ms: startedMs, webhooks });
   return result;
 }
