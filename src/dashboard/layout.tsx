@@ -106,3 +106,21 @@ export function Data(props: { id: string; value: unknown }) {
   const json = JSON.stringify(props.value).replaceAll("<", "\\u003c");
   return <script type="application/json" id={props.id} dangerouslySetInnerHTML={{ __html: json }}></script>;
 }
+
+/** A table's header row; the columns named in `numeric` are right-aligned, as their cells are. */
+export function Head(props: { columns: string[]; numeric?: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) => (
+          <th scope="col" class={props.numeric?.includes(column) ? "num" : undefined}>
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** The dashboard lists the first hundred of each resource (the API's largest page). */
+export const FIRST_HUNDRED = { paged: false, page: 1, pageSize: 100, limit: 100, offset: 0 } as const;

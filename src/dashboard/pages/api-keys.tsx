@@ -2,12 +2,12 @@
 import { listApiKeys } from "../../services/api-keys/list-api-keys";
 import { roleAtLeast } from "../../services/context";
 import type { DashboardContext } from "../index";
-import { Page, StatusBadge, Time } from "../layout";
+import { FIRST_HUNDRED, Page, StatusBadge, Time } from "../layout";
 
 export async function apiKeysPage(c: DashboardContext) {
   const viewer = c.get("viewer");
   const services = c.get("services");
-  const { rows } = await listApiKeys(services, viewer.workspaceId, { paged: false, page: 1, pageSize: 100, limit: 100, offset: 0 });
+  const { rows } = await listApiKeys(services, viewer.workspaceId, FIRST_HUNDRED);
   const canEdit = roleAtLeast(viewer.role, "admin");
   // Revoking the key this session runs on would end the session mid-click; another key (or the API) can.
   const ownKeyId = services.actor.kind === "api_key" ? services.actor.keyId : null;

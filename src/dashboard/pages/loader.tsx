@@ -5,7 +5,7 @@ import { listRuns } from "../../services/runs/list-runs";
 import { roleAtLeast } from "../../services/context";
 import { scheduleInWords } from "../cron-words";
 import type { DashboardContext } from "../index";
-import { Data, Empty, Page, StatusBadge, Time } from "../layout";
+import { Data, Empty, Head, Page, StatusBadge, Time } from "../layout";
 
 export async function loaderPage(c: DashboardContext) {
   const viewer = c.get("viewer");
@@ -124,17 +124,7 @@ export async function loaderPage(c: DashboardContext) {
         ) : (
           <div class="table-wrap" tabindex={0} role="region" aria-label="Runs">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col" class="num">
-                    Rows
-                  </th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
+              <Head columns={["Started", "Status", "Trigger", "Rows", "Message"]} numeric={["Rows"]} />
               <tbody>
                 {runs.map((run) => (
                   <tr>

@@ -4,7 +4,7 @@ import { runsById } from "../../services/runs/latest-runs";
 import { roleAtLeast } from "../../services/context";
 import { scheduleInWords } from "../cron-words";
 import type { DashboardContext } from "../index";
-import { Empty, Page, StatusBadge, Time } from "../layout";
+import { Empty, FIRST_HUNDRED, Head, Page, StatusBadge, Time } from "../layout";
 
 const STATUSES = ["active", "paused", "error", "draft"] as const;
 
@@ -12,7 +12,7 @@ export async function loadersPage(c: DashboardContext) {
   const viewer = c.get("viewer");
   const services = c.get("services");
   const filter = STATUSES.find((s) => s === c.req.query("status"));
-  const { rows } = await listLoaders(services, viewer.workspaceId, { paged: false, page: 1, pageSize: 100, limit: 100, offset: 0 });
+  const { rows } = await listLoaders(services, viewer.workspaceId, FIRST_HUNDRED);
   const shown = filter ? rows.filter((row) => row.status === filter) : rows;
   const runs = await runsById(services, viewer.workspaceId, shown.flatMap((row) => (row.lastRunId ? [row.lastRunId] : [])));
   const canEdit = roleAtLeast(viewer.role, "admin");
@@ -49,19 +49,7 @@ export async function loadersPage(c: DashboardContext) {
       ) : (
         <div class="table-wrap" tabindex={0} role="region" aria-label="Loaders">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last run</th>
-                <th scope="col" class="num">
-                  Rows
-                </th>
-                <th scope="col">Schedule</th>
-                <th scope="col">Next run</th>
-              </tr>
-            </thead>
+            <Head columns={["Name", "Type", "Status", "Last run", "Rows", "Schedule", "Next run"]} numeric={["Rows"]} />
             <tbody>
               {shown.map((row) => {
                 const run = row.lastRunId ? runs.get(row.lastRunId) : undefined;

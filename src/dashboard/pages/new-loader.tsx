@@ -7,7 +7,7 @@
 import { listSources } from "../../services/sources/crud";
 import { requireRole } from "../../services/context";
 import type { DashboardContext } from "../index";
-import { Data, Page } from "../layout";
+import { Data, FIRST_HUNDRED, Page } from "../layout";
 
 const STEPS = ["Type", "Connect", "Check", "Streams", "Preview", "Schedule"] as const;
 
@@ -15,7 +15,7 @@ export async function newLoaderPage(c: DashboardContext) {
   const viewer = c.get("viewer");
   const services = c.get("services");
   requireRole(services, "admin");
-  const { rows } = await listSources(services, viewer.workspaceId, { paged: false, page: 1, pageSize: 100, limit: 100, offset: 0 });
+  const { rows } = await listSources(services, viewer.workspaceId, FIRST_HUNDRED);
   return c.html(
     <Page title="New loader" viewer={viewer} current="/loaders" script="wizard">
       <Data id="warehouses" value={rows.map((row) => ({ id: row.id, name: row.name, source_type: row.sourceType, status: row.status }))} />

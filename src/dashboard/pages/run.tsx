@@ -7,7 +7,7 @@ import { runResponse } from "../../api/runs/schemas";
 import { getLoader } from "../../services/loaders/crud";
 import { getRunRow } from "../../services/runs/run-store";
 import type { DashboardContext } from "../index";
-import { Data, Page, StatusBadge, Time } from "../layout";
+import { Data, Head, Page, StatusBadge, Time } from "../layout";
 
 export async function runPage(c: DashboardContext) {
   const viewer = c.get("viewer");
@@ -55,17 +55,7 @@ export async function runPage(c: DashboardContext) {
       <section class="card" aria-labelledby="run-streams-title">
         <h2 id="run-streams-title">Streams</h2>
         <table id="run-streams">
-          <thead>
-            <tr>
-              <th scope="col">Stream</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Rows
-              </th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
+          <Head columns={["Stream", "Mode", "Status", "Rows", "Message"]} numeric={["Rows"]} />
           <tbody>
             {run.streams.map((stream) => (
               <tr data-stream={stream.name}>

@@ -4,7 +4,7 @@ import { listSources } from "../../services/sources/crud";
 import { sourceTypes } from "../../services/sources/source-types";
 import { roleAtLeast } from "../../services/context";
 import type { DashboardContext } from "../index";
-import { Data, Empty, Page, StatusBadge, Time } from "../layout";
+import { Data, Empty, FIRST_HUNDRED, Head, Page, StatusBadge, Time } from "../layout";
 
 /** The warehouse types with their config as JSON Schema, for the create form the client script builds. */
 function warehouseTypes() {
@@ -19,7 +19,7 @@ function warehouseTypes() {
 export async function sourcesPage(c: DashboardContext) {
   const viewer = c.get("viewer");
   const services = c.get("services");
-  const { rows } = await listSources(services, viewer.workspaceId, { paged: false, page: 1, pageSize: 100, limit: 100, offset: 0 });
+  const { rows } = await listSources(services, viewer.workspaceId, FIRST_HUNDRED);
   const canEdit = roleAtLeast(viewer.role, "admin");
   return c.html(
     <Page title="Warehouses" viewer={viewer} current="/sources" script="sources">
@@ -32,15 +32,7 @@ export async function sourcesPage(c: DashboardContext) {
       ) : (
         <div class="table-wrap" tabindex={0} role="region" aria-label="Warehouses">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <Head columns={["Name", "Type", "Status", "Created", "Actions"]} />
             <tbody>
               {rows.map((row) => (
                 <tr>

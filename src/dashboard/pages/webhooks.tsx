@@ -3,14 +3,14 @@ import { listDeliveries, listWebhooks } from "../../services/webhooks/crud";
 import { WEBHOOK_EVENTS } from "../../services/webhooks/events";
 import { roleAtLeast } from "../../services/context";
 import type { DashboardContext } from "../index";
-import { Empty, Page, StatusBadge, Time } from "../layout";
+import { Empty, FIRST_HUNDRED, Head, Page, StatusBadge, Time } from "../layout";
 
 const RECENT = { paged: false, page: 1, pageSize: 20, limit: 20, offset: 0 };
 
 export async function webhooksPage(c: DashboardContext) {
   const viewer = c.get("viewer");
   const services = c.get("services");
-  const { rows } = await listWebhooks(services, viewer.workspaceId, { paged: false, page: 1, pageSize: 100, limit: 100, offset: 0 });
+  const { rows } = await listWebhooks(services, viewer.workspaceId, FIRST_HUNDRED);
   const deliveries = await Promise.all(rows.map((row) => listDeliveries(services, viewer.workspaceId, row.id, RECENT)));
   const canEdit = roleAtLeast(viewer.role, "admin");
   return c.html(
@@ -48,18 +48,7 @@ export async function webhooksPage(c: DashboardContext) {
             ) : (
               <div class="table-wrap" tabindex={0} role="region" aria-label={`Deliveries to ${row.url}`}>
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Event</th>
-                      <th scope="col">Status</th>
-                      <th scope="col" class="num">
-                        Attempts
-                      </th>
-                      <th scope="col">Receiver said</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Next attempt</th>
-                    </tr>
-                  </thead>
+                  <Head columns={["Event", "Status", "Attempts", "Receiver said", "Created", "Next attempt"]} numeric={["Attempts"]} />
                   <tbody>
                     {deliveries[index]!.rows.map((delivery) => (
                       <tr>
