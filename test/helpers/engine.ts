@@ -95,6 +95,9 @@ export async function waitForRun(caller: Caller, loaderId: string, runId: string
   return res.json;
 }
 
+/** One stream's summary in a run object, by name. */
+export const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
+
 export async function triggerAndWait(caller: Caller, loaderId: string) {
   const triggered = await as(caller)(`/loaders/${loaderId}/trigger`, { method: "POST" });
   expect(triggered.status, JSON.stringify(triggered.json)).toBe(201);

@@ -6,12 +6,11 @@ import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { google, serviceAccount, spreadsheet } from "./harness";
 
 const { query, columnTypes, dropAfterAll } = postgresReader();
-const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
 
 const ORDERS = [
   ["Order ID", "Amount", "", "Placed", "Note", "Note"],

@@ -10,12 +10,11 @@ import { runTracker } from "../../../src/engine/dispatch";
 import type { RunTracker } from "../../../src/engine/run-tracker";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
+import { committedState, createLoader, d1Rows, streamOf, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { secondsOf, type Tenant, tenant } from "./harness";
 
 const { query, columnTypes, dropAfterAll } = postgresReader();
-const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
 
 async function createKlaviyoLoader(owner: Caller, sourceId: string, t: Tenant, schema: string, streams: Array<[string, "incremental" | "full_refresh"]>) {
   const loader = await createLoader(owner, {

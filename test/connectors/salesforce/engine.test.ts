@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { snakeCase } from "../../../src/warehouses/naming";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
-import { createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { servedLoaderType } from "../../helpers/connector";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { CLIENT_ID, CLIENT_SECRET, expectedRows, type FakeOrg, org, type Row, SMALL } from "./harness";
@@ -30,7 +30,6 @@ async function createSalesforceLoader(caller: Caller, sourceId: string, o: FakeO
 }
 
 const ms = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, "$1:$2")));
-const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
 
 /** The warehouse row of a fake record, compared on a few columns of every type the object has. */
 function expectRowMatches(row: Row | undefined, record: Row, columns: string[]) {

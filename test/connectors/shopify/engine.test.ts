@@ -11,12 +11,11 @@ import { runTracker } from "../../../src/engine/dispatch";
 import type { RunTracker } from "../../../src/engine/run-tracker";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
+import { createLoader, d1Rows, streamOf, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { graphqlRequests, type Shop, shop } from "./harness";
 
 const { query, columnTypes, dropAfterAll } = postgresReader();
-const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
 const isDownload = (path: string) => path.includes("bulk-operation-outputs");
 
 async function createShopifyLoader(owner: Caller, sourceId: string, s: Shop, schema: string, streams: Array<[string, "incremental" | "full_refresh"]>) {

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
-import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { committedState, createLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { servedLoaderType } from "../../helpers/connector";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { SMALL_COUNTS, type Tenant, tenant } from "./harness";
@@ -34,7 +34,6 @@ async function committedCursor(loaderId: string, stream: string): Promise<number
   return (await committedState(loaderId, stream))!.cursor as number;
 }
 
-const streamOf = (run: any, name: string) => run.streams.find((s: any) => s.name === name);
 
 describe("stripe → warehouse through the engine", () => {
   it("the Worker has the stripe reader registered", async () => {
