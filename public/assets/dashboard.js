@@ -633,8 +633,8 @@ const pages = {
         const retrying = s.last_error && s.status === "running" ? `retrying (attempt ${s.attempts ?? "?"}): ${s.last_error}` : "";
         $('[data-cell="message"]', row).textContent = s.error_message || retrying;
       }
-      $("#cancel-run").hidden = !live(r);
-      $("#run-live").textContent = live(r) ? "Updating live…" : "";
+      $("#cancel-run").classList.toggle("spent", !live(r));
+      $("#run-live").textContent = live(r) ? "Updating live…" : "This run has ended.";
     };
     $("#cancel-run").addEventListener("click", async () => {
       const answer = await api("POST", `/loaders/${run.loader_id}/runs/${run.id}/cancel`);

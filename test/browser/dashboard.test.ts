@@ -1,7 +1,8 @@
 /**
  * The dashboard as a person uses it, in Debian's Chromium against `wrangler dev` and the fake REST API: sign in,
  * create a loader through the wizard, watch its run complete live, see a failing run's error, edit a secret
- * without seeing it, a member who cannot edit, a forged write refused, sign out; axe-core on every page.
+ * without seeing it, a member who cannot edit, a forged write refused, sign out, keyboard-only use with no layout
+ * shift while a run's counters update, every page at a phone's width; axe-core on every page.
  * Without Chromium the suite is skipped with a warning, except in CI (CI=true), where a missing browser fails.
  * LOADERS_SCREENSHOTS=<dir> saves a screenshot of each page there (kept out of the repo).
  */
@@ -48,8 +49,8 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     return page;
   }
 
-  async function signIn(key: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext();
+  async function signIn(key: string, options: Parameters<Browser["newContext"]>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext(options);
     const page = await newPage(context);
     await page.goto(`${service.base}/`);
     await expect.poll(() => page.url()).toContain("/signin");
@@ -233,6 +234,104 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     await checkAccessibility(page, "run-retried");
     await context.close();
   }, 180_000);
+
+  it("is used by keyboard alone, and a live run's counters never shift the layout", async () => {
+    await seed("keyboard", { count: 600 });
+    // 60 pages of 10, each answered after 40 ms: the run lasts seconds, so the page updates its counters many times.
+    const slow = await fetch(`http://127.0.0.1:${service.fake.port}/t/keyboard/_control/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ slow_ms: 40 }),
+    });
+    expect(slow.status).toBe(200);
+    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
+      name: "Keyboard API",
+      loader_type: "rest_api",
+      source_id: sourceId,
+      target_schema: "keyboard",
+      sync_mode: "full_refresh",
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: "https://api.example.com/t/keyboard",
+        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
+        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
+      },
+    }, workspaceId);
+    expect(created.status).toBe(201);
+    const { context, page } = await signIn(ownerKey);
+    // Layout shifts (Chromium's Layout Instability API) that no input caused, summed as the page's CLS.
+    await context.addInitScript(() => {
+      const scope = globalThis as unknown as { __cls: number; PerformanceObserver: typeof PerformanceObserver };
+      scope.__cls = 0;
+      new scope.PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as unknown as Array<{ value: number; hadRecentInput: boolean }>) {
+          if (!entry.hadRecentInput) scope.__cls += entry.value;
+        }
+      }).observe({ type: "layout-shift", buffered: true });
+    });
+
+    const focused = () => page.evaluate(() => {
+      const active = (globalThis as unknown as { document: { activeElement: { textContent: string | null; tagName: string } | null } }).document.activeElement;
+      return `${active?.tagName ?? ""}:${(active?.textContent ?? "").trim()}`;
+    });
+    /** Presses Tab until the focused element matches, failing after `limit` presses (a trap or a missing control). */
+    const tabTo = async (pattern: RegExp, limit = 40) => {
+      for (let presses = 0; presses < limit; presses++) {
+        await page.keyboard.press("Tab");
+        if (pattern.test(await focused())) return;
+      }
+      throw new Error(`Tab never reached ${pattern} (last focus ${await focused()})`);
+    };
+
+    await page.goto(`${service.base}/loaders`);
+    // The first Tab lands on the skip link, which moves focus past the navigation.
+    await page.keyboard.press("Tab");
+    expect(await focused()).toMatch(/^A:Skip to content/);
+    await page.keyboard.press("Enter");
+    await tabTo(/^A:Keyboard API$/);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/loaders/${created.body!.id}$`));
+    await tabTo(/^BUTTON:Run now$/);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/runs\//);
+    await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 90_000 }).toBe("running");
+    await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 90_000 }).toBe("completed");
+    expect(await page.locator("#run-rows").textContent()).toBe("600");
+    const rowsEvents = await page.locator(".event-stream-rows_written").count();
+    const cls = await page.evaluate(() => (globalThis as unknown as { __cls: number }).__cls);
+    expect(cls, `layout shift over ${rowsEvents} counter updates`).toBeLessThan(0.01);
+
+    // The wizard's first step by keyboard: arrows move between the type radios, Enter goes on.
+    await page.goto(`${service.base}/loaders/new`);
+    await tabTo(/^INPUT:/);
+    for (let presses = 0; presses < 20 && !(await page.getByRole("radio", { name: /REST API/i }).isChecked()); presses++) {
+      await page.keyboard.press("ArrowDown");
+    }
+    expect(await page.getByRole("radio", { name: /REST API/i }).isChecked()).toBe(true);
+    await tabTo(/^BUTTON:Next$/);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByLabel("Base url").isVisible()).toBe(true);
+    await context.close();
+  }, 180_000);
+
+  it("fits a phone's width on every page", async () => {
+    const { context, page } = await signIn(ownerKey, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const loaders = (await api("GET", `/workspaces/${workspaceId}/loaders`, ownerKey, undefined, workspaceId)).body as unknown as Array<{ id: string; name: string }>;
+    const loader = loaders.find((l) => l.name === "Keyboard API")!;
+    const runs = (await api("GET", `/workspaces/${workspaceId}/loaders/${loader.id}/runs`, ownerKey, undefined, workspaceId)).body as unknown as Array<{ id: string }>;
+    const paths = ["/loaders", "/loaders/new", `/loaders/${loader.id}`, `/loaders/${loader.id}/runs/${runs[0]!.id}`, "/sources", "/api-keys", "/webhooks", "/usage"];
+    for (const path of paths) {
+      await page.goto(`${service.base}${path}`);
+      // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+      const overflow = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+      expect(overflow, `horizontal overflow of ${path} at 390 px`).toBeLessThanOrEqual(0);
+      await checkAccessibility(page, `phone${path.replace(/\/runs\/[0-9a-f-]{36}/, "/run").replace(/\/[0-9a-f-]{36}/, "/one").replaceAll("/", "-")}`);
+    }
+    await context.close();
+  }, 120_000);
 
   it("adds a webhook endpoint, shows its secret once, and disables it", async () => {
     const { context, page } = await signIn(ownerKey);

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 /**
  * A run, live: the page renders the run as it stands, then the client script follows it through the API until it
- * ends. Counters sit in fixed-width cells (tabular figures), so updates never move the layout.
+ * ends. Counters sit in fixed-width cells (tabular figures), and what appears or goes as the run ends (the cancel
+ * button, the live line) keeps its space, so updates never move the layout (the browser test measures the CLS).
  */
 import { runResponse } from "../../api/runs/schemas";
 import { getLoader } from "../../services/loaders/crud";
@@ -47,35 +48,37 @@ export async function runPage(c: DashboardContext) {
           {run.error_message}
         </p>
         <div class="actions">
-          <button type="button" id="cancel-run" class="danger" hidden={!live}>
+          <button type="button" id="cancel-run" class={live ? "danger" : "danger spent"}>
             Cancel run
           </button>
         </div>
       </section>
       <section class="card" aria-labelledby="run-streams-title">
         <h2 id="run-streams-title">Streams</h2>
-        <table id="run-streams">
-          <Head columns={["Stream", "Mode", "Status", "Rows", "Message"]} numeric={["Rows"]} />
-          <tbody>
-            {run.streams.map((stream) => (
-              <tr data-stream={stream.name}>
-                <td>{stream.name}</td>
-                <td>{stream.sync_mode}</td>
-                <td data-cell="status">
-                  <StatusBadge status={stream.status} />
-                </td>
-                <td class="num counter" data-cell="rows">
-                  {stream.rows_loaded.toLocaleString("en-US")}
-                </td>
-                <td class="small" data-cell="message">
-                  {stream.error_message}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div class="table-wrap" tabindex={0} role="region" aria-labelledby="run-streams-title">
+          <table id="run-streams">
+            <Head columns={["Stream", "Mode", "Status", "Rows", "Message"]} numeric={["Rows"]} />
+            <tbody>
+              {run.streams.map((stream) => (
+                <tr data-stream={stream.name}>
+                  <td>{stream.name}</td>
+                  <td>{stream.sync_mode}</td>
+                  <td data-cell="status">
+                    <StatusBadge status={stream.status} />
+                  </td>
+                  <td class="num counter" data-cell="rows">
+                    {stream.rows_loaded.toLocaleString("en-US")}
+                  </td>
+                  <td class="small" data-cell="message">
+                    {stream.error_message}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         <p class="muted small" id="run-live" aria-live="polite">
-          {live ? "Updating live…" : ""}
+          {live ? "Updating live…" : "This run has ended."}
         </p>
       </section>
       <section class="card" aria-labelledby="run-events-title" id="run-events-card" hidden>
