@@ -261,10 +261,13 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     const { context, page } = await signIn(ownerKey);
     // Layout shifts (Chromium's Layout Instability API) that no input caused, summed as the page's CLS.
     await context.addInitScript(() => {
-      const scope = globalThis as unknown as { __cls: number; PerformanceObserver: typeof PerformanceObserver };
+      // Runs in the page: its DOM types are not in this file's type-check, so the observer is typed by hand.
+      type Shift = { value: number; hadRecentInput: boolean };
+      type Observer = new (callback: (list: { getEntries(): unknown[] }) => void) => { observe(options: { type: string; buffered: boolean }): void };
+      const scope = globalThis as unknown as { __cls: number; PerformanceObserver: Observer };
       scope.__cls = 0;
       new scope.PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as unknown as Array<{ value: number; hadRecentInput: boolean }>) {
+        for (const entry of list.getEntries() as Shift[]) {
           if (!entry.hadRecentInput) scope.__cls += entry.value;
         }
       }).observe({ type: "layout-shift", buffered: true });
