@@ -28,7 +28,14 @@ if (!existsSync(`${root}.dev.vars`)) {
 const migrate = spawnSync("npx", [...wrangler, "d1", "migrations", "apply", "DB", "--local"], { cwd: root, stdio: "inherit", env: { ...process.env, CI: "true" } });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn("npx", [...wrangler, "dev", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1"], { cwd: root, stdio: "inherit" });
+// Offline, miniflare's fetch of the `Request.cf` placeholder from workers.cloudflare.com fails with a stack trace at
+// every start; Loaders never reads request.cf, so the built-in placeholder is all it needs. Telemetry likewise.
+const quietOffline = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const dev = spawn("npx", [...wrangler, "dev", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1"], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...quietOffline, ...process.env },
+});
 
 function scheduleTick() {
   const msToNextMinute = 60_000 - (Date.now() % 60_000);
