@@ -3,7 +3,7 @@
  * Timestamps are ISO 8601 strings (UTC, `Z`), the API's own format, so rows serialize without conversion.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text("id").primaryKey(),
@@ -112,10 +112,16 @@ export const loaderRuns = sqliteTable(
      * run reads only this, so a PUT during the run applies from the next run. Null for runs created before it existed.
      */
     snapshot: text("snapshot"),
+    /** JSON usage counts (src/engine/usage.ts), summed by the run's tracker from its chunks; null before they were counted. */
+    usage: text("usage"),
+    /** The usage at Cloudflare's published prices (usage.ts CLOUDFLARE_PRICES), USD. */
+    estimatedCostUsd: real("estimated_cost_usd"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
     index("loader_runs_loader_created").on(t.loaderId, t.createdAt),
+    // The usage report (GET …/usage) sums a workspace's runs over a date range.
+    index("loader_runs_workspace_created").on(t.workspaceId, t.createdAt),
     // At most one pending or running run per loader, enforced by the database rather than by a read-then-write.
     uniqueIndex("loader_runs_one_live")
       .on(t.loaderId)
