@@ -97,15 +97,18 @@ const deps = () =>
   warehouseDeps({ warehouseDb: env.WAREHOUSE, development: true, hostOverrides: JSON.parse(env.HOST_OVERRIDES) as Record<string, string> });
 
 /**
- * Snowflake: account XY12345 (host xy12345.us-east-1.snowflakecomputing.com), database LOADERS, a fresh user whose
- * public key the fake holds.
+ * Snowflake: a fresh account per harness (host `<account>.us-east-1.snowflakecomputing.com`, its own DuckDB and
+ * statement log, database LOADERS), and a fresh user whose public key the fake holds. An account of its own, because
+ * test files run in parallel against one fake: assertions on the statement log must see this harness's statements only.
  */
 export async function snowflakeUnderTest(options: { readOnly?: boolean } = {}): Promise<StagedUnderTest> {
   const keys = await rsaKeyPair();
+  const label = `lt${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
+  const account = label.toUpperCase();
   const user = `LOADER_${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
-  await controlCall("snowflake", "accounts/XY12345/users", { name: user, public_key_pem: keys.publicPem, role: "LOADER", read_only: options.readOnly === true });
-  const config = { account: "xy12345.us-east-1", warehouse: "loaders_wh", database: "loaders", schema: "public", username: user.toLowerCase(), private_key: keys.privatePem, role: "LOADER" };
-  return generic("snowflake", config, "accounts/XY12345", (schema, stream) => ({ catalog: "LOADERS", schema: schemaName(schema, 255).toUpperCase(), table: tableName(stream, 255).toUpperCase() }));
+  await controlCall("snowflake", `accounts/${account}/users`, { name: user, public_key_pem: keys.publicPem, role: "LOADER", read_only: options.readOnly === true });
+  const config = { account: `${label}.us-east-1`, warehouse: "loaders_wh", database: "loaders", schema: "public", username: user.toLowerCase(), private_key: keys.privatePem, role: "LOADER" };
+  return generic("snowflake", config, `accounts/${account}`, (schema, stream) => ({ catalog: "LOADERS", schema: schemaName(schema, 255).toUpperCase(), table: tableName(stream, 255).toUpperCase() }));
 }
 
 function generic(type: StagedType, config: Record<string, unknown>, controlPrefix: string, where: StagedUnderTest["where"]): StagedUnderTest {
@@ -164,14 +167,15 @@ export async function bigqueryUnderTest(options: { location?: string; role?: "ed
   return generic("bigquery", config, "", (schema, stream) => ({ catalog: "loaders-test", schema: schemaName(schema, 300), table: tableName(stream, 300) }));
 }
 
-export const DATABRICKS_HOST = "dbc-loaders-test.cloud.databricks.com";
-
 /**
- * Databricks: the test workspace, catalog `loaders` with schema `landing`, SQL warehouse `wh<random>` (starting when
- * `startingPolls` is set), a fresh personal access token, or a service principal for OAuth M2M.
+ * Databricks: a fresh workspace per harness (`dbc-<random>.cloud.databricks.com`: its own DuckDB, request log and
+ * faults), catalog `loaders` with schema `landing`, SQL warehouse `wh<random>` (starting when `startingPolls` is set),
+ * a fresh personal access token, or a service principal for OAuth M2M. A workspace of its own, because test files
+ * run in parallel against one fake and assertions count the workspace's statements (one MERGE per chunk).
  */
 export async function databricksUnderTest(options: { startingPolls?: number; oauth?: boolean } = {}): Promise<StagedUnderTest> {
-  const ws = `workspaces/${DATABRICKS_HOST}`;
+  const host = `dbc-${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}.cloud.databricks.com`;
+  const ws = `workspaces/${host}`;
   const token = `dapi${crypto.randomUUID().replace(/-/g, "")}`;
   const warehouse = `wh${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
   await controlCall("databricks", `${ws}/tokens`, { token, principal: "loader@example.com" });
@@ -184,6 +188,6 @@ export async function databricksUnderTest(options: { startingPolls?: number; oau
     await controlCall("databricks", `${ws}/service-principals`, { client_id, client_secret: "sp-secret-value" });
     auth = { client_id, client_secret: "sp-secret-value" };
   }
-  const config = { host: DATABRICKS_HOST, http_path: `/sql/1.0/warehouses/${warehouse}`, ...auth, catalog: "loaders", schema: "landing" };
+  const config = { host, http_path: `/sql/1.0/warehouses/${warehouse}`, ...auth, catalog: "loaders", schema: "landing" };
   return generic("databricks", config, ws, (schema, stream) => ({ catalog: "loaders", schema: schemaName(schema, 255), table: tableName(stream, 255) }));
 }

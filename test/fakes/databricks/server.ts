@@ -64,21 +64,27 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 export async function startDatabricksFake(port = 0): Promise<RunningFake> {
   const workspaces = new Map<string, Workspace>();
 
-  const workspace = async (name: string): Promise<Workspace> => {
-    let found = workspaces.get(name);
+  /** Workspaces being created: concurrent first requests for one host share one creation, never two DuckDBs. */
+  const creating = new Map<string, Promise<Workspace>>();
+  const workspace = (name: string): Promise<Workspace> => {
+    let found = creating.get(name);
     if (!found) {
-      found = {
-        name,
-        duck: await DuckTenant.create(),
-        tokens: new Map(),
-        clients: new Map(),
-        warehouses: new Map(),
-        statements: new Map(),
-        log: [],
-        faults: { rate429: 0, runningPolls: 0, chunkRows: 1000 },
-      };
-      // No `main` catalog: DuckDB reserves the name, so tests create their catalogs (README.md).
-      workspaces.set(name, found);
+      found = DuckTenant.create().then((duck) => {
+        const created: Workspace = {
+          name,
+          duck,
+          tokens: new Map(),
+          clients: new Map(),
+          warehouses: new Map(),
+          statements: new Map(),
+          log: [],
+          faults: { rate429: 0, runningPolls: 0, chunkRows: 1000 },
+        };
+        // No `main` catalog: DuckDB reserves the name, so tests create their catalogs (README.md).
+        workspaces.set(name, created);
+        return created;
+      });
+      creating.set(name, found);
     }
     return found;
   };

@@ -19,6 +19,7 @@ export interface DuckResult {
 export class DuckTenant {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly catalogs = new Set<string>();
+  private readonly attaching = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -65,10 +66,14 @@ export class DuckTenant {
   }
 
   /** A vendor database / project / catalog is an attached in-memory DuckDB catalog of the same name. */
-  async ensureCatalog(name: string): Promise<void> {
-    if (this.catalogs.has(name)) return;
-    await this.run(`ATTACH ':memory:' AS ${duckQuote(name)}`);
-    this.catalogs.add(name);
+  ensureCatalog(name: string): Promise<void> {
+    // One ATTACH per name even when two requests ask at once (a second ATTACH of a name fails in DuckDB).
+    let attached = this.attaching.get(name);
+    if (!attached) {
+      attached = this.run(`ATTACH ':memory:' AS ${duckQuote(name)}`).then(() => void this.catalogs.add(name));
+      this.attaching.set(name, attached);
+    }
+    return attached;
   }
 
   async close(): Promise<void> {

@@ -84,24 +84,30 @@ const unauthorized = (response: ServerResponse, message = "JWT token is invalid.
 export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
   const accounts = new Map<string, Account>();
 
-  const account = async (name: string): Promise<Account> => {
+  /** Accounts being created: concurrent first requests for one account share one creation, never two DuckDBs. */
+  const creating = new Map<string, Promise<Account>>();
+  const account = (name: string): Promise<Account> => {
     const key = name.toUpperCase();
-    let found = accounts.get(key);
+    let found = creating.get(key);
     if (!found) {
-      found = {
-        name: key,
-        duck: await DuckTenant.create(),
-        users: new Map(),
-        warehouses: new Set(["LOADERS_WH"]),
-        databases: new Set(),
-        statements: new Map(),
-        byRequestId: new Map(),
-        log: [],
-        polls: 0,
-        faults: { rate429: 0, asyncPolls: 0, partitionRows: 1000 },
-      };
-      accounts.set(key, found);
-      await addDatabase(found, "LOADERS");
+      found = DuckTenant.create().then(async (duck) => {
+        const created: Account = {
+          name: key,
+          duck,
+          users: new Map(),
+          warehouses: new Set(["LOADERS_WH"]),
+          databases: new Set(),
+          statements: new Map(),
+          byRequestId: new Map(),
+          log: [],
+          polls: 0,
+          faults: { rate429: 0, asyncPolls: 0, partitionRows: 1000 },
+        };
+        await addDatabase(created, "LOADERS");
+        accounts.set(key, created);
+        return created;
+      });
+      creating.set(key, found);
     }
     return found;
   };
