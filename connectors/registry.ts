@@ -28,6 +28,7 @@ import { googleSheetsConnector } from "./google_sheets";
 import { ga4Connector } from "./ga4";
 import { googleAdsConnector } from "./google_ads";
 import { facebookAdsConnector } from "./facebook_ads";
+import { linkedinAdsConnector } from "./linkedin_ads";
 import { s3Spec } from "./s3/spec";
 import { salesforceSpec } from "./salesforce/spec";
 import { shopifySpec } from "./shopify/spec";
@@ -36,7 +37,7 @@ import { stripeSpec } from "./stripe/spec";
 type AnySpec = LoaderTypeSpec<JsonObject>;
 type AnyConnector = Connector<JsonObject>;
 
-const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector, shopifyConnector, googleSheetsConnector, ga4Connector, googleAdsConnector, facebookAdsConnector] as unknown as AnyConnector[];
+const connectors = [restApiConnector, salesforceConnector, hubspotConnector, stripeConnector, postgresqlConnector, mysqlConnector, s3Connector, klaviyoConnector, mailchimpConnector, shopifyConnector, googleSheetsConnector, ga4Connector, googleAdsConnector, facebookAdsConnector, linkedinAdsConnector] as unknown as AnyConnector[];
 
 const specs: AnySpec[] = [
   salesforceSpec,

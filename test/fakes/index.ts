@@ -15,6 +15,7 @@ import { startWebhookReceiver } from "./webhook-receiver/server";
 import { startShopifyFake } from "./shopify/server";
 import { startGoogleFake } from "./google-oauth/server";
 import { startFacebookFake } from "./facebook/server";
+import { startLinkedinFake } from "./linkedin/server";
 
 /** The registry of fake servers started for the test run; each entry owns its own folder under test/fakes. */
 export interface RunningFake {
@@ -37,6 +38,8 @@ starters.push(() => startShopifyFake());
 starters.push(() => startGoogleFake());
 // Meta's Graph (Marketing) API.
 starters.push(() => startFacebookFake());
+// LinkedIn's Marketing API and its OAuth token endpoint (one server: they share the tokens it issues).
+starters.push(() => startLinkedinFake());
 
 export async function startFakes() {
   const running = await Promise.all(starters.map((start) => start()));
