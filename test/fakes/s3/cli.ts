@@ -1,26 +1,11 @@
-/**
- * Runs the S3 server of the tests on its own (the benchmarks use it): `node test/fakes/s3/cli.ts`. Prints
- * `s3 server listening on http://127.0.0.1:PORT` once it accepts requests. Node strips the types; the resolve hook
- * finds the extensionless relative imports the project's TypeScript uses (as test/fakes/rest-api/cli.ts does).
- */
-import { registerHooks } from "node:module";
+/** Runs the S3 server of the tests on its own: `node test/fakes/s3/cli.ts [--port N]` (see ../shared/cli.ts). */
+import { runFakeCli } from "../shared/cli.ts";
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (!specifier.startsWith(".") || /\.[cm]?[jt]s$/.test(specifier)) throw error;
-      return nextResolve(`${specifier}.ts`, context);
-    }
-  },
+await runFakeCli({
+  name: "s3",
+  defaultPort: 0,
+  start: async ({ port }) => (await import("./server")).startS3Server(port),
+  loaderHint:
+    "s3 loader: first create a bucket and an object, curl -X PUT {url}/_control/bucket/<bucket> -d '{}'; curl -X PUT {url}/_control/object/<bucket>/<key> --data-binary @<file>; " +
+    'then "bucket": "<bucket>", "region": "us-east-1", "access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
 });
-
-const { startS3Server } = await import("./server");
-const server = await startS3Server();
-console.log(`s3 server listening on http://127.0.0.1:${server.port}`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void server.close().then(() => process.exit(0));
-  });
-}

@@ -148,7 +148,7 @@ function csvLines(rows: number): Readable {
 
 const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 
-export async function startS3Server(): Promise<RunningFake> {
+export async function startS3Server(port = 0): Promise<RunningFake> {
   const directory = mkdtempSync(join(tmpdir(), "loaders-s3-"));
   const store = await startStore(directory);
   const buckets = new Map<string, Bucket>();
@@ -389,10 +389,9 @@ export async function startS3Server(): Promise<RunningFake> {
       else res.destroy();
     });
   });
-  const port = await listen(server);
   return {
     name: "s3",
-    port,
+    port: await listen(server, port),
     hosts: S3_HOSTS,
     async close() {
       await stop(server);

@@ -1,26 +1,10 @@
-/**
- * Runs the Shopify fake on its own (the benchmarks use it): `node test/fakes/shopify/cli.ts`. Prints
- * `shopify fake listening on http://127.0.0.1:PORT` once it accepts requests. Node strips the types; the resolve hook
- * finds the extensionless relative imports the project's TypeScript uses (as test/fakes/s3/cli.ts does).
- */
-import { registerHooks } from "node:module";
+/** Runs the Shopify Admin GraphQL fake on its own: `node test/fakes/shopify/cli.ts [--port N]` (see ../shared/cli.ts). */
+import { runFakeCli } from "../shared/cli.ts";
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (!specifier.startsWith(".") || /\.[cm]?[jt]s$/.test(specifier)) throw error;
-      return nextResolve(`${specifier}.ts`, context);
-    }
-  },
+await runFakeCli({
+  name: "shopify",
+  defaultPort: 0,
+  start: async ({ port }) => (await import("./server")).startShopifyFake({ port }),
+  loaderHint:
+    'shopify loader: first seed the shop, curl -X POST {url}/_fake/<shop>/seed -d \'{}\'; then "shop": "<shop>", "access_token": "shpat_<shop>"',
 });
-
-const { startShopifyFake } = await import("./server");
-const server = await startShopifyFake();
-console.log(`shopify fake listening on http://127.0.0.1:${server.port}`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void server.close().then(() => process.exit(0));
-  });
-}
