@@ -5,6 +5,7 @@
  * named before any run.
  */
 import type { Connector } from "../kit/contract";
+import { ConnectorError } from "../kit/errors";
 import { linkedinClient } from "./client";
 import { readAnalytics, readEntities } from "./read";
 import { ANALYTICS_PIVOTS, type LinkedinAdsConfig, linkedinAdsSpec } from "./spec";
@@ -14,11 +15,15 @@ export const linkedinAdsConnector = {
 
   async check(ctx, config) {
     const ids = config.account_ids ?? [];
-    await linkedinClient(ctx, config).getJson({
+    const found = await linkedinClient(ctx, config).getJson<{ elements?: Array<{ id?: unknown }> }>({
       url: "/adAccounts",
-      query: { q: "search", pageSize: 1 },
+      query: { q: "search", pageSize: ids.length || 1 },
       ...(ids.length ? { rawQuery: { search: `(id:(values:List(${ids.join(",")})))` } } : {}),
     });
+    // The search answers only the accounts the member has a role on: a missing one is named, not silently skipped.
+    const seen = new Set((found.elements ?? []).map((a) => String(a.id)));
+    const missing = ids.filter((id) => !seen.has(id));
+    if (missing.length) throw new ConnectorError("configuration", `the LinkedIn member has no role on ad account(s) ${missing.join(", ")}: add the member in Campaign Manager (Account settings → Manage access), or remove the id`);
   },
 
   async *read(ctx, config, request) {

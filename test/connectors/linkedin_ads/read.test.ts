@@ -247,6 +247,14 @@ describe("linkedin_ads reader", () => {
     expect(apiCalls(await m.requests())).toHaveLength(1);
   });
 
+  it("check names a configured ad account the member has no role on", async () => {
+    const m = await member();
+    const account = await m.account();
+    const config = liConfig(m, [account], { account_ids: [account.id, "512345678"] });
+    await expect(linkedinAdsConnector.check(context().ctx, config)).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining("no role on ad account(s) 512345678") });
+    expect(apiCalls(await m.requests()).map((r) => r.rawQuery)).toEqual([`q=search&pageSize=2&search=(id:(values:List(${account.id},512345678)))`]);
+  });
+
   it("a revoked refresh token is a configuration error that says to reconnect", async () => {
     const m = await member();
     const account = await m.account();
