@@ -90,6 +90,8 @@ export interface HttpClientOptions {
   maxWaitSeconds?: number;
   /** Requests allowed over this client's life (shared with every client derived by `extend`). */
   requestBudget?: number;
+  /** Counted into as requests go out and bodies arrive (the engine's usage figures; shared like the budget). */
+  transfer?: TransferUsage;
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -103,6 +105,12 @@ export interface HttpClientOptions {
   /** Injectable for tests: the jitter source and the clock used for HTTP-date Retry-After values. */
   random?: () => number;
   now?: () => number;
+}
+
+/** Every request sent (each attempt and redirect hop) and the response body bytes received, headers not counted. */
+export interface TransferUsage {
+  requests: number;
+  bytesReceived: number;
 }
 
 /** What a connector may change when it derives its own client from the engine's. */
@@ -140,6 +148,7 @@ interface Shared {
   now: () => number;
   budget: number;
   sent: number;
+  transfer?: TransferUsage;
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -156,6 +165,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     now: options.now ?? Date.now,
     budget: options.requestBudget ?? Number.POSITIVE_INFINITY,
     sent: 0,
+    ...(options.transfer ? { transfer: options.transfer } : {}),
   };
   return clientOf(shared, options);
 }
@@ -348,6 +358,7 @@ async function exchange(shared: Shared, settings: HttpClientOverrides, method: s
       throw finalError(`request budget of ${shared.budget} requests is spent; the read continues in the next chunk`, logical);
     }
     shared.sent++;
+    if (shared.transfer) shared.transfer.requests++;
     const headers = new Headers();
     for (const [k, v] of Object.entries({ accept: "application/json", ...settings.defaultHeaders, ...req.headers })) {
       if (v !== undefined) headers.set(k, v);
@@ -420,6 +431,7 @@ async function fetchOnce(shared: Shared, settings: HttpClientOverrides, target: 
     }
     // The body is read inside the timeout too: a server that stalls mid-body is as stuck as one that never answers.
     const bytes = new Uint8Array(await response.arrayBuffer());
+    if (shared.transfer) shared.transfer.bytesReceived += bytes.byteLength;
     let text: string | undefined;
     return { status: response.status, headers: response.headers, bytes, text: () => (text ??= new TextDecoder().decode(bytes)) };
   } catch (error) {
@@ -469,6 +481,7 @@ function guardedBody(
             finish();
             out.close();
           } else {
+            if (shared.transfer) shared.transfer.bytesReceived += value.byteLength;
             out.enqueue(value);
           }
         } catch (error) {

@@ -2,12 +2,32 @@
  * Example values for the OpenAPI document (issue 15 item 8): one consistent story — the workspace "Acme Data", its
  * embedded warehouse, the seed's Salesforce loader and one of its runs — attached to the schemas with `.meta`.
  */
+import { CLOUDFLARE_PRICES, type RunUsage, emptyUsage, estimatedCostUsd } from "../engine/usage";
+
 const WS = "7f3c2a10-5d4e-4b8a-9c1f-2e6d8a4b0c11";
 const SRC = "0b9e4c2d-8f1a-4e3b-a6d5-c7f8e9a0b1c2";
 const LDR = "4a1b2c3d-5e6f-4a8b-9c0d-1e2f3a4b5c6d";
 const RUN = "9c8b7a6f-5e4d-4c3b-8a1f-0e9d8c7b6a5f";
 const KEY = "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a";
 const AT = "2026-01-15T10:30:00Z";
+/** The run's usage: 2 streams of 100-record pages into D1, one chunk each (engine/usage.ts). */
+const USAGE: RunUsage = {
+  source_requests: 154,
+  source_bytes_received: 4_812_330,
+  pages: 154,
+  rows_written: 15234,
+  warehouse_statements: 64,
+  warehouse_requests: 0,
+  d1_rows_read: 15890,
+  d1_rows_written: 31120,
+  queue_messages_sent: 2,
+  queue_messages_received: 2,
+  durable_object_requests: 31,
+  durable_object_wall_ms: 412,
+  worker_invocations: 2,
+  chunk_wall_ms: 71_840,
+  chunk_cpu_ms_estimated: 71_840,
+};
 const SELECTED = [
   { name: "Contact", sync_mode: "incremental" },
   { name: "Account", sync_mode: "full_refresh" },
@@ -77,7 +97,22 @@ export const examples = {
       { name: "Contact", sync_mode: "incremental", status: "completed", rows_loaded: 12000, error_message: "" },
       { name: "Account", sync_mode: "full_refresh", status: "completed", rows_loaded: 3234, error_message: "" },
     ],
+    usage: USAGE,
+    estimated_cost_usd: estimatedCostUsd(USAGE),
     created_at: AT,
+  },
+  usageReport: {
+    from: "2026-01-15",
+    to: "2026-01-16",
+    runs: 1,
+    usage: USAGE,
+    estimated_cost_usd: estimatedCostUsd(USAGE),
+    loaders: [{ loader_id: LDR, name: "Salesforce CRM Loader", runs: 1, usage: USAGE, estimated_cost_usd: estimatedCostUsd(USAGE) }],
+    days: [
+      { date: "2026-01-15", runs: 1, usage: USAGE, estimated_cost_usd: estimatedCostUsd(USAGE) },
+      { date: "2026-01-16", runs: 0, usage: emptyUsage(), estimated_cost_usd: 0 },
+    ],
+    prices: { source: CLOUDFLARE_PRICES.source, read_on: CLOUDFLARE_PRICES.read_on },
   },
   error: {
     error: "loader is not valid",

@@ -28,6 +28,7 @@ import { runTracker } from "./dispatch";
 import type { ExtractMessage } from "./messages";
 import { retryDelaySeconds } from "./retry-delay";
 import { tokenStoreFor } from "./token-store";
+import { ChunkMeter } from "./usage";
 
 export type ChunkOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
 
@@ -94,18 +95,22 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     return { action: "ack", note: `dropped: ${claim.reason}` };
   }
   const { leaseToken } = claim;
+  // The claim itself is counted by the tracker (a delivery, an invocation, a request); the rest of the chunk here.
+  const meter = new ChunkMeter(clock.now);
+  const counted = meter.env(env);
   const ctx = serviceContext(env, { kind: "system", reason: "engine" });
   const { loader, loaderConfig, source } = await loadRunConfigs(ctx, message.workspaceId, message.loaderId, message.runId);
   const connector = deps.connectorFor(loader.loaderType);
+  const tracked = runTracker(counted, message.runId);
   if (!connector) {
-    await tracker.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data");
+    await tracked.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data", meter.snapshot());
     return { action: "ack", note: "no reader" };
   }
 
   const config = settings(env);
-  const lease = holdLease(tracker, message, leaseToken, { leaseMs: config.LEASE_SECONDS * 1000, budgetMs: budget.maxMilliseconds });
+  const lease = holdLease(tracked, message, leaseToken, { leaseMs: config.LEASE_SECONDS * 1000, budgetMs: budget.maxMilliseconds });
   const signal = lease.signal;
-  const shared = chunkBudgetFor(env, message.loaderId, { clock, signal, maxWaitSeconds: config.BUDGET_MAX_WAIT_SECONDS });
+  const shared = chunkBudgetFor(counted, message.loaderId, { clock, signal, maxWaitSeconds: config.BUDGET_MAX_WAIT_SECONDS });
   const connectorCtx: ConnectorContext = {
     http: createHttpClient({
       hostOverrides: config.HOST_OVERRIDES,
@@ -114,11 +119,12 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       sleep: (ms) => clock.sleep(ms, signal),
       random: clock.random,
       now: clock.now,
+      transfer: meter.source,
     }),
     signal,
     now: () => new Date(clock.now()),
     development: config.development,
-    tokens: tokenStoreFor(env, { workspaceId: message.workspaceId, loaderId: message.loaderId }),
+    tokens: tokenStoreFor(counted, { workspaceId: message.workspaceId, loaderId: message.loaderId }),
     budget: shared.budget,
     heartbeat: () => lease.progress(),
   };
@@ -131,7 +137,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       stream = JSON.parse(claim.specJson) as StreamSpec;
     } else {
       stream = await resolveStream(connectorCtx, connector, loaderConfig, message.stream);
-      await tracker.rememberStreamSpec(message.stream, message.chunk, leaseToken, JSON.stringify(stream));
+      await tracked.rememberStreamSpec(message.stream, message.chunk, leaseToken, JSON.stringify(stream));
     }
     // A keyless stream without a cursor read incrementally would append the whole table on every run (issue 16).
     const modeProblem = syncModeProblem(stream, claim.syncMode);
@@ -140,7 +146,14 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     // finalize that follow must still run; this one only ends the warehouse's waits once the chunk is over.
     warehouse = createWarehouse(
       source,
-      warehouseDeps({ warehouseDb: env.WAREHOUSE, development: settings(env).development, hostOverrides: settings(env).HOST_OVERRIDES, signal: warehouseWork.signal }),
+      warehouseDeps({
+        warehouseDb: meter.d1(env.WAREHOUSE),
+        development: settings(env).development,
+        hostOverrides: settings(env).HOST_OVERRIDES,
+        signal: warehouseWork.signal,
+        onStatement: meter.statement,
+        transfer: meter.warehouseHttp,
+      }),
     );
     target = {
       schema: loader.targetSchema,
@@ -173,7 +186,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // once at the chunk's end where it does not ("chunk").
       const chunkId = chunkIdFor(message.runId, stream.name, message.chunk);
       const staged: string[] = [];
-      let unreported: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject } | null = null;
+      let unreported: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject; skipped?: number } | null = null;
       // The attempt's first write also removes what an earlier attempt of this chunk may have written from its start
       // page on, under other groupings (keyless streams; contract.ts, replaces_from).
       let replacedEarlier = false;
@@ -183,6 +196,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
           const batchId = batchIdFor(message.runId, stream.name, pageSeq);
           const replaces = warehouse!.commitScope === "batch" && !replacedEarlier ? { replaces_from: claim.pages } : {};
           await warehouse!.stage(target!, { batch_id: batchId, records, synced_at: new Date().toISOString(), ...replaces });
+          meter.usage.rows_written += records.length;
           if (replaces.replaces_from !== undefined) replacedEarlier = true;
           staged.push(batchId);
         }
@@ -192,6 +206,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         unreported = {
           rows: (unreported?.rows ?? 0) + records.length,
           pages: (unreported?.pages ?? 0) + batch.length,
+          skipped: (unreported?.skipped ?? 0) + batch.reduce((sum, p) => sum + (p.skippedRows ?? 0), 0),
           checkpoint,
           ...(state ? { state } : {}),
         };
@@ -202,7 +217,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         staged.length = 0;
         const report = unreported;
         unreported = null;
-        return tracker.reportPage(message.stream, message.chunk, leaseToken, report);
+        return tracked.reportPage(message.stream, message.chunk, leaseToken, report);
       };
       // The chunk ends at its page or time budget, at a page that asks to be resumed later, at a ResumeLater from the
       // read (a shared budget with no grant soon), or when its signal is aborted (overran the budget, cancelled,
@@ -210,6 +225,8 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // redelivery restarts at the last reported checkpoint, so a group cut shorter on a retry replaces the same id.
       const stop = async (reported: { continue: false; reason: "cancelled" | "lease_lost" }): Promise<ChunkOutcome> => {
         if (reported.reason === "cancelled") await warehouse!.abortStream(target!).catch(() => undefined);
+        // No RPC ends a stopped chunk, so its counts go in one of their own (added to a run that has ended too).
+        await tracked.recordUsage(meter.snapshot()).catch(() => undefined);
         return { action: "ack", note: `stopped: ${reported.reason}` };
       };
       const endChunk = async (delaySeconds: number, note: string): Promise<ChunkOutcome> => {
@@ -219,7 +236,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
           const reported = await flush(true);
           if (!reported.continue) return stop(reported);
         }
-        await tracker.endChunk(message.stream, message.chunk, leaseToken, delaySeconds);
+        await tracked.endChunk(message.stream, message.chunk, leaseToken, delaySeconds, meter.snapshot());
         return { action: "ack", note };
       };
       let pending: Promise<IteratorResult<Page>> = pages.next();
@@ -244,6 +261,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
           batch.push(page);
           batchRows += page.records.length;
           pagesThisChunk += 1;
+          meter.usage.pages += 1;
           const resumeAfter = page.resumeAfterSeconds;
           // Empty pages (a job being polled) count toward the budget like any other.
           const endsChunk = resumeAfter !== undefined || pagesThisChunk >= budget.maxPages || clock.now() - started >= budget.maxMilliseconds;
@@ -269,28 +287,28 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         lease.release();
         await pages.return?.().catch(() => undefined);
       }
-      await tracker.markExhausted(message.stream, message.chunk, leaseToken);
+      await tracked.markExhausted(message.stream, message.chunk, leaseToken);
     }
 
     await warehouse.finalizeStream(target);
-    await tracker.completeStream(message.stream, message.chunk, leaseToken);
+    await tracked.completeStream(message.stream, message.chunk, leaseToken, meter.snapshot());
     return { action: "ack", note: "stream completed" };
   } catch (error) {
     // A ResumeLater before the first page (discovery waiting for a budget grant): nothing to commit, come back later.
-    if (isResumeLater(error) && (await tracker.endChunk(message.stream, message.chunk, leaseToken, error.seconds))) {
+    if (isResumeLater(error) && (await tracked.endChunk(message.stream, message.chunk, leaseToken, error.seconds, meter.snapshot()))) {
       return { action: "ack", note: `resumes in ${error.seconds} s: ${error.message}` };
     }
     // Source and warehouse failures are classified alike (kit/errors.ts, warehouses/errors.ts): configuration and
     // data fail the stream at once (configuration also puts the loader in `error`); retryable ones retry the chunk.
     if ((isConnectorError(error) || isWarehouseError(error)) && error.kind !== "retryable") {
       if (warehouse && target) await warehouse.abortStream(target).catch(() => undefined);
-      await tracker.failStream(message.stream, message.chunk, error.message, error.kind);
+      await tracked.failStream(message.stream, message.chunk, error.message, error.kind, meter.snapshot());
       return { action: "ack", note: `stream failed (${error.kind})` };
     }
     const text = error instanceof Error ? error.message : String(error);
     const hinted = isConnectorError(error) || isWarehouseError(error) ? error.details.retryAfterSeconds : undefined;
     const delaySeconds = retryDelaySeconds(delivery.attempts, hinted);
-    await tracker.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds);
+    await tracked.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds, meter.snapshot());
     log("warn", "chunk will be retried", { run_id: message.runId, stream: message.stream, chunk: message.chunk, attempts: delivery.attempts, error: text });
     return { action: "retry", delaySeconds, note: text };
   } finally {

@@ -13,9 +13,10 @@ import { settings } from "../env";
 import { log } from "../lib/log";
 import { isoSeconds } from "../lib/time";
 import { serviceContext, type ServiceContext } from "../services/context";
-import { commitStreamState, loadRunPlan, markLoaderError, writeRunProgress } from "../services/runs/run-lifecycle";
+import { commitStreamState, loadRunPlan, markLoaderError, writeRunProgress, writeRunUsage } from "../services/runs/run-lifecycle";
 import type { RunStreamSummary } from "../services/runs/run-store";
 import type { ExtractMessage, RunRef } from "./messages";
+import { type RunUsage, addUsage, parseUsage } from "./usage";
 
 type StreamStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
 type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
@@ -26,6 +27,8 @@ type StreamRow = {
   sync_mode: SyncMode;
   status: StreamStatus;
   rows_loaded: number;
+  /** Source rows the read left out by the loader's own rule (Page.skippedRows: s3 `on_bad_row: "skip"`). */
+  rows_skipped: number;
   error_message: string;
   chunk: number;
   lease_token: string | null;
@@ -57,6 +60,8 @@ type RunRow = {
   status: RunStatus;
   cancel_reason: string;
   last_flush_at: number;
+  /** JSON RunUsage: what the run has cost so far, summed from its chunks and the tracker's own sends (usage.ts). */
+  usage: string;
 };
 
 export type ClaimResult =
@@ -81,6 +86,8 @@ export interface PageReport {
   pages: number;
   checkpoint: JsonObject;
   state?: JsonObject;
+  /** Source rows the pages of this report skipped (Page.skippedRows). */
+  skipped?: number;
 }
 
 /**
@@ -122,8 +129,11 @@ export class RunTracker extends DurableObject<Env> {
     `);
     // Columns added after the first release: a tracker of a run that was live across a deploy gains them in place.
     const have = new Set(ctx.storage.sql.exec("SELECT * FROM streams LIMIT 0").columnNames);
-    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"]] as const) {
+    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"], ["rows_skipped", "INTEGER NOT NULL DEFAULT 0"]] as const) {
       if (!have.has(name)) ctx.storage.sql.exec(`ALTER TABLE streams ADD COLUMN ${name} ${type}`);
+    }
+    if (!ctx.storage.sql.exec("SELECT * FROM run LIMIT 0").columnNames.includes("usage")) {
+      ctx.storage.sql.exec("ALTER TABLE run ADD COLUMN usage TEXT NOT NULL DEFAULT '{}'");
     }
   }
 
@@ -138,6 +148,13 @@ export class RunTracker extends DurableObject<Env> {
 
   private run(): RunRow | null {
     return this.ctx.storage.sql.exec<RunRow>("SELECT * FROM run WHERE id = 1").toArray()[0] ?? null;
+  }
+
+  /** Adds to the run's usage; a write of the tracker's own storage, so it costs no round trip. */
+  private count(more: Partial<RunUsage> | undefined): void {
+    const run = this.run();
+    if (!run || !more) return;
+    this.ctx.storage.sql.exec("UPDATE run SET usage = ? WHERE id = 1", JSON.stringify(addUsage(parseUsage(run.usage), more)));
   }
 
   private streams(): StreamRow[] {
@@ -155,6 +172,7 @@ export class RunTracker extends DurableObject<Env> {
       if (existing) return existing.status;
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status) VALUES (1, ?, ?, ?, 'running')", ref.runId, ref.loaderId, ref.workspaceId);
+      this.count({ durable_object_requests: 1 });
       let plan: Awaited<ReturnType<typeof loadRunPlan>>;
       try {
         plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId, ref.runId);
@@ -184,6 +202,7 @@ export class RunTracker extends DurableObject<Env> {
       });
       await this.flush(true, { jobId: this.ctx.id.toString() });
       await this.env.EXTRACT_QUEUE.sendBatch(plan.streams.map((s) => ({ body: this.message(ref, s.name, 0) })));
+      this.count({ queue_messages_sent: plan.streams.length });
       await this.ctx.storage.setAlarm(now + this.timing().watchdogMs);
       log("info", "run started", { run_id: ref.runId, loader_id: ref.loaderId, streams: plan.streams.length });
       return "running";
@@ -198,6 +217,8 @@ export class RunTracker extends DurableObject<Env> {
   claim(message: ExtractMessage, deliveryId: string, now: number = Date.now()): ClaimResult {
     const run = this.run();
     if (!run) return { ok: false, reason: "unknown_run" };
+    // Every delivery claims first, dropped ones too: the tracker counts the delivery, its invocation and this call.
+    this.count({ queue_messages_received: 1, worker_invocations: 1, durable_object_requests: 1 });
     const s = this.stream(message.stream);
     if (run.status === "cancelled") return { ok: false, reason: "cancelled", syncMode: s?.sync_mode ?? null };
     if (!s || s.status !== "running" || run.status !== "running") return { ok: false, reason: "finished" };
@@ -240,9 +261,10 @@ export class RunTracker extends DurableObject<Env> {
     if (run.status !== "running" || !s) return { continue: false, reason: "lease_lost" };
     const now = Date.now();
     this.ctx.storage.sql.exec(
-      `UPDATE streams SET rows_loaded = rows_loaded + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
+      `UPDATE streams SET rows_loaded = rows_loaded + ?, rows_skipped = rows_skipped + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
        last_progress_at = ?, stalled_restarts = 0, lease_until = ? WHERE name = ?`,
       report.rows,
+      report.skipped ?? 0,
       JSON.stringify(report.checkpoint),
       report.state ? JSON.stringify(report.state) : null,
       report.pages,
@@ -292,7 +314,8 @@ export class RunTracker extends DurableObject<Env> {
    * away than a chunk should wait): the stream continues in a fresh queue message from the last checkpoint, delivered
    * after `delaySeconds`. The watchdog expects that message by then, and re-sends it if it never comes.
    */
-  async endChunk(streamName: string, chunk: number, leaseToken: string, delaySeconds = 0): Promise<boolean> {
+  async endChunk(streamName: string, chunk: number, leaseToken: string, delaySeconds = 0, usage?: RunUsage): Promise<boolean> {
+    this.count(usage);
     const run = this.run();
     if (!run || !this.holds(streamName, chunk, leaseToken)) return false;
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
@@ -302,11 +325,13 @@ export class RunTracker extends DurableObject<Env> {
       streamName,
     );
     await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), streamName, chunk + 1), delay > 0 ? { delaySeconds: delay } : undefined);
+    this.count({ queue_messages_sent: 1 });
     return true;
   }
 
   /** The data is committed (and a full_refresh swapped in): commit the stream's state, then close the stream. */
-  async completeStream(streamName: string, chunk: number, leaseToken: string): Promise<boolean> {
+  async completeStream(streamName: string, chunk: number, leaseToken: string, usage?: RunUsage): Promise<boolean> {
+    this.count(usage);
     const run = this.run();
     const s = this.holds(streamName, chunk, leaseToken);
     if (!run || run.status !== "running" || !s) return false;
@@ -322,7 +347,8 @@ export class RunTracker extends DurableObject<Env> {
    * A retryable failure is remembered, with the source requests the failed delivery sent, so the dead-letter path can
    * say what kept failing and how often it was tried. The queue redelivers the message after `delaySeconds`.
    */
-  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0): Promise<void> {
+  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0, usage?: RunUsage): Promise<void> {
+    this.count(usage);
     this.ctx.storage.sql.exec(
       "UPDATE streams SET last_error = ?, failed_requests = failed_requests + ?, lease_token = NULL, lease_until = 0, due_at = ? WHERE name = ?",
       message,
@@ -339,6 +365,8 @@ export class RunTracker extends DurableObject<Env> {
    * this tracker counted (the dead-letter delivery's own count starts again at 1) and the last error.
    */
   async giveUp(streamName: string, chunk: number): Promise<boolean> {
+    // The dead-letter delivery: one more read of the message, an invocation and this call.
+    this.count({ queue_messages_received: 1, worker_invocations: 1, durable_object_requests: 1 });
     const s = this.stream(streamName);
     if (!s) return false;
     const requests = s.failed_requests > 0 ? ` (${s.failed_requests} requests to the source)` : "";
@@ -349,7 +377,8 @@ export class RunTracker extends DurableObject<Env> {
    * Fails one stream; the others go on. `chunk` null (dead letter, watchdog) fails whatever chunk is current.
    * A configuration failure also parks the loader in `error` when the run settles.
    */
-  async failStream(streamName: string, chunk: number | null, message: string, kind: "configuration" | "data" | "exhausted"): Promise<boolean> {
+  async failStream(streamName: string, chunk: number | null, message: string, kind: "configuration" | "data" | "exhausted", usage?: RunUsage): Promise<boolean> {
+    this.count(usage);
     const run = this.run();
     const s = this.stream(streamName);
     if (!run || run.status !== "running" || !s || s.status !== "running") return false;
@@ -371,6 +400,7 @@ export class RunTracker extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       const run = this.run();
       if (run && run.status !== "running" && run.status !== "pending") return run.status;
+      this.count({ durable_object_requests: 1 });
       if (!run) {
         sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status, cancel_reason) VALUES (1, ?, ?, ?, 'cancelled', ?)", ref.runId, ref.loaderId, ref.workspaceId, reason);
       } else {
@@ -393,6 +423,8 @@ export class RunTracker extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const run = this.run();
     if (!run || run.status !== "running") return;
+    // An alarm invocation is billed as a Durable Object request.
+    this.count({ durable_object_requests: 1 });
     const now = Date.now();
     const { leaseMs, watchdogMs, stallMs } = this.timing();
     for (const s of this.streams()) {
@@ -421,6 +453,7 @@ export class RunTracker extends DurableObject<Env> {
       );
       log("warn", "stream restarted by watchdog", { run_id: run.run_id, stream: s.name, chunk: s.chunk + 1, reason: why });
       await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), s.name, s.chunk + 1));
+      this.count({ queue_messages_sent: 1 });
     }
     if (this.run()?.status === "running") await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
   }
@@ -435,6 +468,16 @@ export class RunTracker extends DurableObject<Env> {
     if (at !== null && at > Date.now() - this.timing().watchdogMs) return false;
     await this.alarm();
     return true;
+  }
+
+  /**
+   * The counts of a chunk that stopped without handing over (cancelled, superseded). A run that has ended already
+   * gets them in D1 too, since no later flush will carry them.
+   */
+  async recordUsage(usage: RunUsage): Promise<void> {
+    this.count(usage);
+    const run = this.run();
+    if (run && run.status !== "running") await writeRunUsage(this.services(), run.run_id, parseUsage(run.usage));
   }
 
   /** For tests and diagnostics: the tracker's view of the run. */
@@ -477,6 +520,7 @@ export class RunTracker extends DurableObject<Env> {
       sync_mode: s.sync_mode,
       status: s.status,
       rows_loaded: s.rows_loaded,
+      ...(s.rows_skipped > 0 ? { rows_skipped: s.rows_skipped } : {}),
       error_message: s.error_message,
       // While a retry is scheduled, the run object and its events (services/runs/run-events.ts) show the attempt that
       // failed, why, and when the next is due.
@@ -491,6 +535,7 @@ export class RunTracker extends DurableObject<Env> {
       errorMessage:
         run.status === "cancelled" ? run.cancel_reason : failed.map((s) => `${s.name}: ${s.error_message}`).join("; "),
       streams: summaries,
+      usage: parseUsage(run.usage),
       ...extra,
     });
   }

@@ -10,7 +10,8 @@ import { PostgresWarehouse, parsePostgresConfig, postgresSchemaName } from "./po
 import { createSnowflakeWarehouse } from "./snowflake/snowflake";
 import { createBigQueryWarehouse } from "./bigquery/bigquery";
 import { createDatabricksWarehouse } from "./databricks/databricks";
-import { createHttpClient } from "../../connectors/kit/http";
+import { type TransferUsage, createHttpClient } from "../../connectors/kit/http";
+import type { StatementObserver } from "./sql";
 
 export type { ChunkCommit, CommitScope, ConnectionTestStep, StreamTarget, WarehouseAdapter, WarehouseDeps, WarehouseSpec, WriteBatch } from "./contract";
 export { batchIdFor, chunkIdFor } from "./contract";
@@ -29,13 +30,28 @@ const PLANNED = new Set<string>();
  * The deps a call site passes: REST warehouses (Snowflake, BigQuery, Databricks) reach their APIs through the kit's
  * http client, with HOST_OVERRIDES applied in development as for every connector.
  */
-export function warehouseDeps(options: { warehouseDb: D1Database; development: boolean; hostOverrides?: Record<string, string>; signal?: AbortSignal }): WarehouseDeps {
+export function warehouseDeps(options: {
+  warehouseDb: D1Database;
+  development: boolean;
+  hostOverrides?: Record<string, string>;
+  signal?: AbortSignal;
+  /** The engine's usage counters: statements sent, and the REST warehouses' requests and bytes. */
+  onStatement?: StatementObserver;
+  transfer?: TransferUsage;
+}): WarehouseDeps {
   const http = createHttpClient({
     development: options.development,
     hostOverrides: options.hostOverrides ?? {},
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.transfer ? { transfer: options.transfer } : {}),
   });
-  return { warehouseDb: options.warehouseDb, development: options.development, http, ...(options.signal ? { signal: options.signal } : {}) };
+  return {
+    warehouseDb: options.warehouseDb,
+    development: options.development,
+    http,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onStatement ? { onStatement: options.onStatement } : {}),
+  };
 }
 
 /** Throws WarehouseError (`configuration`) for a bad config, WarehouseNotSupportedError for a type without adapter. */

@@ -2,6 +2,30 @@ import { z } from "zod";
 import type { RunRow, RunStreamSummary } from "../../services/runs/run-store";
 import { timestamp, uuid } from "../common";
 import { examples } from "../examples";
+import { parseUsage } from "../../engine/usage";
+
+const count = (description: string) => z.number().int().nonnegative().describe(description);
+
+/** What a run cost, counted by the engine (engine/usage.ts); the same shape sums runs in the usage report. */
+export const usageCounts = z
+  .object({
+    source_requests: count("HTTP requests to the source API: every attempt and redirect hop, token requests included"),
+    source_bytes_received: count("Response body bytes received from the source API"),
+    pages: count("Source pages read"),
+    rows_written: count("Records written to the warehouse (a retried chunk's records count again)"),
+    warehouse_statements: count("Statements and load jobs sent to the warehouse"),
+    warehouse_requests: count("HTTP requests to a REST warehouse (Snowflake, BigQuery, Databricks)"),
+    d1_rows_read: count("Rows the embedded D1 warehouse reported read"),
+    d1_rows_written: count("Rows the embedded D1 warehouse reported written"),
+    queue_messages_sent: count("Chunk messages sent to the queue"),
+    queue_messages_received: count("Chunk deliveries received by consumers, retries and dead letters included"),
+    durable_object_requests: count("Durable Object requests: RPC calls to the run's tracker, the loader's budget and token keeper, and alarms"),
+    durable_object_wall_ms: count("Wall time of those calls as the caller saw them (the duration estimate's basis)"),
+    worker_invocations: count("Queue consumer invocations"),
+    chunk_wall_ms: count("Wall time of the run's chunks"),
+    chunk_cpu_ms_estimated: count("CPU time, estimated as the chunks' wall time (workerd exposes no CPU clock): an upper bound"),
+  })
+  .describe("Usage counts");
 
 const runStatus = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
 
@@ -25,12 +49,15 @@ export const runBody = z.object({
       sync_mode: z.enum(["full_refresh", "incremental"]),
       status: runStatus,
       rows_loaded: z.number().int(),
+      rows_skipped: z.number().int().optional().describe("Source rows skipped by the loader's rule (s3 on_bad_row: skip: malformed rows); absent when none"),
       error_message: z.string(),
       attempts: z.number().int().optional().describe("Deliveries of the stream's current chunk; above 1 while it is being retried"),
       last_error: z.string().optional().describe("The error the stream is being retried for, while a retry is scheduled"),
       retry_at: timestamp.nullable().optional().describe("When the scheduled retry is due"),
     }),
   ),
+  usage: usageCounts,
+  estimated_cost_usd: z.number().nonnegative().describe("The usage at Cloudflare's published Workers Paid prices beyond the included allowances (README, Usage and cost)"),
   created_at: timestamp,
 }).meta({ examples: [examples.run] });
 
@@ -50,6 +77,8 @@ export function runResponse(row: RunRow): z.infer<typeof runBody> {
     triggered_by: row.triggeredBy,
     job_id: row.jobId,
     streams: JSON.parse(row.streams) as RunStreamSummary[],
+    usage: parseUsage(row.usage),
+    estimated_cost_usd: row.estimatedCostUsd ?? 0,
     created_at: row.createdAt,
   };
 }

@@ -11,6 +11,7 @@ import { nextRunAt } from "../loaders/schedule";
 import { emitEvent } from "../webhooks/events";
 import { eventsBetween, recordRunEvents } from "./run-events";
 import type { RunStreamSummary } from "./run-store";
+import { type RunUsage, estimatedCostUsd } from "../../engine/usage";
 
 export { loadRunConfigs, loadRunPlan } from "./run-snapshot";
 
@@ -24,6 +25,8 @@ export interface RunProgress {
   streams: RunStreamSummary[];
   jobId?: string;
   completedAt?: string | null;
+  /** The tracker's running total; the run's final write persists it with the run. */
+  usage?: RunUsage;
 }
 
 export async function writeRunProgress(ctx: ServiceContext, runId: string, progress: RunProgress): Promise<boolean> {
@@ -38,6 +41,7 @@ export async function writeRunProgress(ctx: ServiceContext, runId: string, progr
       streams: JSON.stringify(progress.streams),
       ...(progress.jobId ? { jobId: progress.jobId } : {}),
       ...(progress.completedAt !== undefined ? { completedAt: progress.completedAt } : {}),
+      ...(progress.usage ? { usage: JSON.stringify(progress.usage), estimatedCostUsd: estimatedCostUsd(progress.usage) } : {}),
     })
     .where(and(eq(loaderRuns.id, runId), live))
     .returning();
@@ -52,6 +56,14 @@ export async function writeRunProgress(ctx: ServiceContext, runId: string, progr
     await emitEvent(ctx, run.workspaceId, progress.status === "completed" ? "run.completed" : "run.failed", { run: runEventData(run) });
   }
   return rows.length > 0;
+}
+
+/**
+ * Usage that arrives after the run's final write (a chunk stopped by the cancel): counts only grow, so the write is
+ * not conditional on the run being live, unlike every other write here.
+ */
+export async function writeRunUsage(ctx: ServiceContext, runId: string, usage: RunUsage): Promise<void> {
+  await ctx.db.update(loaderRuns).set({ usage: JSON.stringify(usage), estimatedCostUsd: estimatedCostUsd(usage) }).where(eq(loaderRuns.id, runId));
 }
 
 /**
