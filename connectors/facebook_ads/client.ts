@@ -7,7 +7,7 @@
 import type { AuthProvider } from "../kit/auth";
 import type { ConnectorContext, SharedBudget } from "../kit/contract";
 import { ConnectorError } from "../kit/errors";
-import { appendQueryParam, type HttpClient, type HttpRequest } from "../kit/http";
+import { appendQueryParam, type HttpClient } from "../kit/http";
 import { type Meter, meteredClient } from "../kit/metered";
 import type { FacebookAdsConfig } from "./spec";
 
@@ -161,21 +161,5 @@ export function facebookClient(ctx: ConnectorContext, config: FacebookAdsConfig,
         if (budget) void budget.pause(key, seconds).catch(() => {});
       }),
   });
-  return budget ? withHeadersOnJson(meteredClient(http, usageMeter(budget, key))) : http;
-}
-
-/**
- * kit/metered.ts hands a meter no headers for `getJson` (it answers the body only); every Graph call here is a
- * getJson, and the usage headers are the point of the meter, so getJson goes through `request`.
- */
-function withHeadersOnJson(http: HttpClient): HttpClient {
-  return {
-    request: (req) => http.request(req),
-    getJson: async <T>(req: HttpRequest) => (await http.request({ ...req, expect: "json" })).json<T>(),
-    stream: (req) => http.stream(req),
-    extend: (overrides) => withHeadersOnJson(http.extend(overrides)),
-    get requestsSent() {
-      return http.requestsSent;
-    },
-  };
+  return budget ? meteredClient(http, usageMeter(budget, key)) : http;
 }

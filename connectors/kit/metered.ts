@@ -30,7 +30,9 @@ export function meteredClient(http: HttpClient, meter: Meter): HttpClient {
   };
   return {
     request: (req: HttpRequest) => metered(() => http.request(req), (r) => r.headers),
-    getJson: <T>(req: HttpRequest) => metered(() => http.getJson<T>(req), () => undefined),
+    // getJson is request with `expect: "json"` (http.ts), sent as such so that the meter sees the answer's headers:
+    // the rate-limit and usage headers a meter reads come on JSON answers above all.
+    getJson: async <T>(req: HttpRequest) => (await metered(() => http.request({ ...req, expect: "json" }), (r) => r.headers)).json<T>(),
     // A streamed body is read after the grant is done: a slot covers the request and its headers, not the body.
     stream: (req: HttpRequest) => metered(() => http.stream(req), (r) => r.headers),
     extend: (overrides) => meteredClient(http.extend(overrides), meter),

@@ -37,6 +37,23 @@ describe("meteredClient", () => {
     expect(sent[1]!.headers["x-extra"]).toBe("1");
   });
 
+  it("hands the meter the headers of a getJson answer (the last attempt's), and still answers the parsed body", async () => {
+    const { budget, calls } = recordingBudget();
+    const { http, sent } = testClient(script(reply(429, {}, { "retry-after": "0", "x-left": "0" }), reply(200, { items: [1, 2] }, { "x-left": "4" })));
+    const bucket = { capacity: 5, refillPerSecond: 1 };
+    const meter = tokenMeter(budget, "api", bucket, (h) => (h.get("x-left") ? { available: Number(h.get("x-left")) } : undefined));
+    const body = await meteredClient(http, meter).extend({ defaultHeaders: { "x-extra": "1" } }).getJson<{ items: number[] }>({ url: "https://api.example.com/list" });
+    expect(body).toEqual({ items: [1, 2] });
+    expect(sent.map((request) => [request.method, request.url, request.headers["x-extra"]])).toEqual([
+      ["GET", "https://api.example.com/list", "1"],
+      ["GET", "https://api.example.com/list", "1"],
+    ]);
+    expect(calls).toEqual([
+      ["take", "api", 1, bucket],
+      ["observe", "api", { available: 4 }],
+    ]);
+  });
+
   it("holds a slot for each request and releases it when the request fails too; retries inside a request are not metered again", async () => {
     const { budget, calls, held } = recordingBudget();
     const { http, sent } = testClient(script(reply(503), reply(200, {}), reply(401, { message: "no" })));
