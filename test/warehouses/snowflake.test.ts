@@ -4,7 +4,9 @@
  * redelivery (asserted on the fake's statement log), widening by rebuild, full_refresh by SWAP WITH, and statements
  * under the 1 MB guidance.
  */
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { as, bootstrapWorkspace } from "../helpers/api";
 import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
 import { snowflakeAccountName, snowflakeKeyPair } from "../../src/warehouses/snowflake/auth";
 import { type StagedUnderTest, rsaKeyPair, snowflakeUnderTest, uniqueSchema } from "./staged-warehouses";
@@ -231,5 +233,90 @@ describe("snowflake warehouse", () => {
       [3, "run-rf:events:0"],
       [4, "run-rf:events:5"],
     ]);
+  });
+});
+
+describe("snowflake warehouse with OAuth", () => {
+  const success = [
+    ["network", "success"],
+    ["authentication", "success"],
+    ["authorization", "success"],
+    ["query", "success"],
+  ];
+
+  it("passes the connection test and loads with access tokens from the account's token endpoint, renewed when one expires", async () => {
+    const oauth = await snowflakeUnderTest({ oauth: true });
+    const tested = await steps(oauth.adapter());
+    expect(tested.map((s) => [s.step, s.status])).toEqual(success);
+    expect(tested[1]?.message).toBe(`Signed in as ${String(oauth.config.username).toUpperCase()} with an OAuth access token of security integration client ${oauth.config.client_id}`);
+
+    const schema = uniqueSchema("sfo");
+    const t = target(schema);
+    const adapter = oauth.adapter();
+    await adapter.prepareStream(t);
+    await adapter.stage(t, batch("run-1:Contacts:0", [{ Id: 1, UpdatedAt: "2024-01-01T00:00:00Z", Name: "Ada" }]));
+    await adapter.commit(t, { chunk_id: "run-1:Contacts:c0", batch_ids: ["run-1:Contacts:0"] });
+    // Access tokens live ten minutes: when the fake expires them, the next statement's 401 fetches a new one.
+    await oauth.control("expire-tokens", {});
+    await adapter.stage(t, batch("run-1:Contacts:1", [{ Id: 2, UpdatedAt: "2024-01-02T00:00:00Z", Name: "Grace" }]));
+    await adapter.commit(t, { chunk_id: "run-1:Contacts:c1", batch_ids: ["run-1:Contacts:1"] });
+    expect((await oauth.rows(schema, "Contacts", "id")).map((r) => [r.id, r.name])).toEqual([
+      [1, "Ada"],
+      [2, "Grace"],
+    ]);
+    // One grant for the connection test's adapter, one for the load's, one after the expiry; never one per statement.
+    expect((await oauth.control<any[]>("token-requests")).map((r) => [r.client, r.status])).toEqual([
+      [oauth.config.client_id, 200],
+      [oauth.config.client_id, 200],
+      [oauth.config.client_id, 200],
+    ]);
+    const log = await oauth.log();
+    expect(log.length).toBeGreaterThan(5);
+    expect(log.every((s: any) => s.tokenType === "OAUTH" && s.user === String(oauth.config.username).toUpperCase())).toBe(true);
+  });
+
+  it("a revoked refresh token is a configuration error that says to authorize again, and nothing is written", async () => {
+    const oauth = await snowflakeUnderTest({ oauth: true });
+    await oauth.control("refresh-tokens-revoke", { refresh_token: oauth.config.refresh_token });
+    const schema = uniqueSchema("sfo");
+    const failure = await oauth
+      .adapter()
+      .prepareStream(target(schema))
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toMatchObject({ kind: "configuration", message: expect.stringContaining("invalid_grant") });
+    expect((failure as Error).message).toContain("authorize the loading user through the security integration again");
+    expect((failure as Error).message).not.toContain(String(oauth.config.refresh_token));
+    expect(await oauth.tables(schema)).toEqual([]);
+    const tested = await steps(oauth.adapter());
+    expect(tested[1]).toMatchObject({ step: "authentication", status: "failed", message: expect.stringContaining("invalid_grant") });
+    expect((await oauth.log()).filter((s: any) => s.executed)).toEqual([]);
+  });
+
+  it("a config mixing or missing the fields of its auth_type is a 400 naming the field; OAuth secrets are sealed", async () => {
+    const { private_key: _key, ...base } = wh.config;
+    const owner = await bootstrapWorkspace();
+    const post = (config: Record<string, unknown>) => as(owner)("/sources", { method: "POST", body: { name: "sf", source_type: "snowflake", config } });
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ ...base, auth_type: "oauth", client_id: "c", client_secret: "s" }, "refresh_token is required with auth_type oauth"],
+      [{ ...wh.config, auth_type: "oauth", client_id: "c", client_secret: "s", refresh_token: "r" }, "auth_type oauth takes no private_key"],
+      [{ ...wh.config, client_id: "c" }, "client_id is for auth_type oauth"],
+      [{ ...base, auth_type: "password" }, "auth_type"],
+    ];
+    for (const [config, says] of refused) {
+      const res = await post(config);
+      expect(res.status, says).toBe(400);
+      expect(JSON.stringify(res.json), says).toContain(says);
+    }
+    const created = await post({ ...base, auth_type: "oauth", client_id: "loaders-client", client_secret: "oauth-secret-1", refresh_token: "ver:2-hint:refresh-1" });
+    expect(created.status).toBe(201);
+    expect(created.json.config).toMatchObject({ auth_type: "oauth", client_id: "loaders-client" });
+    expect(created.text).not.toContain("oauth-secret-1");
+    expect(created.text).not.toContain("refresh-1");
+    const row = await env.DB.prepare("select config, config_secrets from sources where id = ?").bind(created.json.id).first<{ config: string; config_secrets: string }>();
+    expect(row?.config).not.toContain("oauth-secret-1");
+    expect(row?.config_secrets).toMatch(/^v1:/);
   });
 });

@@ -101,13 +101,20 @@ const deps = () =>
  * statement log, database LOADERS), and a fresh user whose public key the fake holds. An account of its own, because
  * test files run in parallel against one fake: assertions on the statement log must see this harness's statements only.
  */
-export async function snowflakeUnderTest(options: { readOnly?: boolean } = {}): Promise<StagedUnderTest> {
+export async function snowflakeUnderTest(options: { readOnly?: boolean; oauth?: boolean } = {}): Promise<StagedUnderTest> {
   const keys = await rsaKeyPair();
   const label = `lt${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
   const account = label.toUpperCase();
   const user = `LOADER_${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
   await controlCall("snowflake", `accounts/${account}/users`, { name: user, public_key_pem: keys.publicPem, role: "LOADER", read_only: options.readOnly === true });
-  const config = { account: `${label}.us-east-1`, warehouse: "loaders_wh", database: "loaders", schema: "public", username: user.toLowerCase(), private_key: keys.privatePem, role: "LOADER" };
+  let credential: Record<string, string> = { private_key: keys.privatePem };
+  if (options.oauth) {
+    // A custom OAuth security integration's client, and a refresh token it issued to the user (README, Snowflake).
+    credential = { auth_type: "oauth", client_id: `loaders-${crypto.randomUUID().slice(0, 8)}`, client_secret: `secret-${crypto.randomUUID()}`, refresh_token: `ver:2-hint:${crypto.randomUUID()}` };
+    await controlCall("snowflake", `accounts/${account}/oauth-clients`, { client_id: credential.client_id, client_secret: credential.client_secret });
+    await controlCall("snowflake", `accounts/${account}/refresh-tokens`, { refresh_token: credential.refresh_token, client_id: credential.client_id, user });
+  }
+  const config = { account: `${label}.us-east-1`, warehouse: "loaders_wh", database: "loaders", schema: "public", username: user.toLowerCase(), ...credential, role: "LOADER" };
   return generic("snowflake", config, `accounts/${account}`, (schema, stream) => ({ catalog: "LOADERS", schema: schemaName(schema, 255).toUpperCase(), table: tableName(stream, 255).toUpperCase() }));
 }
 

@@ -20,7 +20,8 @@ import { positional } from "../staged/bindings";
 import { type Bindings, LOAD_COLUMNS, type StagePart, type StagedDialect, type StagedTable, StagedWarehouse, uuidFrom } from "../staged/staged-warehouse";
 import type { ColumnChange, TableShape } from "../load-plan";
 import type { ColumnSpec, ColumnType } from "../types";
-import { type KeyPairAuth, snowflakeAccountName, snowflakeKeyPair } from "./auth";
+import type { AuthProvider } from "../../../connectors/kit/auth";
+import { snowflakeAccountName, snowflakeKeyPair, snowflakeOAuth } from "./auth";
 import { snowflakeSpec } from "./spec";
 
 export const SNOWFLAKE_TYPES: Record<ColumnType, string> = {
@@ -89,15 +90,25 @@ export class SnowflakeDialect implements StagedDialect {
     keyless: "delete-insert",
   };
   private readonly http: HttpClient;
-  private readonly auth: KeyPairAuth;
+  private readonly auth: AuthProvider;
+  /** How the authentication step names the credential ("the key pair whose public key fingerprint is …"). */
+  private readonly credential: () => Promise<string>;
   private readonly database: string;
   private readonly schemas = new Set<string>();
 
   constructor(
-    private readonly config: { account: string; warehouse: string; database: string; schema: string; username: string; private_key: string; role?: string },
+    private readonly config: SnowflakeConfig,
     private readonly deps: WarehouseDeps,
   ) {
-    this.auth = snowflakeKeyPair({ account: config.account, user: config.username, privateKey: config.private_key });
+    if (config.auth.type === "oauth") {
+      const { client_id } = config.auth;
+      this.auth = snowflakeOAuth({ account: config.account, clientId: client_id, clientSecret: config.auth.client_secret, refreshToken: config.auth.refresh_token });
+      this.credential = async () => `an OAuth access token of security integration client ${client_id}`;
+    } else {
+      const keyPair = snowflakeKeyPair({ account: config.account, user: config.username, privateKey: config.auth.private_key });
+      this.auth = keyPair;
+      this.credential = async () => `the key pair whose public key fingerprint is ${await keyPair.fingerprint()}`;
+    }
     this.database = objectName(config.database);
     const base = deps.http ?? createHttpClient({ development: deps.development, ...(deps.signal ? { signal: deps.signal } : {}) });
     this.http = base.extend({
@@ -155,7 +166,7 @@ export class SnowflakeDialect implements StagedDialect {
           step: "authentication",
           run: async () => {
             const user = (await this.query("SELECT CURRENT_USER() AS U"))[0]?.[0];
-            return `Signed in as ${user} with the key pair whose public key fingerprint is ${await this.auth.fingerprint()}`;
+            return `Signed in as ${user} with ${await this.credential()}`;
           },
         },
         {
@@ -177,7 +188,7 @@ export class SnowflakeDialect implements StagedDialect {
           },
         },
       ],
-      [this.config.private_key],
+      this.auth.secretValues(),
     );
   }
 
@@ -339,7 +350,7 @@ const CONFIGURATION_CODES: Record<string, string> = {
   "002043": "the object does not exist or the role may not see it",
 };
 
-function classifySnowflake(status: number, body: string, config: { account: string; username: string }): ConnectorError | undefined {
+function classifySnowflake(status: number, body: string, config: SnowflakeConfig): ConnectorError | undefined {
   let parsed: { code?: string; message?: string; sqlState?: string } = {};
   try {
     parsed = JSON.parse(body) as typeof parsed;
@@ -348,6 +359,14 @@ function classifySnowflake(status: number, body: string, config: { account: stri
   }
   const code = parsed.code ?? "";
   const said = `${parsed.message ?? `HTTP ${status}`}${code ? ` [${code}]` : ""}`;
+  if (status === 401 && config.auth.type === "oauth") {
+    return new ConnectorError(
+      "configuration",
+      `the OAuth access token was refused (${said}): check that client_id "${config.auth.client_id}" belongs to an enabled OAuth security integration of account "${config.account}" ` +
+        `and that the refresh token was issued to user "${config.username}" by it`,
+      { status },
+    );
+  }
   if (status === 401) {
     return new ConnectorError(
       "configuration",
@@ -365,8 +384,27 @@ function classifySnowflake(status: number, body: string, config: { account: stri
   return undefined;
 }
 
+/** The parsed config with its credential as one choice: the spec's checks guarantee the fields of the chosen type. */
+interface SnowflakeConfig {
+  account: string;
+  warehouse: string;
+  database: string;
+  schema: string;
+  username: string;
+  role?: string | undefined;
+  auth: { type: "key_pair"; private_key: string } | { type: "oauth"; client_id: string; client_secret: string; refresh_token: string };
+}
+
 export function createSnowflakeWarehouse(config: unknown, deps: WarehouseDeps): StagedWarehouse {
   const parsed = parseWarehouseConfig(snowflakeSpec, config, deps.development);
-  if (!parsed.private_key) throw new WarehouseError("configuration", "Snowflake: private_key is required");
-  return new StagedWarehouse(new SnowflakeDialect({ ...parsed, private_key: parsed.private_key }, deps));
+  const { account, warehouse, database, schema, username, role } = parsed;
+  let auth: SnowflakeConfig["auth"];
+  if (parsed.auth_type === "oauth") {
+    if (!parsed.client_id || !parsed.client_secret || !parsed.refresh_token) throw new WarehouseError("configuration", "Snowflake: client_id, client_secret and refresh_token are required with auth_type oauth");
+    auth = { type: "oauth", client_id: parsed.client_id, client_secret: parsed.client_secret, refresh_token: parsed.refresh_token };
+  } else {
+    if (!parsed.private_key) throw new WarehouseError("configuration", "Snowflake: private_key is required");
+    auth = { type: "key_pair", private_key: parsed.private_key };
+  }
+  return new StagedWarehouse(new SnowflakeDialect({ account, warehouse, database, schema, username, role, auth }, deps));
 }

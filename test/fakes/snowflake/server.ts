@@ -1,6 +1,7 @@
 /**
- * A fake of the Snowflake SQL API v2 (`/api/v2/statements`) on node:http, backed by DuckDB (README.md has the
- * contract). Key-pair JWTs are verified for real (RS256 signature against the user's registered public key, `iss`
+ * A fake of the Snowflake SQL API v2 (`/api/v2/statements`) and the account's OAuth token endpoint
+ * (`/oauth/token-request`) on node:http, backed by DuckDB (README.md has the contract). OAuth access tokens are the
+ * ones the endpoint issued, ten minutes each; key-pair JWTs are verified for real (RS256 signature against the user's registered public key, `iss`
  * fingerprint, `sub`, lifetime ≤ 1 h); statements run asynchronously when asked or when a fault says so (202 +
  * statementStatusUrl); `requestId` + `retry=true` returns the first execution's outcome without running it again.
  */
@@ -54,12 +55,28 @@ export interface LoggedStatement {
   executed: boolean;
   replayed: boolean;
   user: string;
+  /** The X-Snowflake-Authorization-Token-Type header as sent (absent: Snowflake reads the bearer as OAuth). */
+  tokenType: string | null;
+}
+
+/** A refresh token issued by the account's OAuth security integration to one user (Snowflake OAuth, custom client). */
+interface RefreshGrant {
+  clientId: string;
+  user: string;
+  revoked: boolean;
 }
 
 interface Account {
   name: string;
   duck: DuckTenant;
   users: Map<string, User>;
+  /** OAuth security integrations' clients: client_id → client_secret. */
+  oauthClients: Map<string, string>;
+  refreshTokens: Map<string, RefreshGrant>;
+  /** Access tokens from `/oauth/token-request`: ten minutes each, as Snowflake issues them. */
+  accessTokens: Map<string, { user: string; expiresAt: number }>;
+  /** Token endpoint calls, for tests to count (granted or refused). */
+  tokenRequests: Array<{ at: number; client: string | null; status: number; error?: string }>;
   warehouses: Set<string>;
   databases: Set<string>;
   statements: Map<string, StatementRecord>;
@@ -95,6 +112,10 @@ export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
           name: key,
           duck,
           users: new Map(),
+          oauthClients: new Map(),
+          refreshTokens: new Map(),
+          accessTokens: new Map(),
+          tokenRequests: [],
           warehouses: new Set(["LOADERS_WH"]),
           databases: new Set(),
           statements: new Map(),
@@ -118,6 +139,53 @@ export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
     await acct.duck.run(`CREATE SCHEMA IF NOT EXISTS "${name}"."PUBLIC"`);
   };
 
+  /** The account a request addresses: the first label of its snowflakecomputing.com host. */
+  const accountOfHost = (headers: Record<string, string | undefined>): Account | undefined => {
+    const host = (headers["x-forwarded-host"] ?? headers.host ?? "").toLowerCase();
+    return host.endsWith(".snowflakecomputing.com") ? accounts.get(host.split(".")[0]!.toUpperCase()) : undefined;
+  };
+
+  const oauthCaller = (headers: Record<string, string | undefined>, bearer: string, response: ServerResponse): { acct: Account; user: User } | null => {
+    const acct = accountOfHost(headers);
+    const held = acct?.accessTokens.get(bearer);
+    const user = held ? acct?.users.get(held.user) : undefined;
+    if (!acct || !held || !user) {
+      send(response, 401, { code: "390303", message: "Invalid OAuth access token. ", data: null, success: false });
+      return null;
+    }
+    if (held.expiresAt <= Date.now()) {
+      send(response, 401, { code: "390318", message: "OAuth access token expired. [" + bearer.slice(0, 12) + "…]", data: null, success: false });
+      return null;
+    }
+    return { acct, user };
+  };
+
+  /**
+   * `POST /oauth/token-request` (Snowflake OAuth, custom clients): the refresh-token grant, the client's id and
+   * secret in a Basic header. Refusals carry OAuth's `error` with Snowflake's envelope (`data`, `message`, `success`).
+   */
+  const tokenRequest = async (request: IncomingMessage, response: ServerResponse) => {
+    const headers = lowercaseHeaders(request);
+    const acct = accountOfHost(headers);
+    const form = new URLSearchParams(await readBody(request));
+    const basic = /^Basic (.+)$/.exec(headers.authorization ?? "")?.[1];
+    const [clientId, clientSecret] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":").map(decodeURIComponent) : [null, null];
+    const refuse = (status: number, error: string, message: string) => {
+      acct?.tokenRequests.push({ at: Date.now(), client: clientId ?? null, status, error });
+      send(response, status, { data: null, error, error_description: message, message, code: null, success: false });
+    };
+    if (!acct || !clientId || acct.oauthClients.get(clientId) !== clientSecret) return refuse(401, "invalid_client", "The client secret supplied for a confidential client is invalid.");
+    if (form.get("grant_type") !== "refresh_token") return refuse(400, "unsupported_grant_type", "The fake answers the refresh_token grant only.");
+    const grant = acct.refreshTokens.get(form.get("refresh_token") ?? "");
+    if (!grant || grant.clientId !== clientId || grant.revoked) return refuse(400, "invalid_grant", "This refresh token is invalid or has expired.");
+    const user = acct.users.get(grant.user);
+    if (!user) return refuse(400, "invalid_grant", "The user of this refresh token no longer exists.");
+    const token = `ver:1-hint:${randomUUID().slice(0, 8)}-ETMsDgAAA${randomUUID().replace(/-/g, "")}`;
+    acct.accessTokens.set(token, { user: user.name, expiresAt: Date.now() + 600_000 });
+    acct.tokenRequests.push({ at: Date.now(), client: clientId, status: 200 });
+    send(response, 200, { access_token: token, token_type: "Bearer", expires_in: 600, username: user.name, scope: `refresh_token session:role:${user.role}` });
+  };
+
   /** The user a request authenticates as, or an answer already sent. */
   const authenticate = async (request: IncomingMessage, response: ServerResponse): Promise<{ acct: Account; user: User } | null> => {
     const headers = lowercaseHeaders(request);
@@ -127,9 +195,10 @@ export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
       send(response, 401, { code: "390101", message: "Authorization header is missing or malformed.", data: null, success: false });
       return null;
     }
+    // Without the header Snowflake reads the bearer as an OAuth token (the SQL API's authenticating page).
+    if (type === undefined || type === "OAUTH") return oauthCaller(headers, bearer, response);
     if (type !== "KEYPAIR_JWT") {
-      // Without the header Snowflake reads the bearer as an OAuth token, which a key-pair JWT is not.
-      send(response, 401, { code: "390303", message: "Invalid OAuth access token. ", data: null, success: false });
+      send(response, 401, { code: "390101", message: `Unsupported authorization token type ${type}.`, data: null, success: false });
       return null;
     }
     const jwt = decodeJwt(bearer);
@@ -238,6 +307,7 @@ export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
       executed: false,
       replayed: false,
       user: user.name,
+      tokenType: lowercaseHeaders(request)["x-snowflake-authorization-token-type"] ?? null,
     };
     acct.log.push(entry);
     const answer = (status: number, payload: unknown) => {
@@ -359,6 +429,24 @@ export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
         });
         return send(response, 201, { name, fingerprint: acct.users.get(name)!.fingerprint });
       }
+      case "POST oauth-clients":
+        acct.oauthClients.set(String(body.client_id), String(body.client_secret));
+        return send(response, 201, { client_id: body.client_id });
+      case "POST refresh-tokens":
+        acct.refreshTokens.set(String(body.refresh_token), { clientId: String(body.client_id), user: String(body.user).toUpperCase(), revoked: false });
+        return send(response, 201, {});
+      case "POST refresh-tokens-revoke": {
+        const grant = acct.refreshTokens.get(String(body.refresh_token));
+        if (grant) grant.revoked = true;
+        // Revoking the integration's consent ends the user's live sessions too.
+        for (const [token, held] of acct.accessTokens) if (grant && held.user === grant.user) acct.accessTokens.delete(token);
+        return send(response, 200, {});
+      }
+      case "POST expire-tokens":
+        for (const held of acct.accessTokens.values()) held.expiresAt = 0;
+        return send(response, 200, {});
+      case "GET token-requests":
+        return send(response, 200, acct.tokenRequests);
       case "POST databases":
         await addDatabase(acct, String(body.name));
         return send(response, 201, { name: body.name });
@@ -384,6 +472,7 @@ export async function startSnowflakeFake(port = 0): Promise<RunningFake> {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = async () => {
       if (url.pathname.startsWith("/_control/")) return control(request, url, response);
+      if (request.method === "POST" && url.pathname === "/oauth/token-request") return tokenRequest(request, response);
       if (request.method === "POST" && url.pathname === "/api/v2/statements") return submit(request, url, response);
       const m = /^\/api\/v2\/statements\/([0-9a-f-]+)(\/cancel)?$/.exec(url.pathname);
       if (m && request.method === "GET" && !m[2]) return poll(request, url, response, m[1]!);
