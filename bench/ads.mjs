@@ -5,7 +5,7 @@
 //   throughput: rows/s of the engine run (rows loaded / wall time from trigger to completed).
 //   API calls:  the calls the fake logged against the fewest the API allows for the same data: one timezone read,
 //               then per job one submission, one poll and ceil(rows per job / page size) result pages.
-// Usage: node bench/ads.mjs [--ads 2000] [--days 90]
+// Usage: node bench/ads.mjs [--ads 2000] [--days 90]   (or --api linkedin: see bench/ads-linkedin.mjs)
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,11 @@ import pg from "pg";
 import { api, commandLine, dropSchema, pgUrl, root, startWorker } from "./lib.mjs";
 
 const cli = commandLine();
+// `--api linkedin` benchmarks the linkedin_ads reader instead (bench/ads-linkedin.mjs).
+if (cli.value("api", "facebook") === "linkedin") {
+  await import("./ads-linkedin.mjs");
+  process.exit(0);
+}
 const ADS = Number(cli.value("ads", 2000));
 const DAYS = Number(cli.value("days", 90));
 /** The reader's result page (connectors/facebook_ads/read.ts INSIGHTS_PAGE_SIZE). */
