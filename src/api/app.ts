@@ -14,10 +14,11 @@ import { requestContext } from "./middleware/request-context";
 import { runRoutes } from "./runs";
 import { sourceRoutes } from "./sources";
 import type { AppEnv } from "./types";
+import { usageRoutes } from "./usage";
 import { webhookRoutes } from "./webhooks";
 import { workspaceRoutes } from "./workspaces";
 
-const routes = [...healthRoutes, ...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes, ...webhookRoutes];
+const routes = [...healthRoutes, ...workspaceRoutes, ...apiKeyRoutes, ...sourceRoutes, ...loaderRoutes, ...runRoutes, ...loaderTypeRoutes, ...webhookRoutes, ...usageRoutes];
 
 export function createApp() {
   const app = new Hono<AppEnv>();

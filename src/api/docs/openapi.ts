@@ -114,6 +114,7 @@ const TAGS = [
   { name: "Runs", description: "Executions of a loader: live counters per stream, cancellation." },
   { name: "Loader types", description: "Every source type with its config schema, secrets and stream catalog." },
   { name: "Webhooks", description: "Signed notifications of run and loader events, retried for a day, with a delivery log." },
+  { name: "Usage", description: "What runs cost: requests, pages, rows, queue messages, Durable Object calls, chunk time, and the estimate in USD." },
 ];
 
 const GETTING_STARTED = `Inbound ELT: loaders pull data from SaaS APIs and databases into your warehouse (a *source*) on a schedule.
