@@ -12,6 +12,7 @@ import { type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-pla
 import { META, assertIdentifier, indexName, quoteIdentifier, schemaName, stagingTableName, tableName } from "./naming";
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, D1_TYPES, d1ColumnType } from "./types";
+import { log } from "../lib/log";
 
 /** SQLite has no identifier length limit; D1 table names are `<schema ≤63>__<table ≤63>[__stage_<hash>]`. */
 const MAX_D1_NAME = 255;
@@ -58,6 +59,10 @@ export class D1Warehouse implements WarehouseAdapter {
     return "batch";
   }
   private readonly shapes = new Map<string, TableShape | null>();
+  /** D1 bills rows written (each index entry is one): summed from every batch's meta and logged at close. */
+  private readonly written = { rows_written: 0, records: 0, run_id: "", stream: "" };
+  /** What each table's merge can rely on: its PRIMARY KEY columns and its own indexes (read with its shape). */
+  private readonly keys = new Map<string, TableKeys>();
 
   constructor(
     private readonly db: D1Database,
@@ -84,9 +89,10 @@ export class D1Warehouse implements WarehouseAdapter {
     const table = this.writeTable(target);
     const existing = await this.shape(table);
     const plan = planLoad(target, [], existing);
-    const statements = this.schemaChanges(table, plan, existing);
+    const { statements, keys } = this.schemaChanges(table, plan, existing);
     if (statements.length > 0) await this.execute(table, statements);
     this.shapes.set(table, plan.shape);
+    this.keys.set(table, keys);
   }
 
   /** Writes straight into the write table: one atomic, idempotent upsert per group is the commit (commitScope "batch"). */
@@ -95,7 +101,7 @@ export class D1Warehouse implements WarehouseAdapter {
     const table = this.writeTable(target);
     const existing = await this.shape(table);
     const plan = planLoad(target, batch.records, existing);
-    const statements = this.schemaChanges(table, plan, existing);
+    const { statements, keys } = this.schemaChanges(table, plan, existing);
     if (plan.primaryKey.length === 0) {
       const batchId = quoteIdentifier(META.batchId);
       if (batch.replaces_from === undefined) {
@@ -124,7 +130,9 @@ export class D1Warehouse implements WarehouseAdapter {
     for (const page of pages) statements.push(this.statement(sql, page, target.run_id, batch.synced_at, batch.batch_id));
     const results = await this.execute(table, statements);
     this.shapes.set(table, plan.shape);
+    this.keys.set(table, keys);
     const inserts = results.slice(results.length - pages.length);
+    Object.assign(this.written, { records: this.written.records + batch.records.length, run_id: target.run_id, stream: target.stream });
     return { rows_staged: inserts.reduce((sum, result) => sum + (result.meta.changes ?? 0), 0) };
   }
 
@@ -133,18 +141,16 @@ export class D1Warehouse implements WarehouseAdapter {
 
   async finalizeStream(target: StreamTarget): Promise<void> {
     if (target.sync_mode !== "full_refresh") return;
+    Object.assign(this.written, { run_id: target.run_id, stream: target.stream });
     const table = d1TableName(target.schema, target.stream);
     const staging = this.writeTable(target);
     if (!(await this.shape(staging, true))) return;
-    const stagingKey = indexName(staging, "pk", MAX_D1_NAME);
-    const { results: key } = await this.statement("SELECT name FROM pragma_index_info(?1) ORDER BY seqno", stagingKey).all<{ name: string }>();
+    // The rename is the whole swap. SQLite keeps an index's name across it; rebuilding the indexes under the
+    // target's names would write every row of the table once more (D1 bills each index entry as a row written),
+    // so they keep the staging names, and the merge finds them by what they cover (TableKeys), not by name.
     const statements = [
       this.statement(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`),
       this.statement(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${quoteIdentifier(table)}`),
-      // SQLite keeps index names across a rename; rebuild them under the target's names.
-      this.statement(`DROP INDEX IF EXISTS ${quoteIdentifier(stagingKey)}`),
-      this.statement(`DROP INDEX IF EXISTS ${quoteIdentifier(indexName(staging, "batch", MAX_D1_NAME))}`),
-      ...this.indexes(table, target.primary_key.length === 0 ? null : key.map((column) => column.name)),
     ];
     try {
       await this.execute(table, statements);
@@ -152,18 +158,22 @@ export class D1Warehouse implements WarehouseAdapter {
       // A concurrent finalize may have swapped it in first; the batch rolled back, and the result is the same.
       if (await this.shape(staging, true)) throw error;
     }
-    this.shapes.delete(staging);
-    this.shapes.delete(table);
+    this.forget(staging);
+    this.forget(table);
   }
 
   async abortStream(target: StreamTarget): Promise<void> {
     if (target.sync_mode !== "full_refresh") return;
     const staging = this.writeTable(target);
     await this.execute(staging, [this.statement(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`)]);
-    this.shapes.delete(staging);
+    this.forget(staging);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.written.rows_written === 0) return;
+    log("info", "d1 warehouse writes", { ...this.written });
+    Object.assign(this.written, { rows_written: 0, records: 0 });
+  }
 
   /** full_refresh writes to the run's staging table; incremental writes merge into the target. */
   private writeTable(target: StreamTarget): string {
@@ -173,39 +183,100 @@ export class D1Warehouse implements WarehouseAdapter {
 
   private async shape(table: string, fresh = false): Promise<TableShape | null> {
     if (!fresh && this.shapes.has(table)) return this.shapes.get(table) ?? null;
-    const { results } = await this.statement("SELECT name, type FROM pragma_table_info(?1)", table).all<{ name: string; type: string }>();
+    const [columns, indexes] = await Promise.all([
+      this.statement("SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid", table).all(),
+      this.statement(
+        `SELECT list.name AS name, list."unique" AS is_unique, info.name AS column FROM pragma_index_list(?1) AS list, ` +
+          `pragma_index_info(list.name) AS info WHERE list.origin = 'c' ORDER BY list.name, info.seqno`,
+        table,
+      ).all(),
+    ]);
+    const results = (columns.results ?? []) as { name: string; type: string; pk: number }[];
     const shape = results.length ? results.map((column) => ({ name: column.name, type: d1ColumnType(column.type) })) : null;
     this.shapes.set(table, shape);
+    const primaryKey = results.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name);
+    const byIndex = new Map<string, { unique: boolean; columns: string[] }>();
+    for (const row of (indexes.results ?? []) as { name: string; is_unique: number; column: string }[]) {
+      const index = byIndex.get(row.name) ?? { unique: row.is_unique === 1, columns: [] };
+      index.columns.push(row.column);
+      byIndex.set(row.name, index);
+    }
+    this.keys.set(table, { primaryKey, indexes: [...byIndex.values()] });
     return shape;
   }
 
-  /** DDL bringing the table to `plan.shape`, ending with the index the write needs. */
-  private schemaChanges(table: string, plan: LoadPlan, existing: TableShape | null): D1PreparedStatement[] {
+  private forget(table: string): void {
+    this.shapes.delete(table);
+    this.keys.delete(table);
+  }
+
+  /**
+   * DDL bringing the table to `plan.shape`, ending with the index the write needs. A keyed table is created
+   * WITHOUT ROWID with the stream's key as its PRIMARY KEY: the rows live in the key's own b-tree, so an upsert
+   * writes one D1 row per record, where a rowid table plus a unique index writes two (D1 counts every index entry
+   * written: https://developers.cloudflare.com/d1/best-practices/use-indexes/). Tables from before keep their
+   * unique index, which the merge uses the same way.
+   */
+  private schemaChanges(table: string, plan: LoadPlan, existing: TableShape | null): { statements: D1PreparedStatement[]; keys: TableKeys } {
     const statements: D1PreparedStatement[] = [];
     const quoted = quoteIdentifier(table);
+    let keys = this.keys.get(table) ?? { primaryKey: [], indexes: [] };
+    const keyReady = plan.primaryKey.length > 0 && plan.primaryKeyReady;
+    // A table made before its key columns were known (prepareStream without a schema) holds no row yet: every
+    // keyed row carries its key. Rebuilding it with the key costs nothing and makes it a keyed table.
+    const keyArrives =
+      keyReady && !plan.create && keys.primaryKey.length === 0 && keys.indexes.length === 0 &&
+      plan.primaryKey.every((name) => plan.add.some((column) => column.name === name));
     if (plan.create) {
-      statements.push(this.statement(`CREATE TABLE IF NOT EXISTS ${quoted} (${definitions(plan.shape)})`));
-    } else if (plan.widen.length > 0) {
-      statements.push(...this.rebuild(table, plan, existing ?? []));
+      const primaryKey = keyReady ? plan.primaryKey : [];
+      statements.push(this.statement(`CREATE TABLE IF NOT EXISTS ${quoted} ${tableBody(plan.shape, primaryKey)}`));
+      keys = { primaryKey, indexes: [] };
+    } else if (plan.widen.length > 0 || keyArrives) {
+      // A rebuild copies every row anyway: a table whose unique index guarantees one row per key moves onto it.
+      const onKey = keyReady && (keyArrives || this.covers(keys, plan.primaryKey, true));
+      const primaryKey = onKey ? plan.primaryKey : keys.primaryKey;
+      statements.push(...this.rebuild(table, plan, existing ?? [], primaryKey));
+      keys = { primaryKey, indexes: [] };
     } else {
       for (const column of plan.add) {
         statements.push(this.statement(`ALTER TABLE ${quoted} ADD COLUMN ${definitions([column])}`));
       }
     }
-    const key = plan.primaryKey.length === 0 ? null : plan.primaryKeyReady ? plan.primaryKey : [];
-    statements.push(...this.indexes(table, key));
-    return statements;
+    const key = plan.primaryKey.length === 0 ? null : keyReady ? plan.primaryKey : [];
+    const index = this.index(table, key, keys);
+    if (index) {
+      statements.push(index.statement);
+      keys = { primaryKey: keys.primaryKey, indexes: [...keys.indexes, index.covers] };
+    }
+    return { statements, keys };
   }
 
-  /** `key` null: no primary key (index the batch id for the idempotent delete); empty: key columns not there yet. */
-  private indexes(table: string, key: string[] | null): D1PreparedStatement[] {
+  /** Whether the table's key or one of its indexes (under whatever name a swap left it) covers `columns`. */
+  private covers(keys: TableKeys, columns: string[], unique: boolean): boolean {
+    if (sameColumns(keys.primaryKey, columns)) return true;
+    return keys.indexes.some((index) => (index.unique || !unique) && sameColumns(index.columns, columns));
+  }
+
+  /**
+   * The index the write needs, unless the table has it. `key` null: no primary key (the batch id, for the
+   * idempotent delete); empty: key columns not there yet.
+   */
+  private index(table: string, key: string[] | null, keys: TableKeys) {
+    const quoted = quoteIdentifier(table);
     if (key === null) {
+      if (this.covers(keys, [META.batchId], false)) return null;
       const name = quoteIdentifier(indexName(table, "batch", MAX_D1_NAME));
-      return [this.statement(`CREATE INDEX IF NOT EXISTS ${name} ON ${quoteIdentifier(table)} (${quoteIdentifier(META.batchId)})`)];
+      return {
+        statement: this.statement(`CREATE INDEX IF NOT EXISTS ${name} ON ${quoted} (${quoteIdentifier(META.batchId)})`),
+        covers: { unique: false, columns: [META.batchId] },
+      };
     }
-    if (key.length === 0) return [];
+    if (key.length === 0 || this.covers(keys, key, true)) return null;
     const name = quoteIdentifier(indexName(table, "pk", MAX_D1_NAME));
-    return [this.statement(`CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${quoteIdentifier(table)} (${columnList(key)})`)];
+    return {
+      statement: this.statement(`CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${quoted} (${columnList(key)})`),
+      covers: { unique: true, columns: key },
+    };
   }
 
   /**
@@ -213,14 +284,14 @@ export class D1Warehouse implements WarehouseAdapter {
    * INTEGER column turns the text "007" into 7), so a widening copies the table into one with the new types and
    * swaps it in — inside the page's batch, so readers see the old table or the new one, never neither.
    */
-  private rebuild(table: string, plan: LoadPlan, existing: TableShape): D1PreparedStatement[] {
+  private rebuild(table: string, plan: LoadPlan, existing: TableShape, primaryKey: string[]): D1PreparedStatement[] {
     const next = assertIdentifier(`${table}__rebuild`, MAX_D1_NAME);
     const before = new Map(existing.map((column) => [column.name, column.type]));
     const kept = plan.shape.filter((column) => before.has(column.name));
     const copy = kept.map((column) => convert(quoteIdentifier(column.name), before.get(column.name) as ColumnType, column.type));
     return [
       this.statement(`DROP TABLE IF EXISTS ${quoteIdentifier(next)}`),
-      this.statement(`CREATE TABLE ${quoteIdentifier(next)} (${definitions(plan.shape)})`),
+      this.statement(`CREATE TABLE ${quoteIdentifier(next)} ${tableBody(plan.shape, primaryKey)}`),
       this.statement(
         `INSERT INTO ${quoteIdentifier(next)} (${columnList(kept.map((column) => column.name))}) SELECT ${copy.join(", ")} FROM ${quoteIdentifier(table)}`,
       ),
@@ -237,16 +308,35 @@ export class D1Warehouse implements WarehouseAdapter {
 
   private async execute(table: string, statements: D1PreparedStatement[]): Promise<D1Result[]> {
     try {
-      return await this.db.batch(statements);
+      const results = await this.db.batch(statements);
+      for (const result of results) this.written.rows_written += result.meta.rows_written ?? 0;
+      return results;
     } catch (error) {
-      this.shapes.delete(table);
+      this.forget(table);
       throw classifyD1Error(error);
     }
   }
 }
 
+interface TableKeys {
+  /** The table's PRIMARY KEY columns, in key order (empty for a rowid table without one). */
+  primaryKey: string[];
+  /** The indexes made by CREATE INDEX (not SQLite's own), with their columns in order. */
+  indexes: { unique: boolean; columns: string[] }[];
+}
+
+function sameColumns(a: string[], b: string[]): boolean {
+  return a.length > 0 && a.length === b.length && a.every((name, i) => name === b[i]);
+}
+
 function definitions(columns: ColumnSpec[]): string {
   return columns.map((column) => `${quoteIdentifier(column.name)} ${D1_TYPES[column.type]}`).join(", ");
+}
+
+/** What follows CREATE TABLE <name>: with a key, a WITHOUT ROWID table on it (see schemaChanges). */
+function tableBody(columns: ColumnSpec[], primaryKey: string[]): string {
+  if (primaryKey.length === 0) return `(${definitions(columns)})`;
+  return `(${definitions(columns)}, PRIMARY KEY (${columnList(primaryKey)})) WITHOUT ROWID`;
 }
 
 /** The value a widened column holds for an old one; it matches what a new page would write for the same value. */
