@@ -13,7 +13,7 @@ import { startBigQueryFake } from "./bigquery/server";
 import { startDatabricksFake } from "./databricks/server";
 import { startWebhookReceiver } from "./webhook-receiver/server";
 import { startShopifyFake } from "./shopify/server";
-import { startGoogleFake } from "./google-oauth/server";
+import { type GoogleFake, startGoogleFake } from "./google-oauth/server";
 import { startFacebookFake } from "./facebook/server";
 import { startLinkedinFake } from "./linkedin/server";
 
@@ -30,12 +30,15 @@ type FakeStarter = () => Promise<RunningFake>;
 
 const starters: FakeStarter[] = [() => startFakeRestApi(), () => startSalesforceFake(), () => startStripeFake(), () => startHubSpotFake(), () => startPostgresAuthFake(), () => startLimitsApiFake(), () => startS3Server(), () => startKitFake(), () => startKlaviyoFake(), () => startMailchimpFake()];
 // The warehouse fakes (Snowflake, BigQuery, Databricks REST APIs over DuckDB).
-starters.push(() => startSnowflakeFake(), () => startBigQueryFake(), () => startDatabricksFake());
+// One Google fake for the run: its token endpoint's tokens are what BigQuery accepts, as Google's are.
+let google: Promise<GoogleFake> | undefined;
+const googleFake = () => (google ??= startGoogleFake());
+starters.push(() => startSnowflakeFake(), async () => startBigQueryFake(0, (await googleFake()).issuer), () => startDatabricksFake());
 // The receiver of the workspace webhooks' deliveries.
 starters.push(() => startWebhookReceiver());
 starters.push(() => startShopifyFake());
 // Google's token endpoint and the Sheets, GA4 and Ads APIs (one server: they share the tokens it issues).
-starters.push(() => startGoogleFake());
+starters.push(() => googleFake());
 // Meta's Graph (Marketing) API.
 starters.push(() => startFacebookFake());
 // LinkedIn's Marketing API and its OAuth token endpoint (one server: they share the tokens it issues).

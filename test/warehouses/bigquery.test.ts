@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
-import { type StagedUnderTest, bigqueryUnderTest, rsaKeyPair, uniqueSchema } from "./staged-warehouses";
+import { type StagedUnderTest, bigqueryUnderTest, fakeRoot, rsaKeyPair, uniqueSchema } from "./staged-warehouses";
 
 const SYNCED_AT = "2024-05-01T12:00:00.000Z";
 const batch = (batch_id: string, records: WriteBatch["records"]): WriteBatch => ({ batch_id, records, synced_at: SYNCED_AT });
@@ -168,5 +168,25 @@ describe("bigquery warehouse", () => {
       [3, "run-rf:events:0"],
       [4, "run-rf:events:5"],
     ]);
+  });
+
+  it("takes its tokens from the one Google token fake on either token host, and a key deleted in the console stops it", async () => {
+    const own = await bigqueryUnderTest();
+    const key = JSON.parse(String(own.config.service_account_json)) as Record<string, string>;
+    const google = async (path: string, body?: unknown) => {
+      const res = await fetch(`${fakeRoot("google")}/_fake/google/${path}`, { method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return res.json() as Promise<Record<string, number>>;
+    };
+    const statuses = async (config: Record<string, unknown>) => (await steps(own.adapter(config))).map((s) => s.status);
+    await own.adapter().prepareStream(target("loaders_default"));
+    const granted = (await google("grants"))[key.client_email as string] ?? 0;
+    expect(granted).toBeGreaterThanOrEqual(1);
+    // Key files name either token endpoint; both are Google's, and both are the Google fake's here.
+    const v4 = { ...own.config, service_account_json: JSON.stringify({ ...key, token_uri: "https://www.googleapis.com/oauth2/v4/token" }) };
+    expect(await statuses(v4)).toEqual(["success", "success", "success", "success"]);
+    expect((await google("grants"))[key.client_email as string]).toBe(granted + 1);
+    await google("service-accounts/revoke", { client_email: key.client_email });
+    const revoked = await steps(own.adapter());
+    expect(revoked[1]).toMatchObject({ step: "authentication", status: "failed", message: expect.stringContaining("invalid_grant") });
   });
 });

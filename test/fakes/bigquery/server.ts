@@ -1,9 +1,9 @@
 /**
- * A fake of the BigQuery REST API v2 and Google's OAuth token endpoint on node:http, backed by DuckDB (README.md has
- * the contract): datasets and tables with locations, table patches that may only add NULLABLE fields, load jobs
+ * A fake of the BigQuery REST API v2 on node:http, backed by DuckDB (README.md has the contract). Access tokens are
+ * Google's one token fake's (../google-oauth/issuer.ts, shared with the Google connectors' APIs when the test run
+ * passes its issuer; a standalone fake serves the token endpoint from an issuer of its own): datasets and tables with locations, table patches that may only add NULLABLE fields, load jobs
  * uploaded as multipart NDJSON, query jobs and jobs.query (MERGE included), copy jobs, caller-chosen job ids refused
- * with 409 "Already Exists" on reuse, job states that advance over polls, injectable quota errors, and a token
- * endpoint that verifies the service account's JWT assertion and answers invalid_grant otherwise.
+ * with 409 "Already Exists" on reuse, job states that advance over polls, injectable quota errors.
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import type { RunningFake } from "../index";
 import { DuckTenant, duckQuote } from "../shared/duckdb";
 import { listen, lowercaseHeaders, stop } from "../shared/http";
-import { decodeJwt, rs256Valid } from "../shared/jwt-verify";
+import { GoogleTokenIssuer } from "../google-oauth/issuer";
 import { BigQuerySqlError, type QueryParameter, bigQueryType, duckType, translate } from "./sql";
 
 interface ServiceAccount {
@@ -50,6 +50,8 @@ export interface LoggedCall {
   call: string;
   status: number;
   jobId?: string;
+  /** The service account the call authenticated as. */
+  principal?: string;
   /** For load uploads: bytes of the NDJSON part. */
   bytes?: number;
   query?: string;
@@ -62,7 +64,11 @@ interface Faults {
   jobPolls: number;
 }
 
-export const BIGQUERY_HOSTS = ["bigquery.googleapis.com", "oauth2.googleapis.com"];
+/** The API's host; the token hosts (oauth2.googleapis.com, www.googleapis.com) are the Google fake's. */
+export const BIGQUERY_HOSTS = ["bigquery.googleapis.com"];
+
+/** Scopes that let a token call BigQuery (https://developers.google.com/identity/protocols/oauth2/scopes#bigquery). */
+const BIGQUERY_SCOPES = ["https://www.googleapis.com/auth/bigquery", "https://www.googleapis.com/auth/cloud-platform"];
 
 function send(response: ServerResponse, status: number, body?: unknown): void {
   if (body === undefined) {
@@ -100,10 +106,14 @@ async function readBuffer(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startBigQueryFake(port = 0): Promise<RunningFake> {
+/**
+ * `issuer`: the test run's Google token fake, so BigQuery accepts the tokens it issues; without one (the benchmark, the
+ * client proof) the fake holds its own and answers the token endpoint's paths itself.
+ */
+export async function startBigQueryFake(port = 0, issuer?: GoogleTokenIssuer): Promise<RunningFake> {
   const duck = await DuckTenant.create();
+  const tokens = issuer ?? new GoogleTokenIssuer();
   const accounts = new Map<string, ServiceAccount>();
-  const tokens = new Map<string, { email: string; expiresAt: number }>();
   const datasets = new Map<string, { location: string; creationTime: number }>();
   const tableMeta = new Map<string, { expirationTime?: string; creationTime: number }>();
   const jobs = new Map<string, Job>();
@@ -113,49 +123,18 @@ export async function startBigQueryFake(port = 0): Promise<RunningFake> {
 
   const datasetKey = (p: string, d: string) => `${p}.${d}`;
 
-  const tokenEndpoint = async (request: IncomingMessage, response: ServerResponse, entry: LoggedCall) => {
-    const form = new URLSearchParams((await readBuffer(request)).toString("utf8"));
-    const fail = (description: string) => {
-      entry.status = 400;
-      send(response, 400, { error: "invalid_grant", error_description: description });
-    };
-    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") {
-      entry.status = 400;
-      return send(response, 400, { error: "unsupported_grant_type", error_description: "Invalid grant_type" });
-    }
-    const jwt = decodeJwt(form.get("assertion") ?? "");
-    if (!jwt) return fail("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.");
-    const account = accounts.get(String(jwt.claims.iss));
-    if (!account) return fail("Invalid grant: account not found");
-    if (!rs256Valid(jwt, account.publicKeyPem)) return fail("Invalid JWT Signature.");
-    const iat = Number(jwt.claims.iat);
-    const exp = Number(jwt.claims.exp);
-    const now = Date.now() / 1000;
-    if (!(exp > now && exp - iat <= 3600 && iat <= now + 300)) {
-      return fail("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
-    }
-    if (jwt.claims.aud !== "https://oauth2.googleapis.com/token" && jwt.claims.aud !== "https://www.googleapis.com/oauth2/v4/token") {
-      return fail("Invalid JWT: audience must be the token endpoint");
-    }
-    const scopes = String(jwt.claims.scope ?? "").split(" ");
-    if (!scopes.some((s) => s === "https://www.googleapis.com/auth/bigquery" || s === "https://www.googleapis.com/auth/cloud-platform")) {
-      entry.status = 400;
-      return send(response, 400, { error: "invalid_scope", error_description: "Invalid OAuth scope or ID token audience provided." });
-    }
-    const token = `ya29.fake-${randomBytes(18).toString("base64url")}`;
-    tokens.set(token, { email: account.email, expiresAt: Date.now() + 3599_000 });
-    entry.status = 200;
-    send(response, 200, { access_token: token, expires_in: 3599, token_type: "Bearer" });
-  };
-
-  const authenticate = (request: IncomingMessage): ServiceAccount => {
-    const header = lowercaseHeaders(request).authorization ?? "";
-    const token = /^Bearer (.+)$/.exec(header)?.[1];
-    const known = token ? tokens.get(token) : undefined;
-    if (!known || known.expiresAt < Date.now()) {
+  const authenticate = (request: IncomingMessage, entry: LoggedCall): ServiceAccount => {
+    const principal = tokens.principal(lowercaseHeaders(request).authorization);
+    if (!principal) {
       throw new ApiError(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", "UNAUTHENTICATED");
     }
-    return accounts.get(known.email) as ServiceAccount;
+    if (!principal.scopes.some((scope) => BIGQUERY_SCOPES.includes(scope))) {
+      throw new ApiError(403, "insufficientPermissions", "Request had insufficient authentication scopes.", "PERMISSION_DENIED");
+    }
+    const account = accounts.get(principal.id);
+    if (!account) throw denied(`User ${principal.id} has no role in any project of this fake.`);
+    entry.principal = account.email;
+    return account;
   };
 
   const authorize = (account: ServiceAccount, project: string, write: boolean, permission: string) => {
@@ -447,7 +426,7 @@ export async function startBigQueryFake(port = 0): Promise<RunningFake> {
     if (!m) throw new ApiError(404, "notFound", `Not found: ${url.pathname}`, "NOT_FOUND");
     const project = decodeURIComponent(m[1]!);
     const rest = m[2] ?? "";
-    const account = authenticate(request);
+    const account = authenticate(request, entry);
     const body = await readBuffer(request);
     const json = () => (body.length ? (JSON.parse(body.toString("utf8")) as Record<string, any>) : {});
     let r: RegExpExecArray | null;
@@ -586,6 +565,7 @@ export async function startBigQueryFake(port = 0): Promise<RunningFake> {
     switch (`${request.method} ${action}`) {
       case "POST service-accounts":
         accounts.set(body.client_email, { email: body.client_email, publicKeyPem: body.public_key_pem, projects: body.projects ?? {} });
+        tokens.addServiceAccount(body.client_email, body.public_key_pem);
         for (const project of Object.keys(body.projects ?? {})) await duck.ensureCatalog(project);
         return send(response, 201, { client_email: body.client_email });
       case "POST faults":
@@ -613,9 +593,11 @@ export async function startBigQueryFake(port = 0): Promise<RunningFake> {
     const route = async () => {
       if (url.pathname.startsWith("/_control/")) return control(request, url, response);
       log.push(entry);
-      if (url.pathname === "/token" && request.method === "POST") {
+      if (!issuer && request.method === "POST" && (url.pathname === "/token" || url.pathname === "/oauth2/v4/token")) {
         entry.call = "token";
-        return tokenEndpoint(request, response, entry);
+        const answer = tokens.grant(new URLSearchParams((await readBuffer(request)).toString("utf8")));
+        entry.status = answer.status;
+        return send(response, answer.status, answer.body);
       }
       return api(request, url, response, entry);
     };

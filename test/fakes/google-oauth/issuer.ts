@@ -7,7 +7,8 @@
  *   stale assertion is `400 {"error":"invalid_grant", ...}` as Google answers.
  * - `grant_type=refresh_token` with client_id/client_secret in the form: a wrong client is `401 invalid_client`, a
  *   revoked refresh token `400 invalid_grant "Token has been expired or revoked."`.
- * Access tokens live 3599 s. The API fakes ask `principal(authorization header)` who is calling.
+ * Access tokens live 3599 s. The API fakes ask `principal(authorization header)` who is calling: the Google fake's
+ * Sheets, GA4 and Ads APIs and, through the same instance, the BigQuery fake (one Google token fake for the test run).
  */
 import { randomBytes } from "node:crypto";
 import { decodeJwt, rs256Valid } from "../shared/jwt-verify";
@@ -97,6 +98,7 @@ export class GoogleTokenIssuer {
     // An audience-scoped token may call that API: the scope the API needs is implied.
     if (aud.startsWith("https://analyticsdata.googleapis.com")) scopes.push("https://www.googleapis.com/auth/analytics.readonly");
     if (aud.startsWith("https://sheets.googleapis.com")) scopes.push("https://www.googleapis.com/auth/spreadsheets.readonly");
+    if (aud.startsWith("https://bigquery.googleapis.com")) scopes.push("https://www.googleapis.com/auth/bigquery");
     return scopes.length ? { id: account.email, scopes } : undefined;
   }
 

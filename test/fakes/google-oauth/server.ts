@@ -1,9 +1,10 @@
 /**
  * The Google fake: Google's token endpoint (./issuer.ts) and the Google APIs the readers use (Sheets in
- * ../google-sheets), on one node:http server, since they share the tokens it issues. It answers for
- * www.googleapis.com (the token endpoint `/oauth2/v4/token`, which Google still serves and key files may name as
- * `token_uri`), sheets.googleapis.com, analyticsdata.googleapis.com (../ga4) and googleads.googleapis.com (../google-ads); `/token` is oauth2.googleapis.com's path, for tests that route that host
- * here themselves (the BigQuery fake owns it in the shared HOST_OVERRIDES). Requests are routed by path: the APIs'
+ * ../google-sheets), on one node:http server, since they share the tokens it issues. It answers for both token hosts,
+ * oauth2.googleapis.com (`/token`) and www.googleapis.com (`/oauth2/v4/token`, which Google still serves and key files
+ * may name as `token_uri`), and for sheets.googleapis.com, analyticsdata.googleapis.com (../ga4) and
+ * googleads.googleapis.com (../google-ads). The BigQuery fake checks tokens with this fake's `issuer` (the test run
+ * hands it over), so one service account's token works on every Google API. Requests are routed by path: the APIs'
  * paths do not overlap. Control endpoints under /_fake/ (README.md).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -14,7 +15,7 @@ import { AdsFake, type CustomerInput } from "../google-ads/ads";
 import { Ga4Fake, type PropertyInput } from "../ga4/ga4";
 import { GoogleTokenIssuer, UNAUTHENTICATED_BODY } from "./issuer";
 
-export const GOOGLE_FAKE_HOSTS = ["www.googleapis.com", "sheets.googleapis.com", "analyticsdata.googleapis.com", "googleads.googleapis.com"];
+export const GOOGLE_FAKE_HOSTS = ["oauth2.googleapis.com", "www.googleapis.com", "sheets.googleapis.com", "analyticsdata.googleapis.com", "googleads.googleapis.com"];
 
 function send(response: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
