@@ -6,7 +6,9 @@
  * - Insights: async report runs only. Each slice of `insights_days_per_job` days (kit/report.ts: lookback, state) is
  *   one POST act_<id>/insights per account → report_run_id, polled (a few times in the chunk, then by resuming the
  *   chunk later with the job id in the checkpoint, so no second job is submitted), then its results paged. A job
- *   Meta fails, or a submission refused as too much data, is re-submitted for half its range.
+ *   Meta fails, or a submission refused as too much data, is re-submitted for half its range. So is a job polled for
+ *   too long: JOB_MAX_SECONDS after its submission, or JOB_STALL_SECONDS without its percentage moving; a one-day job
+ *   that does so fails the stream.
  */
 import type { ConnectorContext, JsonObject, JsonValue, Page, ReadRequest, SourceRecord } from "../kit/contract";
 import { stateCursor } from "../kit/declarative";
@@ -25,6 +27,14 @@ const IN_CHUNK_POLLS = [0, 1, 2];
 const RESUME_POLL_SECONDS = 30;
 /** Failures of a one-day job before the read gives up on it (Meta's jobs fail transiently too). */
 const MAX_DAY_FAILURES = 3;
+/**
+ * A report run is abandoned (and its range halved) once it has been polled this long since its submission: Meta's
+ * insights best practices say an async job can take up to an hour, retries included (research/connectors-data.md §2;
+ * Airbyte times jobs out at 60 minutes too).
+ */
+const JOB_MAX_SECONDS = 60 * 60;
+/** …or once its async_percent_completion has not moved for this long (a run stuck at the same percentage). */
+const JOB_STALL_SECONDS = 20 * 60;
 
 /** Every effective_status Meta documents for campaigns, ad sets and ads; asked for when deleted objects are wanted. */
 const ALL_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "PENDING_REVIEW", "DISAPPROVED", "PREAPPROVED", "PENDING_BILLING_INFO", "CAMPAIGN_PAUSED", "ADSET_PAUSED", "IN_PROCESS", "WITH_ISSUES"];
@@ -116,6 +126,10 @@ interface InsightsPosition {
   job: string | null;
   after: string | null;
   failures: number;
+  /** When `job` was submitted, and when its percentage (`percent`) last moved (ms since epoch, the context's clock). */
+  submitted_at?: number;
+  progress_at?: number;
+  percent?: number;
 }
 
 const LEVEL_FIELDS: Record<InsightDefinition["level"], string[]> = {
@@ -208,6 +222,22 @@ export async function* readInsights(ctx: ConnectorContext, config: FacebookAdsCo
     return null;
   };
 
+  /** The position after a poll that answered `percent`: a higher percentage is progress. */
+  const progressed = (pos: InsightsPosition, percent: number | undefined): InsightsPosition => {
+    // A checkpoint written before these fields existed starts its clocks at this poll.
+    const now = ctx.now().getTime();
+    const at = { ...pos, submitted_at: pos.submitted_at ?? now, progress_at: pos.progress_at ?? now, percent: pos.percent ?? 0 };
+    return typeof percent === "number" && percent > at.percent ? { ...at, percent, progress_at: now } : at;
+  };
+
+  /** Why the job has been polled for too long, or null while it may still run. */
+  const overdueFor = (pos: InsightsPosition): string | null => {
+    const now = ctx.now().getTime();
+    if (now - pos.submitted_at! >= JOB_MAX_SECONDS * 1000) return `not completed ${JOB_MAX_SECONDS / 60} minutes after its submission (at ${pos.percent} %)`;
+    if (now - pos.progress_at! >= JOB_STALL_SECONDS * 1000) return `no progress for ${JOB_STALL_SECONDS / 60} minutes (stuck at ${pos.percent} %)`;
+    return null;
+  };
+
   const reader = {
     async page(slice: DateRange, position: JsonValue) {
       let pos = (position as unknown as InsightsPosition | null) ?? { account: 0, ranges: [slice], job: null, after: null, failures: 0 };
@@ -219,10 +249,12 @@ export async function* readInsights(ctx: ConnectorContext, config: FacebookAdsCo
             pos = split(pos, "too much data");
             continue;
           }
-          pos = { ...pos, job, after: null };
+          const now = ctx.now().getTime();
+          pos = { ...pos, job, after: null, submitted_at: now, progress_at: now, percent: 0 };
         }
         if (pos.after === null) {
           let status = "";
+          let overdue: string | null = null;
           for (const wait of IN_CHUNK_POLLS) {
             if (wait) {
               await sleep(wait);
@@ -231,7 +263,18 @@ export async function* readInsights(ctx: ConnectorContext, config: FacebookAdsCo
             const run = await client(account()).getJson<{ async_status?: string; async_percent_completion?: number }>({ url: `/${pos.job}`, query: { fields: "id,async_status,async_percent_completion" } });
             status = run.async_status ?? "";
             if (status === "Job Completed" || status === "Job Failed" || status === "Job Skipped") break;
-            if (ctx.signal.aborted) break;
+            pos = progressed(pos, run.async_percent_completion);
+            overdue = overdueFor(pos);
+            if (overdue || ctx.signal.aborted) break;
+          }
+          if (overdue) {
+            const range = pos.ranges[0]!;
+            if (range.from === range.to) {
+              // Not retried like a failed job: the same day would be polled as long again, and nothing says it would end.
+              throw new ConnectorError("data", `Meta's insights job ${pos.job} for act_${account()} on ${range.from} was abandoned: ${overdue}; the next run asks for this day again`);
+            }
+            pos = split(pos, overdue);
+            return { records: [], next: pos as unknown as JsonValue };
           }
           if (status === "Job Failed" || status === "Job Skipped") {
             pos = split(pos, status);

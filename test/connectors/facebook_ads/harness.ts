@@ -62,6 +62,6 @@ export function fbRequest(config: FacebookAdsConfig, name: string, syncMode: Syn
   return { stream: streamNamed(facebookAdsSpec.streamsFromConfig(config), name), sync_mode: syncMode, state, checkpoint };
 }
 
-export const context = (options: Parameters<typeof connectorContext>[0] = {}) => connectorContext(options);
+export const context = (options: Parameters<typeof connectorContext>[0] = {}, now?: () => Date) => connectorContext(options, now);
 
 export const readAll = (ctx: ConnectorContext, config: FacebookAdsConfig, request: ReadRequest): Promise<Page[]> => readPages(facebookAdsConnector, ctx, config, request);

@@ -2,7 +2,7 @@
  * facebook_ads against the Facebook fake: insights through async report runs (the POST's parameters, polls, result
  * pages; exact rows with numbers cast), object streams with fields, filtering and cursor paging (no token in any
  * checkpoint), a job Meta fails and a submission refused as too much data both re-submitted for half the range, a
- * job still running resumed later without a second submission, a throttle waited out with no call during the block,
+ * job still running resumed later without a second submission, a stuck or overlong job abandoned, a throttle waited out with no call during the block,
  * and an expired token as a configuration error.
  */
 import { describe, expect, it } from "vitest";
@@ -129,6 +129,57 @@ describe("facebook_ads reader", () => {
     const jobs = await account.jobs();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ status: "Job Completed", polls: 5 });
+  });
+
+  it("a run stuck at the same percentage is abandoned after 20 minutes and re-submitted for half its range; a stuck one-day run fails the stream", async () => {
+    const account = await adAccount({ campaigns: 1, ads_per_adset: 1 });
+    const today = todayIn(TZ, new Date());
+    const start = addDays(today, -1);
+    await account.faults({ stuck_jobs_longer_than_days: 0 });
+    const config = fbConfig([account], { start_date: start, insights_days_per_job: 2 });
+    let clock = Date.now();
+    const { ctx } = context({}, () => new Date(clock));
+
+    const first = await readAll(ctx, config, fbRequest(config, "ads_insights", "incremental"));
+    expect(first).toEqual([expect.objectContaining({ records: [], resumeAfterSeconds: 30 })]);
+    clock += 19 * 60_000;
+    const second = await readAll(ctx, config, fbRequest(config, "ads_insights", "incremental", null, first[0]!.checkpoint));
+    expect(second).toEqual([expect.objectContaining({ records: [], resumeAfterSeconds: 30 })]);
+    expect(await account.jobs()).toHaveLength(1);
+
+    clock += 60_000;
+    const third = await readAll(ctx, config, fbRequest(config, "ads_insights", "incremental", null, second[0]!.checkpoint));
+    expect(third.at(-1)).toMatchObject({ records: [], resumeAfterSeconds: 30 });
+    expect((await account.jobs()).map((j) => [j.since, j.until, j.status])).toEqual([
+      [start, today, "Job Running"],
+      [start, start, "Job Running"],
+    ]);
+
+    clock += 20 * 60_000;
+    const error = await readAll(ctx, config, fbRequest(config, "ads_insights", "incremental", null, third.at(-1)!.checkpoint)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "data" });
+    const [, stuck] = await account.jobs();
+    expect((error as Error).message).toBe(
+      `Meta's insights job ${stuck!.id} for act_${account.id} on ${start} was abandoned: no progress for 20 minutes (stuck at 42 %); the next run asks for this day again`,
+    );
+    // No third submission: the second half is never asked for once the first fails, nor the stuck day again.
+    expect((await account.requests()).filter((r) => r.method === "POST")).toHaveLength(2);
+  });
+
+  it("a run still progressing is abandoned 60 minutes after its submission", async () => {
+    const account = await adAccount({ campaigns: 1, ads_per_adset: 1 });
+    const today = todayIn(TZ, new Date());
+    // One percent a poll: the run always progresses, and never completes within the test.
+    await account.faults({ polls_to_complete: 100 });
+    const config = fbConfig([account], { start_date: today });
+    let clock = Date.now();
+    const { ctx } = context({}, () => new Date(clock));
+    const first = await readAll(ctx, config, fbRequest(config, "ads_insights", "incremental"));
+    expect(first).toEqual([expect.objectContaining({ resumeAfterSeconds: 30 })]);
+    clock += 60 * 60_000;
+    const error = await readAll(ctx, config, fbRequest(config, "ads_insights", "incremental", null, first[0]!.checkpoint)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "data", message: expect.stringContaining("abandoned: not completed 60 minutes after its submission (at 4 %)") });
+    expect(await account.jobs()).toEqual([expect.objectContaining({ status: "Job Running", polls: 4 })]);
   });
 
   it("object streams: explicit fields, cursor paging without the token, updated_time filtering, deleted objects when asked", async () => {

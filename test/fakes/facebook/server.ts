@@ -18,6 +18,8 @@ const NEWEST_VERSION = 26;
 const LEVELS = new Set(["account", "campaign", "adset", "ad"]);
 const WINDOWS = new Set(["1d_click", "7d_click", "28d_click", "1d_view", "7d_view", "28d_view"]);
 const MAX_LIMIT = 5000;
+/** Where a stuck report run stays (the `stuck_jobs_longer_than_days` fault). */
+const STUCK_PERCENT = 42;
 /** The usage window Meta scores calls over (300 s decay). */
 const WINDOW_MS = 300_000;
 
@@ -28,6 +30,8 @@ interface Faults {
   fail_jobs_longer_than_days?: number | null;
   /** Submissions spanning more days than this answer code 1 "Please reduce the amount of data…". */
   reduce_data_longer_than_days?: number | null;
+  /** Report runs spanning more days than this never finish: "Job Running" at the same percentage on every poll. */
+  stuck_jobs_longer_than_days?: number | null;
   /** Polls a report run needs before "Job Completed" (1: the first poll answers it). */
   polls_to_complete?: number;
   /** Calls per 300 s that count as 100 % in the usage headers. */
@@ -371,6 +375,11 @@ async function serveGraph(fake: FacebookFake, request: IncomingMessage, url: URL
       const needed = account.faults.polls_to_complete ?? 1;
       const failAfter = account.faults.fail_jobs_longer_than_days;
       const days = daysBetween(job.since, job.until).length;
+      const stuckAfter = account.faults.stuck_jobs_longer_than_days;
+      if (stuckAfter != null && days > stuckAfter) {
+        job.status = "Job Running";
+        return send(200, { id: job.id, account_id: job.account, async_status: job.status, async_percent_completion: STUCK_PERCENT, date_start: job.since, date_stop: job.until, is_running: true });
+      }
       if (job.polls >= needed) job.status = failAfter != null && days > failAfter ? "Job Failed" : "Job Completed";
       else job.status = job.polls === 1 ? "Job Started" : "Job Running";
       const pct = job.status === "Job Completed" ? 100 : job.status === "Job Failed" ? 0 : Math.floor((job.polls / needed) * 100);
