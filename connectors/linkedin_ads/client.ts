@@ -6,7 +6,7 @@
  * told to one stream holds every stream until it is over (DESIGN §5.4).
  */
 import { type AuthProvider, bearer, oauth2RefreshToken } from "../kit/auth";
-import { type ConnectorContext, ResumeLater, type SharedBudget } from "../kit/contract";
+import { type ConnectorContext, ResumeLater } from "../kit/contract";
 import { ConnectorError, isConnectorError } from "../kit/errors";
 import type { HttpClient, HttpRequest } from "../kit/http";
 import { apiMessage } from "../kit/http-errors";
@@ -156,4 +156,3 @@ function resumingLater(http: HttpClient): HttpClient {
   };
 }
 
-export type { SharedBudget };

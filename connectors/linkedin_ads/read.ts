@@ -124,8 +124,9 @@ export async function* readEntities(ctx: ConnectorContext, config: LinkedinAdsCo
 // Analytics
 
 interface AnalyticsPosition {
-  account: number;
-  /** The ranges of this slice still to read for this account, the one being read first (halved at the row cap). */
+  /** The accounts of this slice still to read, the one being read first (fixed when the slice starts). */
+  accounts: string[];
+  /** The ranges of this slice still to read for that account, the one being read first (halved at the row cap). */
   ranges: DateRange[];
 }
 
@@ -167,9 +168,10 @@ export async function* readAnalytics(ctx: ConnectorContext, config: LinkedinAdsC
   const api = withClient(ctx, http);
   const types = ANALYTICS_METRICS;
   const groups = metricGroups(Object.keys(ANALYTICS_METRICS));
-  // The accounts are fixed in the checkpoint's position by index; the list is asked again per chunk, and LinkedIn
-  // lists the accounts in a stable order (by id).
-  const accounts = await accountIds(api, config);
+  // Listed when a slice starts (once per chunk at most) and carried in the position, so a resumed chunk reads the
+  // same accounts as the one before it.
+  let listed: string[] | undefined;
+  const accounts = async () => (listed ??= await accountIds(api, config));
 
   const cast = (metric: string, value: unknown): JsonValue => {
     // Money comes as decimal strings ("12.34"); counts as numbers.
@@ -179,9 +181,9 @@ export async function* readAnalytics(ctx: ConnectorContext, config: LinkedinAdsC
 
   const reader = {
     async page(slice: DateRange, position: JsonValue) {
-      let pos = (position as unknown as AnalyticsPosition | null) ?? { account: 0, ranges: [slice] };
+      let pos = (position as unknown as AnalyticsPosition | null) ?? { accounts: await accounts(), ranges: [slice] };
       for (;;) {
-        const account = accounts[pos.account];
+        const account = pos.accounts[0];
         if (account === undefined) return { records: [], next: null };
         const range = pos.ranges[0]!;
         const rows = new Map<string, SourceRecord>();
@@ -216,7 +218,7 @@ export async function* readAnalytics(ctx: ConnectorContext, config: LinkedinAdsC
           continue;
         }
         const next: AnalyticsPosition | null =
-          pos.ranges.length > 1 ? { ...pos, ranges: pos.ranges.slice(1) } : pos.account + 1 < accounts.length ? { account: pos.account + 1, ranges: [slice] } : null;
+          pos.ranges.length > 1 ? { ...pos, ranges: pos.ranges.slice(1) } : pos.accounts.length > 1 ? { accounts: pos.accounts.slice(1), ranges: [slice] } : null;
         return { records: [...rows.values()], next: next as unknown as JsonValue };
       }
     },

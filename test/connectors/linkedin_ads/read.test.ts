@@ -101,6 +101,24 @@ describe("linkedin_ads reader", () => {
     ]);
   });
 
+  it("analytics of every account the member can see, one page per account and slice; a resumed chunk goes on with the next account", async () => {
+    const m = await member({ rotate: false });
+    const first = await m.account({ campaigns: 1, creatives_per_campaign: 1 });
+    const second = await m.account({ campaigns: 2, creatives_per_campaign: 1 });
+    const today = todayIn("UTC", new Date());
+    const config = liConfig(m, [], { start_date: today });
+    const pages = await readAll(context().ctx, config, liRequest("ad_analytics_by_campaign", "incremental"));
+    const [low, high] = [first, second].sort((a, b) => Number(a.id) - Number(b.id));
+    const rowsOf = (a: typeof first) => Array(a === first ? 1 : 2).fill(a.id);
+    expect(pages.map((p) => p.records.map((r) => r.account_id))).toEqual([rowsOf(low!), rowsOf(high!)]);
+    expect(pages[0]!.checkpoint).toMatchObject({ position: { accounts: [high!.id] } });
+    const before = apiCalls(await m.requests()).length;
+    const resumed = await readAll(context().ctx, config, liRequest("ad_analytics_by_campaign", "incremental", null, pages[0]!.checkpoint));
+    expect(records(resumed).map((r) => r.account_id)).toEqual(rowsOf(high!));
+    // No account listing when resuming inside a slice: the accounts travel in the checkpoint.
+    expect(apiCalls(await m.requests()).slice(before).map((r) => r.path)).toEqual(["/rest/adAnalytics", "/rest/adAnalytics"]);
+  });
+
   it("a range whose answer reaches the row cap (LinkedIn drops the rest silently) is read again in halves", async () => {
     const m = await member();
     // 5,000 campaigns: three days are 15,000 rows, LinkedIn's cap; two days fit.
