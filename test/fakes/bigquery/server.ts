@@ -611,7 +611,8 @@ export async function startBigQueryFake(port = 0, issuer?: GoogleTokenIssuer): P
   return {
     name: "bigquery",
     port: bound,
-    hosts: BIGQUERY_HOSTS,
+    // Alone, it is also Google's token endpoint on both of its hosts.
+    hosts: issuer ? BIGQUERY_HOSTS : [...BIGQUERY_HOSTS, "oauth2.googleapis.com", "www.googleapis.com"],
     close: async () => {
       await stop(server);
       await duck.close();
