@@ -22,6 +22,8 @@ export interface FileResume {
   /** csv: the byte offset after the header row, and one type letter per column (csv-types.ts). */
   header_end?: number;
   types?: string;
+  /** Every row was read; the soft deletes of the earlier version's rows beyond them reached this row (read.ts). */
+  tombstoned?: number;
 }
 
 export interface FileRow {

@@ -93,6 +93,8 @@ export function fileStreamSpec(definition: S3Config["streams"][number]): StreamS
     cursor_field: S3_LAST_MODIFIED,
     supported_sync_modes: ["full_refresh", "incremental"],
     json_schema: added,
+    // Under file + row keys, the rows an object re-written shorter no longer has arrive as soft deletes (read.ts).
+    ...(definition.primary_key.length === 0 ? { reports_deletes: true } : {}),
   };
 }
 

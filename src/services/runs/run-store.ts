@@ -10,6 +10,8 @@ export interface RunStreamSummary {
   sync_mode: "full_refresh" | "incremental";
   status: "pending" | "running" | "completed" | "failed" | "cancelled";
   rows_loaded: number;
+  /** Source rows skipped by the loader's own rule (s3 `on_bad_row: "skip"`); absent when none. */
+  rows_skipped?: number;
   error_message: string;
   /** Deliveries of the stream's current chunk (1 on a first try); with `last_error`, the attempt that failed. */
   attempts?: number;

@@ -117,6 +117,72 @@ describe("s3 → PostgreSQL, end to end", () => {
   });
 });
 
+describe("s3: an object re-written shorter, and skipped rows", () => {
+  const longer = "id,v\n1,a\n2,b\n3,c\n4,d\n";
+  const shorter = "id,v\n1,x\n2,y\n";
+  const streams = [
+    { name: "parts", format: "csv", glob: "parts/*.csv" },
+    { name: "lines", format: "jsonl", glob: "lines/*.jsonl", on_bad_row: "skip" },
+  ];
+  async function seed() {
+    const bucket = await testBucket("short");
+    await bucket.put("parts/p.csv", longer, { lastModified: "2026-02-01T00:00:00Z" });
+    await bucket.put("lines/l.jsonl", '{"n": 1}\nnot json\n{"n": 2}\n[3]\n', { lastModified: "2026-02-01T00:00:00Z" });
+    return bucket;
+  }
+
+  it("D1: the rows beyond the new length are kept, marked deleted; skipped rows are counted on the run", async () => {
+    const owner = await bootstrapWorkspace();
+    const bucket = await seed();
+    const loader = await createLoader(owner, loaderBody(await createD1Source(owner), bucket.name, streams));
+    const table = (name: string) => `${loader.target_schema.toLowerCase()}__${name}`;
+    const first = await triggerAndWait(owner, loader.id);
+    expect(first.streams.find((s: any) => s.name === "lines")).toMatchObject({ status: "completed", rows_loaded: 2, rows_skipped: 2 });
+    expect(first.streams.find((s: any) => s.name === "parts")).not.toHaveProperty("rows_skipped");
+
+    await bucket.put("parts/p.csv", shorter, { lastModified: "2026-03-01T00:00:00Z" });
+    const second = await triggerAndWait(owner, loader.id);
+    expect(second.streams.find((s: any) => s.name === "parts")).toMatchObject({ status: "completed", rows_loaded: 4 });
+    const parts = await d1Rows(table("parts"), "_s3_row");
+    expect(parts.map((r) => [r._s3_row, r.id, r.v, r._s3_last_modified, r._loader_deleted_at])).toEqual([
+      [1, 1, "x", "2026-03-01T00:00:00.000Z", null],
+      [2, 2, "y", "2026-03-01T00:00:00.000Z", null],
+      [3, 3, "c", "2026-03-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"],
+      [4, 4, "d", "2026-03-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"],
+    ]);
+
+    // Longer again: the rows come back, no longer deleted.
+    await bucket.put("parts/p.csv", longer, { lastModified: "2026-04-01T00:00:00Z" });
+    await triggerAndWait(owner, loader.id);
+    expect((await d1Rows(table("parts"), "_s3_row")).map((r) => [r._s3_row, r.v, r._loader_deleted_at])).toEqual([
+      [1, "a", null],
+      [2, "b", null],
+      [3, "c", null],
+      [4, "d", null],
+    ]);
+  });
+
+  it("PostgreSQL: the rows beyond the new length are kept, marked deleted", async () => {
+    const owner = await bootstrapWorkspace();
+    const bucket = await seed();
+    const body = loaderBody(await createPostgresSource(owner), bucket.name, streams);
+    const schema = body.target_schema.toLowerCase();
+    dropAfterAll(schema);
+    const loader = await createLoader(owner, body);
+    const first = await triggerAndWait(owner, loader.id);
+    expect(first.streams.find((s: any) => s.name === "lines")).toMatchObject({ rows_loaded: 2, rows_skipped: 2 });
+    await bucket.put("parts/p.csv", shorter, { lastModified: "2026-03-01T00:00:00Z" });
+    await triggerAndWait(owner, loader.id);
+    const parts = await query(`select _s3_row, v, _loader_deleted_at from "${schema}".parts order by _s3_row`);
+    expect(parts.map((r) => [String(r._s3_row), r.v, r._loader_deleted_at?.toISOString() ?? null])).toEqual([
+      ["1", "x", null],
+      ["2", "y", null],
+      ["3", "c", "2026-03-01T00:00:00.000Z"],
+      ["4", "d", "2026-03-01T00:00:00.000Z"],
+    ]);
+  });
+});
+
 async function trackerView(runId: string) {
   return runInDurableObject(runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>, (instance: RunTracker) => instance.snapshot());
 }

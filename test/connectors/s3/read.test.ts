@@ -248,6 +248,50 @@ describe("s3 incremental", () => {
     expect(pages.map((p) => p.records.length)).toEqual([1000, 510]);
     expect(pages[0]!.state).toBeUndefined();
     expect(pages[1]!.state).toMatchObject({ cursor: ["2026-03-01T10:05:00.000Z", "x/2.csv"] });
-    expect(pages[1]!.checkpoint).toEqual({ after: ["2026-03-01T10:05:00.000Z", "x/2.csv"], file: null });
+    expect(pages[1]!.checkpoint).toEqual({ after: ["2026-03-01T10:05:00.000Z", "x/2.csv"], file: null, counted: [["x/1.csv", 1500], ["x/2.csv", 10]] });
+  });
+
+  it("follows an object re-written shorter with soft deletes of its rows beyond the new count, resumable among them", async () => {
+    const bucket = await testBucket();
+    await bucket.generateCsv("s/a.csv", 1200, { lastModified: "2026-03-01T10:00:00Z" });
+    await bucket.put("s/b.jsonl", '{"v": 1}\n{"v": 2}\n{"v": 3}\n', { lastModified: "2026-03-01T10:01:00Z" });
+    const config = s3Config(bucket.name, [{ name: "s", format: "csv", glob: "s/*.csv" }, { name: "j", format: "jsonl", glob: "s/*.jsonl" }]);
+    const csvState = (await readAll(config, "s", "incremental")).at(-1)!.state as JsonObject;
+    expect(csvState.rows).toEqual([["s/a.csv", 1200]]);
+    const jsonState = (await readAll(config, "j", "incremental")).at(-1)!.state as JsonObject;
+
+    await bucket.generateCsv("s/a.csv", 150, { lastModified: "2026-03-02T10:00:00Z" });
+    await bucket.put("s/b.jsonl", '{"v": 9}\n', { lastModified: "2026-03-02T10:01:00Z" });
+    const pages = await readAll(config, "s", "incremental", csvState);
+    const rows = records(pages);
+    expect(rows).toHaveLength(1200);
+    expect(rows.slice(0, 150).every((r) => r._loader_deleted_at === undefined && typeof r.id === "number")).toBe(true);
+    expect(rows.slice(150)).toEqual(
+      Array.from({ length: 1050 }, (_, i) => ({ _s3_key: "s/a.csv", _s3_row: 151 + i, _s3_last_modified: "2026-03-02T10:00:00.000Z", _loader_deleted_at: "2026-03-02T10:00:00.000Z" })),
+    );
+    // The first page ends among the deletes: its checkpoint resumes there without reading the object again.
+    expect(pages[0]!.checkpoint).toMatchObject({ after: null, file: { key: "s/a.csv", row: 150, tombstoned: 1000 } });
+    await bucket.clearRequests();
+    const resumed = await readAll(config, "s", "incremental", csvState, pages[0]!.checkpoint);
+    expect(records(resumed).map((r) => r._s3_row)).toEqual(Array.from({ length: 200 }, (_, i) => 1001 + i));
+    expect((await bucket.requests()).filter((r) => r.key === "s/a.csv")).toEqual([]);
+    expect(pages.at(-1)!.state).toMatchObject({ rows: [["s/a.csv", 150]] });
+
+    const json = records(await readAll(config, "j", "incremental", jsonState));
+    expect(json.map((r) => [r._s3_row, r.v, r._loader_deleted_at])).toEqual([
+      [1, 9, undefined],
+      [2, undefined, "2026-03-02T10:01:00.000Z"],
+      [3, undefined, "2026-03-02T10:01:00.000Z"],
+    ]);
+  });
+
+  it("keeps no row counts and sends no deletes for a stream keyed by the user's primary key", async () => {
+    const bucket = await testBucket();
+    await bucket.put("k/a.csv", "id,v\n1,a\n2,b\n", { lastModified: "2026-03-01T10:00:00Z" });
+    const config = s3Config(bucket.name, [{ name: "k", format: "csv", primary_key: ["id"] }]);
+    const state = (await readAll(config, "k", "incremental")).at(-1)!.state as JsonObject;
+    expect(state.rows).toBeUndefined();
+    await bucket.put("k/a.csv", "id,v\n1,c\n", { lastModified: "2026-03-02T10:00:00Z" });
+    expect(records(await readAll(config, "k", "incremental", state)).map((r) => [r.id, r.v])).toEqual([[1, "c"]]);
   });
 });
