@@ -101,11 +101,11 @@ describe("linkedin_ads → warehouse through the engine", () => {
     expect(await storedRefreshToken(owner.workspace.id, loader.id)).toBe(`${m.refreshToken}~2`);
   });
 
-  it("D1: a 429 waited out with no call during it, then a revoked refresh token puts the loader in error and the rows stay", async () => {
+  it("D1: a 429 waited out with no call during it, the 30-day lookback merged in place, then a revoked refresh token puts the loader in error and the rows stay", async () => {
     const m = await member();
     const account = await m.account({ campaigns: 2, creatives_per_campaign: 1 });
     const today = todayIn("UTC", new Date());
-    const start = addDays(today, -4);
+    const start = addDays(today, -34);
     const owner = await bootstrapWorkspace();
     const sourceId = await createD1Source(owner);
     const schema = uniqueName("li");
@@ -113,7 +113,7 @@ describe("linkedin_ads → warehouse through the engine", () => {
     const loader = await liLoader(owner, sourceId, config, schema, ["ad_analytics_by_campaign"]);
     await m.faults({ throttle: { limit: "BURST", seconds: 2, retry_after: 2 } });
     const run = await triggerAndWait(owner, loader.id);
-    expect(run).toMatchObject({ status: "completed", rows_loaded: 10 });
+    expect(run).toMatchObject({ status: "completed", rows_loaded: 70 });
     const table = `${schema.toLowerCase()}__ad_analytics_by_campaign`;
     expect((await d1Rows(table, "date, pivot_value")).map((r) => r.date)).toEqual(days2(start, today));
     const sent = apiCalls(await m.requests());
@@ -121,12 +121,26 @@ describe("linkedin_ads → warehouse through the engine", () => {
     expect(sent.filter((r) => r.blocked)).toEqual([]);
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(2000);
 
+    // LinkedIn revises yesterday and today: the next run re-reads 31 days and replaces them by date and campaign.
+    await account.restate(addDays(today, -1), 3);
+    const second = await triggerAndWait(owner, loader.id);
+    expect(second).toMatchObject({ status: "completed", rows_loaded: 62 });
+    const merged = await d1Rows(table, "date, pivot_value");
+    expect(merged).toHaveLength(70);
+    const creatives = creativesOf(account.shape);
+    for (const row of merged) {
+      const campaign = Number(String(row.pivot_value).split(":").at(-1));
+      const factor = row.date >= addDays(today, -1) ? 3 : 1;
+      expect(row.impressions).toBe(creatives.filter((c) => c.campaign === campaign).reduce((t, c) => t + creativeMetric(c.creative, row.date, "impressions", factor), 0));
+      expect(row._loader_run_id).toBe(row.date >= addDays(today, -30) ? second.id : run.id);
+    }
+
     await m.revoke();
     const denied = await triggerAndWait(owner, loader.id);
     expect(denied).toMatchObject({ status: "failed", streams_failed: 1 });
     const view = (await as(owner)(`/loaders/${loader.id}`)).json;
     expect(view).toMatchObject({ status: "error", status_error: expect.stringContaining("reconnect LinkedIn: the refresh token was revoked or expired") });
-    expect(await d1Rows(table, "date, pivot_value")).toHaveLength(10);
+    expect(await d1Rows(table, "date, pivot_value")).toHaveLength(70);
   });
 });
 
