@@ -617,6 +617,8 @@ const pages = {
     const draw = (r) => {
       setBadge($("#run-status"), r.status);
       $("#run-rows").textContent = r.rows_loaded.toLocaleString("en-US");
+      for (const cell of $$("[data-usage]")) cell.textContent = (r.usage?.[cell.dataset.usage] ?? 0).toLocaleString("en-US");
+      if (r.usage) $("#run-cost").textContent = `$${r.estimated_cost_usd.toFixed(6)}`;
       const error = $("#run-error");
       error.textContent = r.error_message;
       error.hidden = !r.error_message;

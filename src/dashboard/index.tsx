@@ -22,6 +22,7 @@ import { loadersPage } from "./pages/loaders";
 import { newLoaderPage } from "./pages/new-loader";
 import { runPage } from "./pages/run";
 import { sourcesPage } from "./pages/sources";
+import { usagePage } from "./pages/usage";
 import { webhooksPage } from "./pages/webhooks";
 import { SIGNIN_CSRF_COOKIE, csrfMatches, endSession, readSession, signinCsrf, startSession } from "./session";
 
@@ -144,20 +145,7 @@ export function mountDashboard(app: Hono<AppEnv>): void {
   pages.get("/sources", sourcesPage);
   pages.get("/api-keys", apiKeysPage);
   pages.get("/webhooks", webhooksPage);
-  pages.get("/usage", (c) => comingPage(c, "Usage", "/usage", "Per-run usage and estimated cost are not in this version of the API yet; each run's rows are on its loader's page."));
+  pages.get("/usage", usagePage);
   /** The schedule step's preview: the cron in words and its next five times, computed by the scheduler's own parser. */
   pages.get("/ui/schedule", (c) => c.json(describeSchedule(c.req.query("cron") ?? "", new Date())));
-}
-
-function comingPage(c: DashboardContext, title: string, current: string, text: string) {
-  return c.html(
-    <Page title={title} viewer={c.get("viewer")} current={current}>
-      <div class="empty">
-        <p>{text}</p>
-        <p>
-          <a href="/loaders">Back to loaders</a>
-        </p>
-      </div>
-    </Page>,
-  );
 }

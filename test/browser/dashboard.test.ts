@@ -416,4 +416,60 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(cspViolations).toEqual([]);
   });
+
+  it("charts the runs' rows and estimated cost on the Usage page, with the run's own usage on its page", async () => {
+    const loaders = (await api("GET", `/workspaces/${workspaceId}/loaders`, ownerKey, undefined, workspaceId)).body as unknown as Array<{ id: string; name: string }>;
+    const loader = loaders.find((l) => l.name === "Items from the browser")!;
+    const runs = (await api("GET", `/workspaces/${workspaceId}/loaders/${loader.id}/runs`, ownerKey, undefined, workspaceId)).body as unknown as Array<{
+      id: string;
+      status: string;
+      rows_loaded: number;
+      usage: { rows_written: number; source_requests: number };
+      estimated_cost_usd: number;
+    }>;
+    const done = runs.find((r) => r.status === "completed")!;
+    expect(done.rows_loaded).toBeGreaterThan(0);
+    expect(done.usage.rows_written).toBe(done.rows_loaded);
+    const today = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const report = (await api("GET", `/workspaces/${workspaceId}/usage?from=${from}&to=${today}`, ownerKey, undefined, workspaceId)).body as unknown as {
+      runs: number;
+      usage: { rows_written: number; source_requests: number };
+      estimated_cost_usd: number;
+      loaders: Array<{ loader_id: string; usage: { rows_written: number }; estimated_cost_usd: number }>;
+    };
+    expect(report.runs).toBeGreaterThan(0);
+
+    const { context, page } = await signIn(ownerKey);
+    await page.goto(`${service.base}/usage?from=${from}&to=${today}`);
+    expect(await page.locator("#usage-runs").textContent()).toBe(report.runs.toLocaleString("en-US"));
+    expect(await page.locator("#usage-rows").textContent()).toBe(report.usage.rows_written.toLocaleString("en-US"));
+    expect(await page.locator("#usage-requests").textContent()).toBe(report.usage.source_requests.toLocaleString("en-US"));
+    expect(await page.locator("#usage-cost").textContent()).toBe(`$${report.estimated_cost_usd.toFixed(6)}`);
+    // Four charts with accessible names; a bar per loader, whose title carries the figure the table shows.
+    for (const name of ["Rows written per day", "Estimated cost per day", "Rows written per loader", "Estimated cost per loader"]) {
+      expect(await page.getByRole("img", { name: new RegExp(`^${name}`) }).count(), name).toBe(1);
+    }
+    const ours = report.loaders.find((l) => l.loader_id === loader.id)!;
+    expect(await page.locator(`#chart-rows-per-loader rect[data-label="${loader.name}"] title`).textContent()).toBe(`${loader.name}: ${ours.usage.rows_written.toLocaleString("en-US")} rows`);
+    const row = page.locator(`#usage-loaders tr[data-usage-row="${loader.name}"]`);
+    expect(await row.locator('[data-cell="rows"]').textContent()).toBe(ours.usage.rows_written.toLocaleString("en-US"));
+    expect(await row.locator('[data-cell="cost"]').textContent()).toBe(`$${ours.estimated_cost_usd.toFixed(6)}`);
+    await checkAccessibility(page, "usage");
+
+    // A range with no runs says what to do; a reversed one says why it was not used.
+    await page.goto(`${service.base}/usage?from=2020-01-01&to=2020-01-31`);
+    expect(await page.locator(".empty").textContent()).toContain("No runs between 2020-01-01 and 2020-01-31");
+    await checkAccessibility(page, "usage-empty");
+    await page.goto(`${service.base}/usage?from=${today}&to=${from}`);
+    expect(await page.locator("#usage-error").textContent()).toContain("must not be before from");
+
+    await page.goto(`${service.base}/loaders/${loader.id}/runs/${done.id}`);
+    expect(await page.locator('[data-usage="rows_written"]').textContent()).toBe(done.rows_loaded.toLocaleString("en-US"));
+    expect(await page.locator('[data-usage="source_requests"]').textContent()).toBe(done.usage.source_requests.toLocaleString("en-US"));
+    expect(await page.locator("#run-cost").textContent()).toBe(`$${done.estimated_cost_usd.toFixed(6)}`);
+    await checkAccessibility(page, "run-usage");
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

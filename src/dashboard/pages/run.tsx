@@ -10,6 +10,18 @@ import { getRunRow } from "../../services/runs/run-store";
 import type { DashboardContext } from "../index";
 import { Data, Head, Page, StatusBadge, Time } from "../layout";
 
+/** The counts a person asks about first; the API's run object has them all. */
+const USAGE_SHOWN = [
+  ["source_requests", "Source requests"],
+  ["source_bytes_received", "Bytes received"],
+  ["pages", "Pages"],
+  ["rows_written", "Rows written"],
+  ["warehouse_statements", "Warehouse statements"],
+  ["queue_messages_sent", "Queue messages sent"],
+  ["durable_object_requests", "Durable Object requests"],
+  ["chunk_wall_ms", "Chunk time (ms)"],
+] as const;
+
 export async function runPage(c: DashboardContext) {
   const viewer = c.get("viewer");
   const services = c.get("services");
@@ -79,6 +91,26 @@ export async function runPage(c: DashboardContext) {
         </div>
         <p class="muted small" id="run-live" aria-live="polite">
           {live ? "Updating live…" : "This run has ended."}
+        </p>
+      </section>
+      <section class="card" aria-labelledby="run-usage-title">
+        <h2 id="run-usage-title">Usage and cost</h2>
+        <dl class="facts" id="run-usage">
+          {USAGE_SHOWN.map(([field, label]) => (
+            <>
+              <dt>{label}</dt>
+              <dd class="counter" data-usage={field}>
+                {run.usage[field].toLocaleString("en-US")}
+              </dd>
+            </>
+          ))}
+          <dt>Estimated cost</dt>
+          <dd class="counter" id="run-cost">
+            {`$${run.estimated_cost_usd.toFixed(6)}`}
+          </dd>
+        </dl>
+        <p class="muted small">
+          At Cloudflare's published Workers Paid prices beyond the included allowances; CPU time is estimated from the chunks' wall time. <a href="/usage">All usage</a>
         </p>
       </section>
       <section class="card" aria-labelledby="run-events-title" id="run-events-card" hidden>
