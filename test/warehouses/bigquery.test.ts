@@ -5,32 +5,16 @@
  * widening by rebuild, full_refresh by a WRITE_TRUNCATE copy job, quota errors retried.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import { SYNCED_AT, batch, connectionSteps as steps, fullRefreshScenario, replacesFromScenario, streamTarget as target } from "../helpers/warehouse-scenarios";
 import { type StagedUnderTest, bigqueryUnderTest, fakeRoot, rsaKeyPair, uniqueSchema } from "./staged-warehouses";
 
-const SYNCED_AT = "2024-05-01T12:00:00.000Z";
-const batch = (batch_id: string, records: WriteBatch["records"]): WriteBatch => ({ batch_id, records, synced_at: SYNCED_AT });
 
 let wh: StagedUnderTest;
 beforeAll(async () => {
   wh = await bigqueryUnderTest();
 });
 
-const target = (schema: string, overrides: Partial<StreamTarget> = {}): StreamTarget => ({
-  schema,
-  stream: "Contacts",
-  sync_mode: "incremental",
-  primary_key: ["Id"],
-  cursor_field: "UpdatedAt",
-  run_id: "run-1",
-  ...overrides,
-});
 
-async function steps(adapter: ReturnType<StagedUnderTest["adapter"]>) {
-  const out = [];
-  for await (const step of adapter.testConnection()) out.push(step);
-  return out;
-}
 
 const calls = async (from: number) => (await wh.log()).slice(from);
 
@@ -127,48 +111,18 @@ describe("bigquery warehouse", () => {
     ]);
   });
 
-  it("full_refresh builds aside and replaces the target with a WRITE_TRUNCATE copy job; the old rows stay readable until then", async () => {
-    const schema = uniqueSchema("bq");
-    const load = async (runId: string, ids: number[]) => {
-      const t = target(schema, { sync_mode: "full_refresh", run_id: runId, cursor_field: null });
-      const adapter = wh.adapter();
-      await adapter.prepareStream(t);
-      await adapter.stage(t, batch(`${runId}:Contacts:0`, ids.map((Id) => ({ Id }))));
-      await adapter.commit(t, { chunk_id: `${runId}:Contacts:c0`, batch_ids: [`${runId}:Contacts:0`] });
-      return { adapter, t };
-    };
-    const a = await load("run-a", [1, 2, 3]);
-    await a.adapter.finalizeStream(a.t);
-    const b = await load("run-b", [9]);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([1, 2, 3]);
-    await b.adapter.finalizeStream(b.t);
-    await wh.adapter().finalizeStream(b.t);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([9]);
-    expect(await wh.tables(schema)).toEqual(["contacts"]);
-    const jobs = await wh.control<any[]>("jobs");
-    expect(jobs.filter((j) => j.configuration.copy?.destinationTable.datasetId === schema).map((j) => j.configuration.copy.writeDisposition)).toEqual(["WRITE_TRUNCATE", "WRITE_TRUNCATE"]);
-  });
-  it("a keyless commit with replaces_from first removes what an earlier attempt committed from that page on, however it cut its groups", async () => {
-    const schema = uniqueSchema("rf");
-    const t = { schema, stream: "events", sync_mode: "incremental" as const, primary_key: [], cursor_field: null, run_id: "run-rf" };
-    const first = wh.adapter();
-    await first.prepareStream(t);
-    await first.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await first.stage(t, { batch_id: "run-rf:events:3", records: [{ n: 3 }, { n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await first.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:3"], replaces_from: 0 });
-    // The report was lost; the redelivery starts again at page 0 and cuts its groups elsewhere.
-    const again = wh.adapter();
-    await again.prepareStream(t);
-    await again.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }, { n: 3 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await again.stage(t, { batch_id: "run-rf:events:5", records: [{ n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await again.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:5"], replaces_from: 0 });
-    expect((await wh.rows(schema, "events", "n")).map((r) => [r.n, r._loader_batch_id])).toEqual([
-      [1, "run-rf:events:0"],
-      [2, "run-rf:events:0"],
-      [3, "run-rf:events:0"],
-      [4, "run-rf:events:5"],
-    ]);
-  });
+  fullRefreshScenario(
+    () => wh,
+    {
+      primaryKey: ["Id"],
+      after: async (under, schema) => {
+        const jobs = await under.control<any[]>("jobs");
+        expect(jobs.filter((j) => j.configuration.copy?.destinationTable.datasetId === schema).map((j) => j.configuration.copy.writeDisposition)).toEqual(["WRITE_TRUNCATE", "WRITE_TRUNCATE"]);
+      },
+    },
+    "full_refresh builds aside and replaces the target with a WRITE_TRUNCATE copy job; the old rows stay readable until then",
+  );
+  replacesFromScenario(() => wh);
 
   it("takes its tokens from the one Google token fake on either token host, and a key deleted in the console stops it", async () => {
     const own = await bigqueryUnderTest();

@@ -5,26 +5,10 @@
  * full_refresh with CREATE OR REPLACE TABLE, and statements that are idempotent by themselves (no request id exists).
  */
 import { describe, expect, it } from "vitest";
-import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import { SYNCED_AT, batch, connectionSteps as steps, fullRefreshScenario, replacesFromScenario, streamTarget as target } from "../helpers/warehouse-scenarios";
 import { databricksUnderTest, uniqueSchema } from "./staged-warehouses";
 
-const SYNCED_AT = "2024-05-01T12:00:00.000Z";
-const batch = (batch_id: string, records: WriteBatch["records"]): WriteBatch => ({ batch_id, records, synced_at: SYNCED_AT });
-const target = (schema: string, overrides: Partial<StreamTarget> = {}): StreamTarget => ({
-  schema,
-  stream: "Contacts",
-  sync_mode: "incremental",
-  primary_key: ["Id"],
-  cursor_field: "UpdatedAt",
-  run_id: "run-1",
-  ...overrides,
-});
 
-async function steps(adapter: { testConnection(): AsyncIterable<any> }) {
-  const out = [];
-  for await (const step of adapter.testConnection()) out.push(step);
-  return out;
-}
 
 describe("databricks warehouse", () => {
   it("passes its connection test with a PAT and with OAuth M2M; a bad http_path or token says what to fix", async () => {
@@ -97,46 +81,16 @@ describe("databricks warehouse", () => {
     expect(statements.some((s: string) => /^CREATE OR REPLACE TABLE .* USING DELTA AS SELECT .*CAST\(`code` AS STRING\) AS `code`/.test(s))).toBe(true);
   });
 
-  it("full_refresh replaces the target with CREATE OR REPLACE TABLE at the end; keyless commits replace their batches", async () => {
-    const wh = await databricksUnderTest();
-    const schema = uniqueSchema("dbx");
-    const load = async (runId: string, ids: number[]) => {
-      const t = target(schema, { sync_mode: "full_refresh", run_id: runId, cursor_field: null, primary_key: [] });
-      const adapter = wh.adapter();
-      await adapter.prepareStream(t);
-      await adapter.stage(t, batch(`${runId}:Contacts:0`, ids.map((Id) => ({ Id }))));
-      await adapter.commit(t, { chunk_id: `${runId}:Contacts:c0`, batch_ids: [`${runId}:Contacts:0`] });
-      await adapter.commit(t, { chunk_id: `${runId}:Contacts:c0`, batch_ids: [`${runId}:Contacts:0`] });
-      return { adapter, t };
-    };
-    const a = await load("run-a", [1, 2, 3]);
-    await a.adapter.finalizeStream(a.t);
-    const b = await load("run-b", [9]);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([1, 2, 3]);
-    await b.adapter.finalizeStream(b.t);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([9]);
-    expect(await wh.tables(schema)).toEqual(["contacts"]);
-  });
-  it("a keyless commit with replaces_from first removes what an earlier attempt committed from that page on, however it cut its groups", async () => {
-    const wh = await databricksUnderTest();
-    const schema = uniqueSchema("rf");
-    const t = { schema, stream: "events", sync_mode: "incremental" as const, primary_key: [], cursor_field: null, run_id: "run-rf" };
-    const first = wh.adapter();
-    await first.prepareStream(t);
-    await first.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await first.stage(t, { batch_id: "run-rf:events:3", records: [{ n: 3 }, { n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await first.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:3"], replaces_from: 0 });
-    // The report was lost; the redelivery starts again at page 0 and cuts its groups elsewhere.
-    const again = wh.adapter();
-    await again.prepareStream(t);
-    await again.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }, { n: 3 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await again.stage(t, { batch_id: "run-rf:events:5", records: [{ n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await again.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:5"], replaces_from: 0 });
-    expect((await wh.rows(schema, "events", "n")).map((r) => [r.n, r._loader_batch_id])).toEqual([
-      [1, "run-rf:events:0"],
-      [2, "run-rf:events:0"],
-      [3, "run-rf:events:0"],
-      [4, "run-rf:events:5"],
-    ]);
-  });
+  fullRefreshScenario(
+    () => databricksUnderTest(),
+    {
+      primaryKey: [],
+      after: async (under, schema) => {
+        const replaced = (await under.log()).filter((c: any) => c.call === "statements.execute" && /^CREATE OR REPLACE TABLE `loaders`\.`[^`]+`\.`contacts` USING DELTA AS SELECT \* FROM/.test(c.statement ?? ""));
+        expect(replaced.map((c: any) => c.statement.includes(`\`${schema}\``))).toEqual([true, true]);
+      },
+    },
+    "full_refresh replaces the target with CREATE OR REPLACE TABLE at the end; keyless commits replace their batches",
+  );
+  replacesFromScenario(() => databricksUnderTest());
 });

@@ -7,33 +7,17 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { as, bootstrapWorkspace } from "../helpers/api";
-import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import { SYNCED_AT, batch, connectionSteps as steps, fullRefreshScenario, replacesFromScenario, streamTarget as target } from "../helpers/warehouse-scenarios";
 import { snowflakeAccountName, snowflakeKeyPair } from "../../src/warehouses/snowflake/auth";
 import { type StagedUnderTest, rsaKeyPair, snowflakeUnderTest, uniqueSchema } from "./staged-warehouses";
 
-const SYNCED_AT = "2024-05-01T12:00:00.000Z";
-const batch = (batch_id: string, records: WriteBatch["records"]): WriteBatch => ({ batch_id, records, synced_at: SYNCED_AT });
 
 let wh: StagedUnderTest;
 beforeAll(async () => {
   wh = await snowflakeUnderTest();
 });
 
-const target = (schema: string, overrides: Partial<StreamTarget> = {}): StreamTarget => ({
-  schema,
-  stream: "Contacts",
-  sync_mode: "incremental",
-  primary_key: ["Id"],
-  cursor_field: "UpdatedAt",
-  run_id: "run-1",
-  ...overrides,
-});
 
-async function steps(adapter: ReturnType<StagedUnderTest["adapter"]>) {
-  const out = [];
-  for await (const step of adapter.testConnection()) out.push(step);
-  return out;
-}
 
 describe("snowflake warehouse", () => {
   it("passes its connection test step by step, and says what to fix for a wrong key or an unusable warehouse", async () => {
@@ -145,28 +129,17 @@ describe("snowflake warehouse", () => {
     expect((await wh.log()).some((s: any) => /^CREATE OR REPLACE TABLE .* COPY GRANTS AS SELECT .*TO_VARCHAR\("CODE"\) AS "CODE"/.test(s.statement))).toBe(true);
   });
 
-  it("full_refresh builds the table aside and swaps it in with SWAP WITH; the old table is readable until then", async () => {
-    const schema = uniqueSchema("sf");
-    const first = target(schema, { sync_mode: "full_refresh", run_id: "run-a", cursor_field: null });
-    const load = async (t: StreamTarget, ids: number[]) => {
-      const adapter = wh.adapter();
-      await adapter.prepareStream(t);
-      await adapter.stage(t, batch(`${t.run_id}:Contacts:0`, ids.map((Id) => ({ Id, Name: `n${Id}` }))));
-      await adapter.commit(t, { chunk_id: `${t.run_id}:Contacts:c0`, batch_ids: [`${t.run_id}:Contacts:0`] });
-      return adapter;
-    };
-    await (await load(first, [1, 2, 3])).finalizeStream(first);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([1, 2, 3]);
-    const second = { ...first, run_id: "run-b" };
-    const adapter = await load(second, [7]);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([1, 2, 3]);
-    await adapter.finalizeStream(second);
-    await wh.adapter().finalizeStream(second);
-    expect((await wh.rows(schema, "Contacts", "id")).map((r) => r.id)).toEqual([7]);
-    expect(await wh.tables(schema)).toEqual(["contacts"]);
-    // The second finalize (a redelivery) finds nothing aside and leaves the swapped table alone.
-    expect((await wh.log()).filter((s: any) => /SWAP WITH/.test(s.statement) && s.statement.includes(schema.toUpperCase())).map((s: any) => s.executed)).toEqual([true]);
-  });
+  fullRefreshScenario(
+    () => wh,
+    {
+      primaryKey: ["Id"],
+      // One executed SWAP WITH: the redelivered finalize found nothing aside.
+      after: async (under, schema) => {
+        expect((await under.log()).filter((s: any) => /SWAP WITH/.test(s.statement) && s.statement.includes(schema.toUpperCase())).map((s: any) => s.executed)).toEqual([true]);
+      },
+    },
+    "full_refresh builds the table aside and swaps it in with SWAP WITH; the old table is readable until then",
+  );
 
   it("keyless streams replace the rows of the committed batches; big groups are split under the statement size limit", async () => {
     const schema = uniqueSchema("sf");
@@ -213,27 +186,7 @@ describe("snowflake warehouse", () => {
   it("a config with a password is refused with what to do instead", async () => {
     expect(() => wh.adapter({ ...wh.config, private_key: undefined, password: "secret" })).toThrow(/does not accept passwords; use key-pair authentication/);
   });
-  it("a keyless commit with replaces_from first removes what an earlier attempt committed from that page on, however it cut its groups", async () => {
-    const schema = uniqueSchema("rf");
-    const t = { schema, stream: "events", sync_mode: "incremental" as const, primary_key: [], cursor_field: null, run_id: "run-rf" };
-    const first = wh.adapter();
-    await first.prepareStream(t);
-    await first.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await first.stage(t, { batch_id: "run-rf:events:3", records: [{ n: 3 }, { n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await first.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:3"], replaces_from: 0 });
-    // The report was lost; the redelivery starts again at page 0 and cuts its groups elsewhere.
-    const again = wh.adapter();
-    await again.prepareStream(t);
-    await again.stage(t, { batch_id: "run-rf:events:0", records: [{ n: 1 }, { n: 2 }, { n: 3 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await again.stage(t, { batch_id: "run-rf:events:5", records: [{ n: 4 }], synced_at: "2024-05-01T12:00:00.000Z" });
-    await again.commit(t, { chunk_id: "run-rf:events:c0", batch_ids: ["run-rf:events:0", "run-rf:events:5"], replaces_from: 0 });
-    expect((await wh.rows(schema, "events", "n")).map((r) => [r.n, r._loader_batch_id])).toEqual([
-      [1, "run-rf:events:0"],
-      [2, "run-rf:events:0"],
-      [3, "run-rf:events:0"],
-      [4, "run-rf:events:5"],
-    ]);
-  });
+  replacesFromScenario(() => wh);
 });
 
 describe("snowflake warehouse with OAuth", () => {

@@ -118,7 +118,8 @@ export async function snowflakeUnderTest(options: { readOnly?: boolean; oauth?: 
   return generic("snowflake", config, `accounts/${account}`, (schema, stream) => ({ catalog: "LOADERS", schema: schemaName(schema, 255).toUpperCase(), table: tableName(stream, 255).toUpperCase() }));
 }
 
-function generic(type: StagedType, config: Record<string, unknown>, controlPrefix: string, where: StagedUnderTest["where"]): StagedUnderTest {
+/** `mine`: which entries of a fake-wide request log are this harness's (BigQuery's log is the whole fake's). */
+function generic(type: StagedType, config: Record<string, unknown>, controlPrefix: string, where: StagedUnderTest["where"], mine: (entry: any) => boolean = () => true): StagedUnderTest {
   const fake = type;
   const prefix = controlPrefix ? `${controlPrefix}/` : "";
   const q = (name: string) => `"${name}"`;
@@ -155,7 +156,7 @@ function generic(type: StagedType, config: Record<string, unknown>, controlPrefi
     },
     async log() {
       const body = await controlCall<any>(fake, `${prefix}requests`);
-      return Array.isArray(body) ? body : body.statements;
+      return (Array.isArray(body) ? body : body.statements).filter(mine);
     },
     control: (path, body) => controlCall(fake, `${prefix}${path}`, body),
     where,
@@ -171,7 +172,8 @@ export async function bigqueryUnderTest(options: { location?: string; role?: "ed
   const location = options.location ?? "EU";
   // The connection test reads the config's dataset: it exists beforehand, as a user's would.
   const config = { project_id: "loaders-test", dataset: "loaders_default", service_account_json: JSON.stringify(serviceAccount), location };
-  return generic("bigquery", config, "", (schema, stream) => ({ catalog: "loaders-test", schema: schemaName(schema, 300), table: tableName(stream, 300) }));
+  // Test files run in parallel against one fake: the log this harness reads is its service account's calls.
+  return generic("bigquery", config, "", (schema, stream) => ({ catalog: "loaders-test", schema: schemaName(schema, 300), table: tableName(stream, 300) }), (entry) => entry.principal === email);
 }
 
 /**
