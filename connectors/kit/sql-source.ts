@@ -22,7 +22,25 @@ const LOCATOR = "__loaders_locator";
 
 export interface SourceSession {
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  /** The same, each row as its values in select-list order: what page reads decode into records themselves. */
+  queryArrays(text: string, values?: unknown[]): Promise<{ columns: string[]; rows: unknown[][] }>;
   close(): Promise<void>;
+}
+
+/**
+ * A page's records from value arrays: the first `width` values, under their column names. Each record gets its
+ * properties in one order, so they share one shape; deleting the keyset's helper columns from driver-built objects
+ * instead turned every record into a slow dictionary object (a CPU profile of the isolate put that at 6 %).
+ */
+function recordsOf(columns: string[], rows: unknown[][], width: number): SourceRecord[] {
+  const records = new Array<SourceRecord>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const record: SourceRecord = {};
+    for (let i = 0; i < width; i++) record[columns[i]!] = row[i] as never;
+    records[r] = record;
+  }
+  return records;
 }
 
 /** A discovered stream with what reading it needs beyond the engine's spec (it travels with the spec as JSON). */
@@ -65,14 +83,14 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
     let after = checkpoint ? parseLocatorCheckpoint(checkpoint).locator : locator.start;
     for (;;) {
       if (signal.aborted) return;
-      const rows = await session.query(
+      const { columns, rows } = await session.queryArrays(
         `SELECT t.*, ${dialect.text(locator.expression)} AS ${LOCATOR} FROM ${from} WHERE ${locator.expression} > ${dialect.param(1, locator.type)} ORDER BY ${locator.expression} LIMIT ${PAGE_ROWS}`,
         [after],
       );
       if (rows.length === 0) return;
-      after = rows[rows.length - 1]![LOCATOR] as string;
-      for (const row of rows) delete row[LOCATOR];
-      yield { records: rows, checkpoint: { locator: after } };
+      const width = columns.length - 1;
+      after = rows[rows.length - 1]![width] as string;
+      yield { records: recordsOf(columns, rows, width), checkpoint: { locator: after } };
       if (rows.length < PAGE_ROWS) return;
     }
   } else {
@@ -116,12 +134,12 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
       conditions.push(`${column(cursor)} >= ${dialect.minusWindow(dialect.param(1, typeOf(cursor)), typeOf(cursor))}`);
     }
     const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-    const rows = await session.query(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${PAGE_ROWS}`, values);
+    const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${PAGE_ROWS}`, values);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
-    after = order.map((_, i) => last[`${KEY_PREFIX}${i}`] as string);
-    for (const row of rows) for (let i = 0; i < order.length; i++) delete row[`${KEY_PREFIX}${i}`];
-    const page: Page = { records: rows as SourceRecord[], checkpoint: { after } as JsonObject };
+    const width = columns.length - order.length;
+    after = order.map((_, i) => last[width + i] as string);
+    const page: Page = { records: recordsOf(columns, rows, width), checkpoint: { after } as JsonObject };
     // Rows come in cursor order, so the page's last cursor is the greatest read so far in this run.
     if (incremental) page.state = { cursor: after[0] as string };
     yield page;

@@ -152,6 +152,14 @@ export async function openSession(config: MysqlConfig, development: boolean): Pr
         throw connectionError(error, config);
       }
     },
+    async queryArrays(text, values = []) {
+      try {
+        const [rows, fields] = await connection.query({ sql: text, values, rowsAsArray: true });
+        return { columns: (fields ?? []).map((field) => field.name), rows: rows as unknown as unknown[][] };
+      } catch (error) {
+        throw connectionError(error, config);
+      }
+    },
     close: () => connection.end().catch(() => undefined),
   };
   try {

@@ -81,6 +81,14 @@ export async function openSession(config: PostgresqlConfig, development: boolean
         throw connectionError(error, config);
       }
     },
+    async queryArrays(text, values = []) {
+      try {
+        const result = await client.query({ text, values, rowMode: "array" });
+        return { columns: result.fields.map((field) => field.name), rows: result.rows as unknown[][] };
+      } catch (error) {
+        throw connectionError(error, config);
+      }
+    },
     close: () => client.end().catch(() => undefined),
   };
 }
