@@ -1,16 +1,19 @@
 /**
  * PostgreSQL over `pg` (TCP through workerd's `cloudflare:sockets`, nodejs_compat), one connection per adapter
- * instance, ended in close(). A page is ONE set-based statement: the rows travel as a single jsonb parameter and
- * `jsonb_array_elements` unpacks them (research/warehouses.md §4: no 65,535-parameter cap, one round trip; in a
- * probe here it loaded as fast as `jsonb_to_recordset` with a smaller payload). Schema changes go in one
- * multi-statement query, which PostgreSQL runs as one transaction.
+ * instance, ended in close(). A group's rows go by `COPY … FROM STDIN` (text format) into a session temp table,
+ * then ONE set-based upsert moves them into the write table: the upsert is the commit point, as the jsonb
+ * parameter form it replaced was (research/warehouses.md §4: no 65,535-parameter cap), and the same statement keeps
+ * the merge and replace rules. COPY text is the server's cheapest input (no JSON to parse and pick apart per
+ * cell; the CPU profile of bench/db-sources.mjs showed the jsonb form's cost on both sides). Schema changes go in
+ * one multi-statement query, which PostgreSQL runs as one transaction.
  */
+import { Buffer } from "node:buffer";
 import { connect } from "cloudflare:sockets";
-import { Client, type QueryResult } from "pg";
+import { Client, Query, type QueryResult } from "pg";
 import { type ChunkCommit, type CommitScope, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "./contract";
 import { runConnectionChecks } from "./connection-test";
 import { WarehouseError, type WarehouseErrorKind, errorMessage, redact } from "./errors";
-import { type ColumnChange, type LoadPlan, type TableShape, planLoad, rowsAsJson } from "./load-plan";
+import { type Cell, type ColumnChange, type LoadPlan, type TableShape, planLoad } from "./load-plan";
 import { CONNECT_TIMEOUT_MS, SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../../connectors/kit/postgres";
 import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableName, tableName } from "./naming";
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
@@ -41,19 +44,20 @@ export function parsePostgresConfig(config: Record<string, unknown>, development
   return parseWarehouseConfig(postgresqlSpec, config, development);
 }
 
-const dialect: LoadDialect = {
-  cell: (index, type) =>
-    type === "json"
-      ? `NULLIF(e -> ${index}, 'null'::jsonb)`
-      : type === "string"
-        ? `e ->> ${index}`
-        : `(e ->> ${index})::${POSTGRES_TYPES[type]}`,
-  param: (position, type) => `$${position}::${POSTGRES_TYPES[type]}`,
-  rows: "jsonb_array_elements($1::jsonb) AS e",
-  // Byte order, as D1 and JavaScript compare text; a locale collation could order ISO strings differently.
-  cursorNotOlder: (newer, older, type) =>
-    type === "string" ? `${newer} COLLATE "C" >= ${older} COLLATE "C"` : `${newer} >= ${older}`,
-};
+/**
+ * The upsert reads the temp table the group was copied into: cell i is its column `c<i>`, typed as the target's. The
+ * rows need no parameter, so run id, synced_at and batch id are $1–$3 (the shared statement numbers them from 2).
+ */
+function copyDialect(copyTable: string): LoadDialect {
+  return {
+    cell: (index) => `e.c${index}`,
+    param: (position, type) => `$${position - 1}::${POSTGRES_TYPES[type]}`,
+    rows: `${copyTable} AS e`,
+    // Byte order, as D1 and JavaScript compare text; a locale collation could order ISO strings differently.
+    cursorNotOlder: (newer, older, type) =>
+      type === "string" ? `${newer} COLLATE "C" >= ${older} COLLATE "C"` : `${newer} >= ${older}`,
+  };
+}
 
 export class PostgresWarehouse implements WarehouseAdapter {
   /** Each stage is one atomic upsert into the write table: the commit point is every group. A getter, so tests can stage aside. */
@@ -65,6 +69,8 @@ export class PostgresWarehouse implements WarehouseAdapter {
   private readonly shapes = new Map<string, TableShape | null>();
   /** Tables whose indexes this instance has already ensured. */
   private readonly indexed = new Set<string>();
+  /** Temp tables of this connection that groups are copied into (copyTable). */
+  private readonly copyTables = new Set<string>();
 
   constructor(
     private readonly config: PostgresConfig,
@@ -121,37 +127,68 @@ export class PostgresWarehouse implements WarehouseAdapter {
     const plan = planLoad(target, batch.records, await this.shape(table));
     await this.applySchemaChanges(table, plan);
     const qualified = qualify(table);
-    let sql = insertStatement(qualified, plan, dialect);
+    const copyTable = await this.copyTable(plan);
+    let sql = insertStatement(qualified, plan, copyDialect(copyTable));
     const params: unknown[] = [target.run_id, batch.synced_at, batch.batch_id];
     if (plan.primaryKey.length === 0) {
       // Idempotent per batch: the rows of an earlier attempt go in the same statement that writes them again — from
       // `replaces_from` on, whatever batches that attempt cut (contract.ts).
       const batchId = quoteIdentifier(META.batchId);
-      let earlier = `${batchId} = $4::text`;
+      let earlier = `${batchId} = $3::text`;
       if (batch.replaces_from !== undefined) {
         const { low, high } = batchIdRange(target.run_id, target.stream);
         // CASE, because PostgreSQL does not promise to test the range before it casts a row's suffix.
-        const sequence = `substr(${batchId}, length($5::text) + 1)`;
-        earlier += ` OR (${batchId} >= $5::text AND ${batchId} < $6::text AND CASE WHEN ${sequence} ~ '^[0-9]{1,18}$' THEN ${sequence}::bigint END >= $7::bigint)`;
+        const sequence = `substr(${batchId}, length($4::text) + 1)`;
+        earlier += ` OR (${batchId} >= $4::text AND ${batchId} < $5::text AND CASE WHEN ${sequence} ~ '^[0-9]{1,18}$' THEN ${sequence}::bigint END >= $6::bigint)`;
         params.push(low, high, batch.replaces_from);
       }
       sql = `WITH cleared AS (DELETE FROM ${qualified} WHERE ${earlier}) ${sql}`;
     }
-    const rows = rowsAsJson(plan, true);
-    // Brackets go on the first and last row so that join() yields one flat string; "[" + joined + "]" would be a
-    // rope that the NUL check below copies whole into a second flat string of the page's size.
-    rows[0] = `[${rows[0]}`;
-    rows[rows.length - 1] += "]";
-    const page = withoutNul(rows.join(","));
     try {
+      // What an earlier, failed group left in the temp table goes first; then the group, then the one upsert.
+      await this.copyIn(`TRUNCATE ${copyTable}; COPY ${copyTable} FROM STDIN`, copyText(plan));
       // A named statement is parsed and planned once per connection, not per page: about 3x faster at 100 rows a
       // page here. Its SQL changes with the column set and types, and so does its name.
       const name = `loaders_${stableHash(sql)}_${sql.length}`;
-      const result = await this.query(sql, [page, ...params], name);
+      const result = await this.query(sql, params, name);
       return { rows_staged: result.rowCount ?? 0 };
     } catch (error) {
       this.forget(table);
       throw error;
+    }
+  }
+
+  /**
+   * The session's temp table for groups of this column-type list (c0 … cN, then the deletion time), created once per
+   * connection. Temp tables live in the session's own schema, so concurrent chunks on other connections never meet.
+   */
+  private async copyTable(plan: LoadPlan): Promise<string> {
+    const types = [...plan.columns.map((column) => POSTGRES_TYPES[column.type]), POSTGRES_TYPES.timestamp];
+    const name = `loaders_copy_${stableHash(types.join(","))}_${types.length}`;
+    if (!this.copyTables.has(name)) {
+      await this.query(`CREATE TEMP TABLE IF NOT EXISTS ${quoteIdentifier(name)} (${types.map((type, i) => `c${i} ${type}`).join(", ")})`);
+      this.copyTables.add(name);
+    }
+    return `pg_temp.${quoteIdentifier(name)}`;
+  }
+
+  /** Runs `sql` (simple protocol, ending in a COPY … FROM STDIN) and sends `data` as the copy's input. */
+  private async copyIn(sql: string, data: string): Promise<void> {
+    const client = await this.connection();
+    this.options.onStatement?.(sql, [data]);
+    const copy = new Query(sql) as Query & { handleCopyInResponse(connection: CopyConnection): void };
+    copy.handleCopyInResponse = (connection) => {
+      connection.sendCopyFromChunk(Buffer.from(data));
+      connection.endCopyFrom();
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        copy.once("end", () => resolve());
+        copy.once("error", reject);
+        client.query(copy);
+      });
+    } catch (error) {
+      throw classifyPostgresError(error, this.config);
     }
   }
 
@@ -199,6 +236,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
     const pending = this.connecting;
     this.connecting = null;
     this.client = null;
+    this.copyTables.clear();
     if (!pending) return;
     const client = await pending.catch(() => null);
     // An unended client leaves its socket to be torn down by the runtime, which surfaces as an unhandled error.
@@ -327,6 +365,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
     client.on("error", () => {
       this.client = null;
       this.connecting = null;
+      this.copyTables.clear();
     });
     try {
       await client.connect();
@@ -395,13 +434,49 @@ function convert(column: string, to: ColumnType): string {
   }
 }
 
+/** What pg's connection offers a query in COPY IN mode (pg/lib/connection.js). */
+interface CopyConnection {
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
 /**
- * PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22P05); sources occasionally send it. It is dropped from
- * the payload — only where it is an escape, not where a backslash before it is itself escaped.
+ * PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22P05); sources occasionally send it. It is dropped — from
+ * JSON text only where it is an escape, not where a backslash before it is itself escaped.
  */
-function withoutNul(payload: string): string {
-  if (!payload.includes("\\u0000")) return payload;
-  return payload.replace(/((?:^|[^\\])(?:\\\\)*)\\u0000/g, "$1");
+function withoutNul(json: string): string {
+  if (!json.includes("\\u0000")) return json;
+  return json.replace(/((?:^|[^\\])(?:\\\\)*)\\u0000/g, "$1");
+}
+
+const COPY_SPECIAL = /[\\\n\r\t\0]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "" };
+
+/** A text cell in COPY's text format: backslash, newline, carriage return and tab escaped, NUL dropped (see above). */
+function copyEscape(text: string): string {
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t\0]/g, (c) => COPY_ESCAPES[c]!) : text;
+}
+
+/**
+ * The plan's rows in COPY text format, one line each: `\N` for NULL, booleans as t/f, numbers as JavaScript writes
+ * them (as the JSON form sent them), json cells as their JSON text. The temp table's column types parse each cell as
+ * the jsonb form's casts did, so both forms load the same values.
+ */
+function copyText(plan: LoadPlan): string {
+  const json = [...plan.columns.map((column) => column.type === "json"), false];
+  let out = "";
+  for (const row of plan.rows) {
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i] as Cell;
+      if (i > 0) out += "\t";
+      if (cell === null) out += "\\N";
+      else if (typeof cell === "boolean") out += cell ? "t" : "f";
+      else if (typeof cell === "number") out += String(cell);
+      else out += copyEscape(json[i] ? withoutNul(cell) : cell);
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 /** Opens and closes a bare TCP connection, so an unreachable host fails at `network`, before any login. */

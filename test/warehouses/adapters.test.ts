@@ -79,14 +79,28 @@ describe.each([
     ]);
   });
 
+  it("keeps tabs, newlines, backslashes and quotes in text and JSON exact, and drops U+0000 (PostgreSQL cannot store it)", async () => {
+    const text = 'tab\there\nline\r\\N back\\slash "quoted" \u0000end';
+    const json = { path: "C:\\dir\tx", nul: "a\u0000b", nested: ["\n", "\\"] };
+    await adapter.stage(target(), page("b1", [{ Id: 1, Name: text, Meta: json, UpdatedAt: "2024-01-01T00:00:00Z" }, { Id: 2, Name: "\\N", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+
+    const rows = await wh.rows(schema, "Contacts", "id");
+    expect(rows.map((row) => row.name)).toEqual([wh.type === "postgresql" ? text.replace("\u0000", "") : text, "\\N"]);
+    const meta = typeof rows[0]?.meta === "string" ? JSON.parse(rows[0].meta as string) : rows[0]?.meta;
+    expect(meta).toEqual(wh.type === "postgresql" ? { ...json, nul: "ab" } : json);
+    expect(rows[1]?.meta ?? null).toBeNull();
+  });
+
   it("binds every value: record values never appear in SQL text", async () => {
     const hostile = `Robert'); DROP TABLE students; --`;
     await adapter.stage(target(), page("b1", [{ Id: 1, Name: hostile, UpdatedAt: "2024-01-01T00:00:00Z" }]));
 
     const inserts = statements.filter((s) => s.sql.includes("INSERT INTO"));
     expect(inserts).toHaveLength(1);
-    expect(inserts[0]?.params).toHaveLength(4);
-    expect(inserts[0]?.params.slice(1)).toEqual(["run-1", SYNCED_AT, "b1"]);
+    // D1 binds the page as its first parameter; PostgreSQL sends it by COPY (an input stream, not SQL text).
+    expect(inserts[0]?.params).toHaveLength(wh.type === "postgresql" ? 3 : 4);
+    expect(inserts[0]?.params.slice(-3)).toEqual(["run-1", SYNCED_AT, "b1"]);
+    if (wh.type === "postgresql") expect(statements.filter((s) => /^TRUNCATE .*; COPY .* FROM STDIN$/.test(s.sql))).toHaveLength(1);
     expect(statements.some((s) => s.sql.includes("Robert"))).toBe(false);
     expect((await wh.rows(schema, "Contacts", "id"))[0]?.name).toBe(hostile);
   });
