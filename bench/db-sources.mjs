@@ -147,9 +147,8 @@ async function cpuProfile(work) {
   const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
   // wrangler's inspector proxy accepts a socket only from a local Origin.
   const { send, close } = await devtoolsSession(targets[0].webSocketDebuggerUrl, { origin: "http://localhost" });
-  for (const [method, params] of [["Profiler.enable", {}], ["Profiler.setSamplingInterval", { interval: 1000 }], ["Profiler.start", {}]]) {
-    if ((await send(method, params, 10_000)) === undefined) console.log(`    (the inspector did not answer ${method})`);
-  }
+  // Through wrangler's proxy these commands take effect but their answers do not always come back: the profile does.
+  for (const [method, params] of [["Profiler.enable", {}], ["Profiler.setSamplingInterval", { interval: 1000 }], ["Profiler.start", {}]]) await send(method, params, 3000);
   const result = await work();
   const { profile } = (await send("Profiler.stop", {}, 120_000)) ?? {};
   close();
