@@ -140,16 +140,28 @@ export async function usagePage(c: DashboardContext) {
           <section class="card" aria-labelledby="usage-days-title">
             <h2 id="usage-days-title">Per day</h2>
             <div class="charts">
-              <DayChart id="chart-rows-per-day" title={`Rows written per day, ${range.from} to ${range.to}`} bars={report.days.map((d) => ({ label: d.date, value: d.usage.rows_written, text: `${integer(d.usage.rows_written)} rows` }))} />
-              <DayChart id="chart-cost-per-day" title={`Estimated cost per day, ${range.from} to ${range.to}`} bars={report.days.map((d) => ({ label: d.date, value: d.estimated_cost_usd, text: usd(d.estimated_cost_usd) }))} />
+              <figure class="chart-figure">
+                <figcaption class="small muted">Rows written per day</figcaption>
+                <DayChart id="chart-rows-per-day" title={`Rows written per day, ${range.from} to ${range.to}`} bars={report.days.map((d) => ({ label: d.date, value: d.usage.rows_written, text: `${integer(d.usage.rows_written)} rows` }))} />
+              </figure>
+              <figure class="chart-figure">
+                <figcaption class="small muted">Estimated cost per day</figcaption>
+                <DayChart id="chart-cost-per-day" title={`Estimated cost per day, ${range.from} to ${range.to}`} bars={report.days.map((d) => ({ label: d.date, value: d.estimated_cost_usd, text: usd(d.estimated_cost_usd) }))} />
+              </figure>
             </div>
             <UsageTable id="usage-days" caption="Usage per day" first="Day" rows={report.days.filter((d) => d.runs > 0).map((d) => ({ label: d.date, total: d }))} />
           </section>
           <section class="card" aria-labelledby="usage-loaders-title">
             <h2 id="usage-loaders-title">Per loader</h2>
             <div class="charts">
-              <LoaderChart id="chart-rows-per-loader" title="Rows written per loader" bars={report.loaders.map((l) => ({ label: loaderName(l), value: l.usage.rows_written, text: `${integer(l.usage.rows_written)} rows` }))} />
-              <LoaderChart id="chart-cost-per-loader" title="Estimated cost per loader" bars={report.loaders.map((l) => ({ label: loaderName(l), value: l.estimated_cost_usd, text: usd(l.estimated_cost_usd) }))} />
+              <figure class="chart-figure">
+                <figcaption class="small muted">Rows written per loader</figcaption>
+                <LoaderChart id="chart-rows-per-loader" title="Rows written per loader" bars={report.loaders.map((l) => ({ label: loaderName(l), value: l.usage.rows_written, text: `${integer(l.usage.rows_written)} rows` }))} />
+              </figure>
+              <figure class="chart-figure">
+                <figcaption class="small muted">Estimated cost per loader</figcaption>
+                <LoaderChart id="chart-cost-per-loader" title="Estimated cost per loader" bars={report.loaders.map((l) => ({ label: loaderName(l), value: l.estimated_cost_usd, text: usd(l.estimated_cost_usd) }))} />
+              </figure>
             </div>
             <UsageTable id="usage-loaders" caption="Usage per loader" first="Loader" rows={report.loaders.map((l) => ({ label: loaderName(l), href: l.name ? `/loaders/${l.loader_id}` : undefined, total: l }))} />
           </section>
