@@ -212,6 +212,9 @@ describe("trigger, runs, cancel, delete", () => {
         { name: "Contact", sync_mode: "incremental", status: "pending", rows_loaded: 0, error_message: "" },
         { name: "Account", sync_mode: "full_refresh", status: "pending", rows_loaded: 0, error_message: "" },
       ],
+      // A pending run has cost nothing yet.
+      usage: expect.objectContaining({ source_requests: 0, pages: 0, rows_written: 0, queue_messages_sent: 0, durable_object_requests: 0 }),
+      estimated_cost_usd: 0,
       created_at: expect.stringMatching(ISO),
     });
     const runId = triggered.json.id;
