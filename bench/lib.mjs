@@ -51,7 +51,7 @@ export async function startFakeApi() {
  * recording every request and subrequest for its dev UI, X_LOCAL_OBSERVABILITY): a tool of local development that
  * production does not have, so the benchmarks leave it off unless asked to measure it.
  */
-export async function startWorker({ fakePort, port, extraArgs = [], localObservability = false }) {
+export async function startWorker({ fakePort, port, extraArgs = [], localObservability = false, logLevel = "warn" }) {
   const dir = mkdtempSync(join(tmpdir(), "loaders-bench-"));
   const envFile = join(dir, ".env");
   writeFileSync(
@@ -66,7 +66,7 @@ export async function startWorker({ fakePort, port, extraArgs = [], localObserva
   const wrangler = join(root, "node_modules/.bin/wrangler");
   const migrate = spawn(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "true" } });
   await new Promise((resolve) => migrate.on("exit", resolve));
-  const child = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", envFile, "--log-level", "warn", "--show-interactive-dev-session=false", ...extraArgs], {
+  const child = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", envFile, "--log-level", logLevel, "--show-interactive-dev-session=false", ...extraArgs], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "true", X_LOCAL_OBSERVABILITY: String(localObservability) },

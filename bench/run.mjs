@@ -74,7 +74,8 @@ async function throughput() {
   const baseline = await nodeBaseline(fake, "bench");
   console.log(`  baseline  Node fetch + COPY → Postgres   ${baseline.rowsPerSecond.toFixed(0).padStart(8)} rows/s (${baseline.seconds.toFixed(2)} s)`);
 
-  const worker = await startWorker({ fakePort: fake.port, port: 18787, localObservability: LOCAL_OBSERVABILITY });
+  // "log": the D1 adapter's rows-written lines are info logs, which wrangler shows from that level on.
+  const worker = await startWorker({ fakePort: fake.port, port: 18787, localObservability: LOCAL_OBSERVABILITY, logLevel: "log" });
   try {
     const pgRun = await engineRun(worker, fake, "bench", { warehouse: "postgresql", schema: "bench_engine" });
     await dropSchema("bench_engine");
@@ -83,6 +84,7 @@ async function throughput() {
     // The last chunk's adapter logs at its close, just after the run completes.
     await new Promise((r) => setTimeout(r, 1000));
     d1Run.rows_written = d1Writes.rowsWritten();
+    if (d1Run.rows_written === 0) throw new Error("no rows-written line from the D1 adapter in the worker's output");
     d1Run.rows_written_per_record = d1Run.rows_written / d1Run.rows;
     const chunks = Math.ceil(RECORDS / PAGE / 500);
     const overheadMs = ((pgRun.seconds - baseline.seconds) * 1000) / chunks;
