@@ -24,6 +24,11 @@ export function createApp() {
   const app = new Hono<AppEnv>();
   app.use("*", requestContext);
   app.use("/api/*", jsonBody);
+  // The baseline of bench/api-latency.mjs: a route that does nothing, in the same app and workerd, only when the
+  // benchmark sets the var (wrangler dev --var LOADERS_BENCH_BARE_ROUTE:1); elsewhere it is the API's 404.
+  app.get("/__bench/bare", (c, next) =>
+    (c.env as unknown as Record<string, unknown>).LOADERS_BENCH_BARE_ROUTE === "1" ? c.json({ ok: true }) : next(),
+  );
   for (const route of routes) route.mount(app, authMiddleware);
 
   const document = openApiDocument(routes);

@@ -4,6 +4,7 @@ import { AppError, notFound } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { requireRole, roleAtLeast, type ServiceContext } from "../context";
 import { actorStillActiveSql } from "./create-api-key";
+import { apiKeyCache } from "./key-cache";
 
 /**
  * Revocation keeps the row (audit: which key created what) and flips it to `revoked`, which auth refuses.
@@ -30,7 +31,10 @@ export async function revokeApiKey(ctx: ServiceContext, workspaceId: string, key
     .set({ status: "revoked", updatedAt: nowIso() })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.status, "active"), anotherOwner, actorStillActiveSql(ctx)))
     .returning();
-  if (row) return row;
+  if (row) {
+    apiKeyCache.forgetId(row.id);
+    return row;
+  }
   const [now] = await ctx.db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).limit(1);
   if (now?.status === "revoked") return now;
   if (ctx.actor.kind === "api_key") {
