@@ -18,10 +18,13 @@ import { draftReason, missingCredentials, validateConfig, validateLoaderShape, v
 
 export async function listLoaders(ctx: ServiceContext, workspaceId: string, page: PageRequest) {
   const where = eq(loaders.workspaceId, workspaceId);
-  const [rows, [total]] = await Promise.all([
-    ctx.db.select().from(loaders).where(where).orderBy(desc(loaders.createdAt), desc(loaders.id)).limit(page.limit).offset(page.offset),
-    ctx.db.select({ n: count() }).from(loaders).where(where),
-  ]);
+  const list = ctx.db.select().from(loaders).where(where).orderBy(desc(loaders.createdAt), desc(loaders.id)).limit(page.limit).offset(page.offset);
+  // The bare array carries no total: one query. The envelope's total travels with the page in one D1 batch.
+  if (!page.paged) {
+    const rows = await list;
+    return { rows, total: rows.length };
+  }
+  const [rows, [total]] = await ctx.db.batch([list, ctx.db.select({ n: count() }).from(loaders).where(where)]);
   return { rows, total: total?.n ?? 0 };
 }
 
