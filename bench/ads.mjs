@@ -6,11 +6,9 @@
 //   API calls:  the calls the fake logged against the fewest the API allows for the same data: one timezone read,
 //               then per job one submission, one poll and ceil(rows per job / page size) result pages.
 // Usage: node bench/ads.mjs [--ads 2000] [--days 90]   (or --api linkedin: see bench/ads-linkedin.mjs)
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { api, commandLine, dropSchema, pgUrl, root, startWorker } from "./lib.mjs";
+import { commandLine, countRows, dropSchema, loaderRun, root, startFake, startWorker } from "./lib.mjs";
 
 const cli = commandLine();
 // `--api linkedin` benchmarks the linkedin_ads reader instead (bench/ads-linkedin.mjs).
@@ -23,30 +21,10 @@ const DAYS = Number(cli.value("days", 90));
 /** The reader's result page (connectors/facebook_ads/read.ts INSIGHTS_PAGE_SIZE). */
 const PAGE_SIZE = 500;
 
-async function startFake() {
-  const child = spawn(process.execPath, [join(root, "test/fakes/facebook/cli.ts")], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk) => {
-      seen += chunk;
-      const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`facebook fake exited with ${code}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const control = async (method, path, body) => {
-    const res = await fetch(`${base}/_fake/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`facebook control ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  return { port, base, control, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
-}
-
 const todayIn = (zone) => new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 const addDays = (date, days) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-const fake = await startFake();
+const fake = await startFake("facebook");
 const account = String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999));
 const token = `EAAB${crypto.randomUUID().replaceAll("-", "")}`;
 // 20 campaigns × 10 ad sets × (ADS / 200) ads.
@@ -56,41 +34,16 @@ const overrides = JSON.stringify({ "graph.facebook.com": fake.base });
 const worker = await startWorker({ fakePort: fake.port, port: 18831, extraArgs: ["--var", `HOST_OVERRIDES:${overrides}`] });
 const schema = "bench_ads";
 try {
-  const call = api(worker.base);
-  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
-  const ws = boot.workspace.id;
-  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key: boot.api_key.key, workspace: ws });
-  const url = new URL(pgUrl());
-  const source = await scoped("/sources", {
-    method: "POST",
-    body: { name: "pg", source_type: "postgresql", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" } },
-  });
   const today = todayIn("UTC");
-  const loader = await scoped("/loaders", {
-    method: "POST",
-    body: {
-      name: "bench ads",
-      loader_type: "facebook_ads",
-      source_id: source.id,
-      target_schema: schema,
-      sync_mode: "incremental",
-      selected_streams: [{ name: "ads_insights", sync_mode: "incremental" }],
-      config: { account_ids: [`act_${account}`], access_token: token, start_date: addDays(today, -(DAYS - 1)), insights_days_per_job: 1 },
-    },
+  const { run: current, seconds } = await loaderRun(worker, {
+    name: "bench ads",
+    loader_type: "facebook_ads",
+    target_schema: schema,
+    sync_mode: "incremental",
+    selected_streams: [{ name: "ads_insights", sync_mode: "incremental" }],
+    config: { account_ids: [`act_${account}`], access_token: token, start_date: addDays(today, -(DAYS - 1)), insights_days_per_job: 1 },
   });
-  const started = performance.now();
-  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
-  let current = run;
-  while (!["completed", "failed", "cancelled"].includes(current.status)) {
-    await new Promise((r) => setTimeout(r, 500));
-    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message ?? JSON.stringify(current.streams)}`);
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  const stored = Number((await client.query(`select count(*) from "${schema}"."ads_insights"`)).rows[0].count);
-  await client.end();
+  const stored = await countRows(schema, "ads_insights");
   const expected = ads * DAYS;
   if (stored !== expected) throw new Error(`${stored} rows stored, not ${expected}`);
   const calls = (await fake.control("GET", `accounts/${account}/requests`)).data.length;

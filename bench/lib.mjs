@@ -1,5 +1,6 @@
-// Shared pieces of the benchmarks: child processes (the fake API, wrangler dev), the API client, RSS sampling, and
-// one engine run (seed the fake, create a source and a rest_api loader, trigger it, wait for the end).
+// Shared pieces of the benchmarks: child processes (a fake's own CLI, wrangler dev), the API client, RSS sampling, a
+// loader's run into PostgreSQL or D1 (workspace, source, loader, trigger, wait for the end), and the rest_api engine
+// run over the fake REST API.
 import { spawn } from "node:child_process";
 import pg from "pg";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -22,28 +23,38 @@ export function commandLine(argv = process.argv.slice(2)) {
   };
 }
 
-function waitForLine(child, pattern, what, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
+/**
+ * One fake of the tests running alone (`test/fakes/<name>/cli.ts --port 0`, test/fakes/shared/cli.ts). `control`
+ * calls its control API under `controlPrefix` (`/_fake/` for most fakes, `/_control/` for the S3 server) and answers
+ * the JSON; `nodeArgs` go to Node itself (a larger heap for a big dataset). Its stderr is the bench's.
+ */
+export async function startFake(name, { controlPrefix = "/_fake/", nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, `test/fakes/${name}/cli.ts`), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
     let seen = "";
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${seen.slice(-2000)}`)), timeoutMs);
     const onData = (chunk) => {
-      seen += chunk.toString();
-      const match = seen.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
+      seen += chunk;
+      const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (!match) return;
+      child.stdout.off("data", onData);
+      child.stdout.resume();
+      resolve(Number(match[1]));
     };
     child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`${what} exited with ${code}: ${seen.slice(-2000)}`)));
+    child.once("exit", (code) => reject(new Error(`${name} fake exited with ${code} before listening`)));
   });
+  const base = `http://127.0.0.1:${port}`;
+  const control = async (method, path, body) => {
+    const res = await fetch(`${base}${controlPrefix}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${name} control ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const stop = () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", resolve), child.kill("SIGTERM"))));
+  return { port, base, control, stop };
 }
 
-export async function startFakeApi() {
-  const child = spawn(process.execPath, [join(root, "test/fakes/rest-api/cli.ts"), "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  const [, port] = await waitForLine(child, /listening on http:\/\/127\.0\.0\.1:(\d+)/, "fake REST API");
-  return { port: Number(port), base: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+export function startFakeApi() {
+  return startFake("rest-api", { controlPrefix: "/t/" });
 }
 
 /**
@@ -130,6 +141,52 @@ export function pgUrl() {
   return process.env.LOADERS_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 }
 
+/** The POST /sources body of the benchmarks' PostgreSQL (pgUrl()). */
+export function postgresSource() {
+  const url = new URL(pgUrl());
+  return {
+    name: "pg",
+    source_type: "postgresql",
+    config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" },
+  };
+}
+
+/**
+ * One run of a new loader in a new workspace: `loader` is the POST /loaders body without `source_id`; the source is the
+ * benchmarks' PostgreSQL, or the embedded D1 with `warehouse: "d1"`. Polls the run every `pollMs` (`onPoll` sees each
+ * answer) and answers the completed run and the seconds from trigger to its end; any other end throws.
+ */
+export async function loaderRun(worker, loader, { warehouse = "postgresql", pollMs = 500, onPoll } = {}) {
+  const call = api(worker.base);
+  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
+  const ws = boot.workspace.id;
+  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key: boot.api_key.key, workspace: ws });
+  const source = await scoped("/sources", { method: "POST", body: warehouse === "d1" ? { name: "d1", source_type: "d1" } : postgresSource() });
+  const created = await scoped("/loaders", { method: "POST", body: { ...loader, source_id: source.id } });
+  const started = performance.now();
+  const run = await scoped(`/loaders/${created.id}/trigger`, { method: "POST" });
+  let current = run;
+  while (!["completed", "failed", "cancelled"].includes(current.status)) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    current = await scoped(`/loaders/${created.id}/runs/${run.id}`);
+    onPoll?.(current);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message ?? JSON.stringify(current.streams)}`);
+  return { run: current, rows: current.rows_loaded, seconds };
+}
+
+/** Rows of one table in the benchmarks' PostgreSQL. */
+export async function countRows(schema, table) {
+  const client = new pg.Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    return Number((await client.query(`select count(*) from "${schema}"."${table}"`)).rows[0].count);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function seed(fake, tenant, count) {
   const res = await fetch(`${fake.base}/t/${tenant}/_control/seed`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count }) });
   if (!res.ok) throw new Error(`seed failed: ${res.status}`);
@@ -137,27 +194,11 @@ export async function seed(fake, tenant, count) {
 
 /** One full_refresh run of a rest_api loader over the fake's cursor list; `onPoll` sees each polled run. */
 export async function engineRun(worker, fake, tenant, { warehouse, schema, page = 100, onPoll }) {
-  const call = api(worker.base);
-  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
-  const ws = boot.workspace.id;
-  const key = boot.api_key.key;
-  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key, workspace: ws });
-  let sourceBody = { name: "d1", source_type: "d1" };
-  if (warehouse === "postgresql") {
-    const url = new URL(pgUrl());
-    sourceBody = {
-      name: "pg",
-      source_type: "postgresql",
-      config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" },
-    };
-  }
-  const source = await scoped("/sources", { method: "POST", body: sourceBody });
-  const loader = await scoped("/loaders", {
-    method: "POST",
-    body: {
+  const { rows, seconds } = await loaderRun(
+    worker,
+    {
       name: "bench",
       loader_type: "rest_api",
-      source_id: source.id,
       target_schema: schema,
       sync_mode: "full_refresh",
       selected_streams: [{ name: "items" }],
@@ -168,18 +209,9 @@ export async function engineRun(worker, fake, tenant, { warehouse, schema, page 
         streams: [{ name: "items", path: "/cursor/items", records_path: "results", primary_key: ["id"] }],
       },
     },
-  });
-  const started = performance.now();
-  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
-  let current = run;
-  while (!["completed", "failed", "cancelled"].includes(current.status)) {
-    await new Promise((r) => setTimeout(r, 400));
-    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
-    onPoll?.(current);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message}`);
-  return { rows: current.rows_loaded, seconds, rowsPerSecond: current.rows_loaded / seconds };
+    { warehouse: warehouse === "postgresql" ? "postgresql" : "d1", pollMs: 400, onPoll },
+  );
+  return { rows, seconds, rowsPerSecond: rows / seconds };
 }
 
 export async function dropSchema(schema) {

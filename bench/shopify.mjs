@@ -7,12 +7,11 @@
 //               and COPYing every line into PostgreSQL (no engine, no warehouse typing), ratio engine/baseline.
 //   memory:     peak workerd RSS for the small vs the large shop (target under 1.5x: bounded by a page).
 // Usage: node bench/shopify.mjs [--small 10000] [--large 100000] [--line-items 4]
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
-import { api, commandLine, dropSchema, pgUrl, root, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { commandLine, countRows, dropSchema, loaderRun, pgUrl, root, startFake, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
 const cli = commandLine();
 const SMALL = Number(cli.value("small", 10_000));
@@ -20,71 +19,20 @@ const LARGE = Number(cli.value("large", 100_000));
 const LINE_ITEMS = Number(cli.value("line-items", 4));
 const VERSION = "2026-07";
 
-async function startFake() {
-  const child = spawn(process.execPath, ["--max-old-space-size=6144", join(root, "test/fakes/shopify/cli.ts")], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk) => {
-      seen += chunk;
-      const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`shopify fake exited with ${code}`)));
+function engineRun(worker, shop, token, schema) {
+  return loaderRun(worker, {
+    name: "bench shopify",
+    loader_type: "shopify",
+    target_schema: schema,
+    sync_mode: "full_refresh",
+    selected_streams: [{ name: "orders" }, { name: "orderLineItems" }],
+    config: { shop, access_token: token },
   });
-  const base = `http://127.0.0.1:${port}`;
-  const control = async (shop, method, path, body) => {
-    const res = await fetch(`${base}/_fake/${shop}/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`shopify control ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  return { port, base, control, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
-}
-
-async function count(schema, table) {
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  const n = Number((await client.query(`select count(*) from "${schema}"."${table}"`)).rows[0].count);
-  await client.end();
-  return n;
-}
-
-async function engineRun(worker, shop, token, schema) {
-  const call = api(worker.base);
-  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
-  const ws = boot.workspace.id;
-  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key: boot.api_key.key, workspace: ws });
-  const url = new URL(pgUrl());
-  const source = await scoped("/sources", {
-    method: "POST",
-    body: { name: "pg", source_type: "postgresql", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" } },
-  });
-  const loader = await scoped("/loaders", {
-    method: "POST",
-    body: {
-      name: "bench shopify",
-      loader_type: "shopify",
-      source_id: source.id,
-      target_schema: schema,
-      sync_mode: "full_refresh",
-      selected_streams: [{ name: "orders" }, { name: "orderLineItems" }],
-      config: { shop, access_token: token },
-    },
-  });
-  const started = performance.now();
-  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
-  let current = run;
-  while (!["completed", "failed", "cancelled"].includes(current.status)) {
-    await new Promise((r) => setTimeout(r, 500));
-    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message ?? JSON.stringify(current.streams)}`);
-  return { rows: current.rows_loaded, seconds };
 }
 
 /** The baseline: the two result files the engine read, downloaded by Node and COPYed line by line into PostgreSQL. */
 async function baseline(fake, shop) {
-  const bulk = await fake.control(shop, "GET", "bulk");
+  const bulk = await fake.control("GET", `${shop}/bulk`);
   const urls = bulk.data.filter((op) => op.status === "COMPLETED").map((op) => op.url);
   const client = new pg.Client({ connectionString: pgUrl() });
   await client.connect();
@@ -122,20 +70,20 @@ async function baseline(fake, shop) {
 }
 
 const results = { date: new Date().toISOString(), line_items_per_order: LINE_ITEMS };
-const fake = await startFake();
+const fake = await startFake("shopify", { nodeArgs: ["--max-old-space-size=6144"] });
 let port = 18811;
 try {
   console.log(`shopify: orders with ${LINE_ITEMS} line items each, through bulk operations into PostgreSQL`);
   for (const [label, orders] of [["small", SMALL], ["large", LARGE]]) {
     const shop = `bench-${label}-${Date.now().toString(36)}`;
-    const seeded = await fake.control(shop, "POST", "seed", { counts: { orders, lineItemsPerOrder: LINE_ITEMS, customers: 100, products: 50, variantsPerProduct: 2 } });
+    const seeded = await fake.control("POST", `${shop}/seed`, { counts: { orders, lineItemsPerOrder: LINE_ITEMS, customers: 100, products: 50, variantsPerProduct: 2 } });
     const overrides = JSON.stringify({ "*.myshopify.com": fake.base, "storage.googleapis.com": fake.base });
     const worker = await startWorker({ fakePort: fake.port, port: port++, extraArgs: ["--var", `HOST_OVERRIDES:${overrides}`] });
     const schema = `bench_shopify_${label}`;
     try {
       const run = await engineRun(worker, `${shop}.myshopify.com`, seeded.token, schema);
       const peak = workerdPeakRssMiB(worker.pid);
-      const [orderRows, itemRows] = [await count(schema, "orders"), await count(schema, "order_line_items")];
+      const [orderRows, itemRows] = [await countRows(schema, "orders"), await countRows(schema, "order_line_items")];
       if (orderRows !== orders || itemRows !== orders * LINE_ITEMS) throw new Error(`${schema}: ${orderRows} orders and ${itemRows} line items, not ${orders} and ${orders * LINE_ITEMS}`);
       await dropSchema(schema);
       const engine = { rows: run.rows, seconds: run.seconds, rowsPerSecond: run.rows / run.seconds, peak_rss_mib: peak };

@@ -10,6 +10,7 @@ import { verifySignature } from "../../src/services/webhooks/signature";
 import { as, bootstrapWorkspace, createD1Source, createKey, expectError, type Caller } from "../helpers/api";
 import { fakeBase } from "../helpers/connector";
 import { createRestLoader, fakeControl, restConfig, triggerAndWait, uniqueName } from "../helpers/engine";
+import { waitFor } from "../helpers/wait";
 
 const receiverBase = () => fakeBase("webhook-receiver");
 
@@ -24,16 +25,6 @@ async function received(name: string): Promise<Array<{ headers: Record<string, s
 async function deliveryRows(webhookId: string) {
   const rows = await env.DB.prepare("select * from webhook_deliveries where webhook_id = ? order by created_at, id").bind(webhookId).all<any>();
   return rows.results;
-}
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`condition not met: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function createHook(owner: Caller, receiver: string, events: string[]) {
@@ -97,7 +88,7 @@ describe("webhook delivery", () => {
     expect(run.status).toBe("completed");
 
     // The first attempt goes out as the run ends, and fails.
-    const [first] = await waitFor(() => deliveryRows(hook.id), (rows) => rows.length === 1 && rows[0].attempts === 1);
+    const [first] = await waitFor(() => deliveryRows(hook.id).then((rows) => rows.length === 1 && rows[0].attempts === 1 && rows), "the first, failed attempt");
     expect(first).toMatchObject({ status: "pending", event_type: "run.completed", last_status: 503 });
     // The tick sends what is due: nothing before its backoff, the retry after it (failing once more), then the success.
     await runSchedulerTick(env, Date.now() + 10_000);
@@ -137,7 +128,7 @@ describe("webhook delivery", () => {
       target_schema: uniqueName("hook_fail"),
     });
     expect((await triggerAndWait(owner, loader.id)).status).toBe("failed");
-    const got = await waitFor(() => received(errors), (r) => r.length === 2);
+    const got = await waitFor(() => received(errors).then((r) => r.length === 2 && r), "both error events received");
     expect(got.map((r) => JSON.parse(r.body).type).sort()).toEqual(["loader.error", "run.failed"]);
     const loaderError = JSON.parse(got.find((r) => r.headers["loaders-event"] === "loader.error")!.body);
     expect(loaderError.data.loader).toMatchObject({ id: loader.id, status: "error", status_error: expect.stringContaining("401") });
@@ -158,14 +149,17 @@ describe("webhook delivery", () => {
       target_schema: uniqueName("hook_down"),
     });
     await triggerAndWait(owner, loader.id);
-    await waitFor(() => deliveryRows(hook.id), (rows) => rows[0]?.attempts === 1);
+    await waitFor(() => deliveryRows(hook.id).then((rows) => rows[0]?.attempts === 1), "the first attempt");
     await runSchedulerTick(env, Date.now() + 25 * 3600_000);
     expect((await deliveryRows(hook.id))[0]).toMatchObject({ status: "failed", attempts: 2, last_status: 500, next_attempt_at: null });
 
     await failNext(receiver, 1000, 500);
     await triggerAndWait(owner, loader.id);
     // Both deliveries can carry the same created_at second: find the new one by its state, not its position.
-    const rows = await waitFor(() => deliveryRows(hook.id), (found) => found.length === 2 && found.some((row) => row.status === "pending" && row.attempts === 1));
+    const rows = await waitFor(
+      () => deliveryRows(hook.id).then((found) => found.length === 2 && found.some((row) => row.status === "pending" && row.attempts === 1) && found),
+      "the second delivery's first attempt",
+    );
     const pending = rows.find((row) => row.status === "pending")!;
     await as(owner)(`/webhooks/${hook.id}`, { method: "PUT", body: { status: "disabled" } });
     await runSchedulerTick(env, Date.now() + 3600_000);
