@@ -7,7 +7,7 @@
 import type { Connector } from "../kit/contract";
 import { ConnectorError } from "../kit/errors";
 import { linkedinClient } from "./client";
-import { readAnalytics, readEntities } from "./read";
+import { accountSearch, readAnalytics, readEntities } from "./read";
 import { ANALYTICS_PIVOTS, type LinkedinAdsConfig, linkedinAdsSpec } from "./spec";
 
 export const linkedinAdsConnector = {
@@ -15,11 +15,8 @@ export const linkedinAdsConnector = {
 
   async check(ctx, config) {
     const ids = config.account_ids ?? [];
-    const found = await linkedinClient(ctx, config).getJson<{ elements?: Array<{ id?: unknown }> }>({
-      url: "/adAccounts",
-      query: { q: "search", pageSize: ids.length || 1 },
-      ...(ids.length ? { rawQuery: { search: `(id:(values:List(${ids.join(",")})))` } } : {}),
-    });
+    const search = accountSearch(config);
+    const found = await linkedinClient(ctx, config).getJson<{ elements?: Array<{ id?: unknown }> }>({ ...search, query: { ...search.query, pageSize: ids.length || 1 } });
     // The search answers only the accounts the member has a role on: a missing one is named, not silently skipped.
     const seen = new Set((found.elements ?? []).map((a) => String(a.id)));
     const missing = ids.filter((id) => !seen.has(id));

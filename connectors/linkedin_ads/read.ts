@@ -68,7 +68,7 @@ const ENTITIES: Record<string, EntityStream> = {
 const withClient = (ctx: ConnectorContext, http: HttpClient): ConnectorContext => ({ ...ctx, http });
 
 /** adAccounts `q=search`, narrowed to the configured ids when there are any. */
-function accountSearch(config: LinkedinAdsConfig): HttpRequest {
+export function accountSearch(config: LinkedinAdsConfig): HttpRequest {
   const ids = config.account_ids ?? [];
   return { url: "/adAccounts", query: { q: "search" }, ...(ids.length ? { rawQuery: { search: `(id:(values:List(${ids.join(",")})))` } } : {}) };
 }
