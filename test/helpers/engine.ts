@@ -75,6 +75,23 @@ export async function createRestLoader(caller: Caller, sourceId: string, config:
   });
 }
 
+type SyncModeName = "incremental" | "full_refresh";
+
+/**
+ * A connector's loader, which must come out `active` (its reader is available and its config valid). A stream given
+ * by name alone takes the loader's sync mode; a `[name, sync_mode]` pair names its own.
+ */
+export async function createActiveLoader(
+  caller: Caller,
+  loader: { name: string; loader_type: string; source_id: string; config: unknown; target_schema: string; streams: Array<string | [string, SyncModeName]>; sync_mode?: SyncModeName },
+) {
+  const { streams, sync_mode = "incremental", ...rest } = loader;
+  const selected_streams = streams.map((stream) => (typeof stream === "string" ? { name: stream, sync_mode } : { name: stream[0], sync_mode: stream[1] }));
+  const created = await createLoader(caller, { ...rest, selected_streams, sync_mode });
+  expect(created.status).toBe("active");
+  return created;
+}
+
 const TERMINAL = ["completed", "failed", "cancelled"];
 
 /**

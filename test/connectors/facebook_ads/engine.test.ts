@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createActiveLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { addDays, adAccount, adsOf, combinations, daysBetween, insightMetric, todayIn } from "./harness";
 
@@ -16,17 +16,7 @@ const { query, columnTypes, dropAfterAll } = postgresReader();
 const TZ = "America/Los_Angeles";
 
 async function fbLoader(owner: Caller, sourceId: string, config: Record<string, unknown>, schema: string, streams: string[]) {
-  const loader = await createLoader(owner, {
-    name: "Meta ads",
-    loader_type: "facebook_ads",
-    source_id: sourceId,
-    config,
-    target_schema: schema,
-    selected_streams: streams.map((name) => ({ name, sync_mode: "incremental" })),
-    sync_mode: "incremental",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "Meta ads", loader_type: "facebook_ads", source_id: sourceId, config, target_schema: schema, streams });
 }
 
 describe("facebook_ads → warehouse through the engine", () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { committedState, createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { committedState, createActiveLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { addDays, baseFigure, days, MEDIUMS, property, serviceAccount, SOURCES, todayIn } from "./harness";
 
@@ -14,17 +14,7 @@ const { query, dropAfterAll } = postgresReader();
 const TZ = "Europe/Berlin";
 
 async function ga4Loader(owner: Caller, sourceId: string, config: Record<string, unknown>, schema: string, streams: string[]) {
-  const loader = await createLoader(owner, {
-    name: "GA4",
-    loader_type: "ga4",
-    source_id: sourceId,
-    config,
-    target_schema: schema,
-    selected_streams: streams.map((name) => ({ name, sync_mode: "incremental" })),
-    sync_mode: "incremental",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "GA4", loader_type: "ga4", source_id: sourceId, config, target_schema: schema, streams });
 }
 
 const sessionsOf = (propertyId: string, date: string, factor = 1) =>

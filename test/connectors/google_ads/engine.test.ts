@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
 import { bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createActiveLoader, d1Rows, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { addDays, adsMetric, customer, days, developerToken, serviceAccount, todayIn } from "./harness";
 
@@ -14,17 +14,7 @@ const { query, columnTypes, dropAfterAll } = postgresReader();
 const TZ = "Asia/Tokyo";
 
 async function adsLoader(owner: Caller, sourceId: string, config: Record<string, unknown>, schema: string, streams: Array<[string, "incremental" | "full_refresh"]>) {
-  const loader = await createLoader(owner, {
-    name: "Ads",
-    loader_type: "google_ads",
-    source_id: sourceId,
-    config,
-    target_schema: schema,
-    selected_streams: streams.map(([name, sync_mode]) => ({ name, sync_mode })),
-    sync_mode: "incremental",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "Ads", loader_type: "google_ads", source_id: sourceId, config, target_schema: schema, streams });
 }
 
 describe("google_ads → warehouse through the engine", () => {

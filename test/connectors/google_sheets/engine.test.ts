@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createActiveLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { google, serviceAccount, spreadsheet } from "./harness";
 
@@ -21,17 +21,7 @@ const ORDERS = [
 ];
 
 async function sheetsLoader(owner: Caller, sourceId: string, config: Record<string, unknown>, schema: string, streams: string[]) {
-  const loader = await createLoader(owner, {
-    name: "Sheets",
-    loader_type: "google_sheets",
-    source_id: sourceId,
-    config,
-    target_schema: schema,
-    selected_streams: streams.map((name) => ({ name, sync_mode: "full_refresh" })),
-    sync_mode: "full_refresh",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "Sheets", loader_type: "google_sheets", source_id: sourceId, config, target_schema: schema, streams, sync_mode: "full_refresh" });
 }
 
 describe("google_sheets → warehouse through the engine", () => {

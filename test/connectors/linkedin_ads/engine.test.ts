@@ -10,7 +10,7 @@ import { serviceContext } from "../../../src/services/context";
 import { getLoaderRow, openLoaderConfig } from "../../../src/services/loaders/loader-store";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
+import { createActiveLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { addDays, apiCalls, campaignUrn, creativeMetric, creativesOf, creativeUrn, daysBetween, member, todayIn, tokenCalls } from "./harness";
 
@@ -22,17 +22,7 @@ async function storedRefreshToken(workspaceId: string, loaderId: string): Promis
 }
 
 async function liLoader(owner: Caller, sourceId: string, config: Record<string, unknown>, schema: string, streams: string[]) {
-  const loader = await createLoader(owner, {
-    name: "LinkedIn ads",
-    loader_type: "linkedin_ads",
-    source_id: sourceId,
-    config,
-    target_schema: schema,
-    selected_streams: streams.map((name) => ({ name, sync_mode: "incremental" })),
-    sync_mode: "incremental",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "LinkedIn ads", loader_type: "linkedin_ads", source_id: sourceId, config, target_schema: schema, streams });
 }
 
 describe("linkedin_ads → warehouse through the engine", () => {

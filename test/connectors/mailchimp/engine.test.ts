@@ -10,24 +10,14 @@ import { runTracker } from "../../../src/engine/dispatch";
 import type { RunTracker } from "../../../src/engine/run-tracker";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { committedState, createLoader, d1Rows, streamOf, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
+import { committedState, createActiveLoader, d1Rows, streamOf, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { mailchimpTime, secondsOf, type Tenant, tenant } from "./harness";
 
 const { query, columnTypes, dropAfterAll } = postgresReader();
 
 async function createMailchimpLoader(owner: Caller, sourceId: string, t: Tenant, schema: string, streams: Array<[string, "incremental" | "full_refresh"]>) {
-  const loader = await createLoader(owner, {
-    name: "Mailchimp",
-    loader_type: "mailchimp",
-    source_id: sourceId,
-    config: { api_key: t.key },
-    target_schema: schema,
-    selected_streams: streams.map(([name, sync_mode]) => ({ name, sync_mode })),
-    sync_mode: "incremental",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "Mailchimp", loader_type: "mailchimp", source_id: sourceId, config: { api_key: t.key }, target_schema: schema, streams });
 }
 
 describe("mailchimp → warehouse through the engine", () => {

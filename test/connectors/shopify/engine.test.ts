@@ -11,7 +11,7 @@ import { runTracker } from "../../../src/engine/dispatch";
 import type { RunTracker } from "../../../src/engine/run-tracker";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
-import { createLoader, d1Rows, streamOf, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
+import { createActiveLoader, d1Rows, streamOf, triggerAndWait, uniqueName, waitForRun } from "../../helpers/engine";
 import { createPostgresSource, postgresReader } from "../../helpers/postgres";
 import { graphqlRequests, type Shop, shop } from "./harness";
 
@@ -19,17 +19,7 @@ const { query, columnTypes, dropAfterAll } = postgresReader();
 const isDownload = (path: string) => path.includes("bulk-operation-outputs");
 
 async function createShopifyLoader(owner: Caller, sourceId: string, s: Shop, schema: string, streams: Array<[string, "incremental" | "full_refresh"]>) {
-  const loader = await createLoader(owner, {
-    name: "Shopify",
-    loader_type: "shopify",
-    source_id: sourceId,
-    config: { shop: `${s.name}.myshopify.com`, access_token: s.token },
-    target_schema: schema,
-    selected_streams: streams.map(([name, sync_mode]) => ({ name, sync_mode })),
-    sync_mode: "incremental",
-  });
-  expect(loader.status).toBe("active");
-  return loader;
+  return createActiveLoader(owner, { name: "Shopify", loader_type: "shopify", source_id: sourceId, config: { shop: `${s.name}.myshopify.com`, access_token: s.token }, target_schema: schema, streams });
 }
 
 describe("shopify → warehouse through the engine", () => {
