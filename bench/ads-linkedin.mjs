@@ -7,11 +7,10 @@
 //               at most 15,000 rows (whole days) and 20 fields, so ceil(days / floor(15000 / creatives)) ranges, each
 //               asked once per metric group of 18.
 // Usage: node bench/ads.mjs --api linkedin [--creatives 2000] [--days 90] [--slice 7]
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { api, commandLine, dropSchema, pgUrl, root, startWorker } from "./lib.mjs";
+import { api, commandLine, dropSchema, pgUrl, root, startFake, startWorker } from "./lib.mjs";
 
 const cli = commandLine();
 const CREATIVES = Number(cli.value("creatives", 2000));
@@ -21,30 +20,11 @@ const SLICE = Number(cli.value("slice", 7));
 const METRIC_GROUPS = 2;
 const ROW_CAP = 15_000;
 
-async function startFake() {
-  const child = spawn(process.execPath, [join(root, "test/fakes/linkedin/cli.ts")], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk) => {
-      seen += chunk;
-      const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`linkedin fake exited with ${code}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const control = async (method, path, body) => {
-    const res = await fetch(`${base}/_fake/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`linkedin control ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  return { port, base, control, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
-}
 
 const today = new Date().toISOString().slice(0, 10);
 const addDays = (date, days) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-const fake = await startFake();
+const fake = await startFake("linkedin");
 const member = crypto.randomUUID().slice(0, 8);
 const account = String(500_000_000 + Math.floor(Math.random() * 499_999_999));
 const app = { client_id: `bench-${member}`, client_secret: "bench-secret", refresh_token: `AQW${crypto.randomUUID().replaceAll("-", "")}` };

@@ -6,7 +6,7 @@
 //   parquet:    many Parquet files (DuckDB-written, snappy) into PostgreSQL, vs `psql \copy` of the same rows as CSV.
 // Usage: node bench/s3.mjs [--throughput-mb 100 --small-mb 100 --large-mb 1000 --parquet-files 100
 //                           --parquet-rows 1000000 --skip-throughput --skip-memory --skip-parquet]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import { once } from "node:events";
 import pg from "pg";
 import { GENERATED_HEADER, generatedLine } from "../test/fakes/s3/fixtures.ts";
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from "../test/fakes/s3/fixtures.ts";
-import { api, commandLine, dropSchema, pgUrl, root, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { api, commandLine, dropSchema, pgUrl, root, startFake, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
 const cli = commandLine();
 const THROUGHPUT_MB = Number(cli.value("throughput-mb", 100));
@@ -32,25 +32,6 @@ function rowsFor(mb) {
   return Math.round((mb * MB) / (bytes / sample));
 }
 
-async function startS3() {
-  const child = spawn(process.execPath, [join(root, "test/fakes/s3/cli.ts")], { stdio: ["pipe", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk) => {
-      seen += chunk;
-      const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`s3 server exited with ${code}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const control = async (method, path, body) => {
-    const res = await fetch(`${base}/_control/${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`s3 control ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  return { port, base, control, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
-}
 
 /** The same CSV the S3 server generates, on local disk for psql. */
 async function localCsv(rows) {
@@ -127,7 +108,7 @@ async function checkCount(schema, rows) {
 }
 
 const results = { date: new Date().toISOString() };
-const s3 = await startS3();
+const s3 = await startFake("s3", { controlPrefix: "/_control/" });
 try {
   if (!cli.flag("skip-throughput")) await throughput();
   if (!cli.flag("skip-memory")) await memory();
