@@ -70,6 +70,41 @@ describe("csvRows", () => {
     }
   });
 
+  it("counts byte offsets in UTF-8 bytes wherever a chunk boundary falls, inside a multi-byte character or a BOM included", async () => {
+    const bytes = encoder.encode(FILE);
+    const whole = await rows(bytes);
+    for (const size of [1, 2, 3, 5, 7]) expect(await rows(bytes, {}, size)).toEqual(whole);
+    // The offsets agree with the bytes: the text up to a byteEnd, re-encoded (its BOM kept), is exactly byteEnd long.
+    const keepBom = new TextDecoder("utf-8", { ignoreBOM: true } as TextDecoderConstructorOptions);
+    const text = keepBom.decode(bytes.subarray(0, whole[4]!.byteEnd));
+    expect(encoder.encode(text).length).toBe(whole[4]!.byteEnd);
+    expect(keepBom.decode(bytes.subarray(whole[3]!.byteEnd, whole[4]!.byteEnd))).toBe('4,"ünïcödé €😀","""starts and ends with quotes""",\r\n');
+    // A delimiter outside the BMP (two UTF-16 units, four bytes), split by every chunk size.
+    for (const size of [1, 2, 3, 64]) {
+      const parsed = await rows('a😀"b😀c"😀d\nx😀😀é\n', { delimiter: "😀" }, size);
+      expect(parsed.map((r) => [r.fields, r.byteEnd])).toEqual([
+        [["a", "b😀c", "d"], 19],
+        [["x", "", "é"], 31],
+      ]);
+    }
+    // Bytes that are not UTF-8 (a Latin-1 file, a truncated character) read as U+FFFD; the offsets stay exact bytes.
+    const latin1 = new Uint8Array([0x61, 0xe9, 0x2c, 0x62, 0x0a, 0xe2, 0x82, 0x0d, 0x0a, 0x63, 0xf0, 0x9f, 0x0a, 0x64, 0xe2]);
+    for (const size of [1, 2, 3, 4, 64]) {
+      const parsed = await rows(latin1, {}, size);
+      expect(parsed.map((r) => [r.fields, r.byteEnd])).toEqual([
+        [["a\uFFFD", "b"], 5],
+        [["\uFFFD"], 9],
+        [["c\uFFFD"], 13],
+        [["d\uFFFD"], 15],
+      ]);
+      // Resuming from each byteEnd reads the same rest.
+      for (let k = 0; k < parsed.length - 1; k++) {
+        const after = { byteEnd: parsed[k]!.byteEnd, line: parsed[k]!.lastLine };
+        expect(await rows(latin1.slice(after.byteEnd), { after }, size)).toEqual(parsed.slice(k + 1));
+      }
+    }
+  });
+
   it("takes any one-character delimiter, multi-byte ones included, and a lone CR as a record end", async () => {
     expect((await rows('a;"b;c";d\nx;;"y"\n', { delimiter: ";" })).map((r) => r.fields)).toEqual([
       ["a", "b;c", "d"],
