@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StreamTarget } from "../../src/warehouses/contract";
 import { cursorComparator, planLoad, rowsAsJson } from "../../src/warehouses/load-plan";
-import { schemaType, valueType, widen } from "../../src/warehouses/types";
+import { isIsoTimestamp, schemaType, valueType, widen } from "../../src/warehouses/types";
 
 describe("column types", () => {
   it("infers a type per value; strings are never sniffed as timestamps", () => {
@@ -58,6 +58,59 @@ describe("column types", () => {
     expect(schemaType({ type: ["integer", "number"] })).toBe("number");
     expect(schemaType({ type: "array" })).toBe("json");
     expect(schemaType({ type: "null" })).toBe("null");
+  });
+});
+
+describe("timestamp check", () => {
+  // isIsoTimestamp answers the common form without Date.parse; for every string of that shape it must agree with
+  // Date.parse (run here in workerd's V8, the engine the Worker runs in).
+  const parses = (text: string) => !Number.isNaN(Date.parse(text));
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const stamp = (y: number, mo: number, d: number, h: number, mi: number, s: number, tail = "Z") =>
+    `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${tail}`;
+
+  it("agrees with Date.parse field by field, in and out of range", () => {
+    const cases: string[] = [];
+    for (let mo = 0; mo <= 13; mo++) for (let d = 0; d <= 32; d++) cases.push(stamp(2024, mo, d, 10, 0, 0), stamp(2023, mo, d, 0, 0, 0));
+    for (let h = 0; h <= 25; h++) for (const mi of [0, 1, 59]) cases.push(stamp(2024, 5, 1, h, mi, 0), stamp(2024, 5, 1, h, 0, 0, ".000Z"));
+    for (let mi = 0; mi <= 61; mi++) cases.push(stamp(2024, 5, 1, 10, mi, 0));
+    for (let s = 0; s <= 61; s++) cases.push(stamp(2024, 5, 1, 10, 0, s));
+    for (const y of [0, 1, 999, 1000, 1899, 1900, 1970, 2000, 9999]) cases.push(stamp(y, 2, 29, 0, 0, 0), stamp(y, 12, 31, 23, 59, 59));
+    for (let oh = 0; oh <= 25; oh++) {
+      for (const om of [0, 30, 59, 60, 99]) for (const sign of ["+", "-"]) cases.push(stamp(2024, 5, 1, 10, 0, 0, `${sign}${pad(oh)}:${pad(om)}`));
+    }
+    for (let digits = 1; digits <= 24; digits++) cases.push(stamp(2024, 5, 1, 10, 0, 0, `.${"123456789".repeat(3).slice(0, digits)}Z`));
+    for (const tail of [".Z", "", "z", "+05", "+0530", "+05:3", "+05:300", " +05:30", ".1234x", "Z ", "ZZ", ".5+01:00", "-00:00"]) {
+      cases.push(stamp(2024, 5, 1, 10, 0, 0, tail));
+    }
+    cases.push("2024-05-01t10:00:00z", "2024-05-01 10:00:00Z", "2024-05-01T10:00Z", "2024-05-01", "2024/05/01T10:00:00Z", "+02024-05-01T10:00:00Z");
+    cases.push("2024-05-01T1a:00:00Z", "2024-0a-01T10:00:00Z", "20a4-05-01T10:00:00Z", "2024-05-01T10:00:0aZ", "2024-05-01T10:00:00+0a:00");
+    const wrong = cases.filter((text) => isIsoTimestamp(text) && !parses(text));
+    expect(wrong).toEqual([]);
+    // The common form is accepted exactly where Date.parse accepts it; the others keep the regular expression's answer.
+    expect(cases.filter((text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) && isIsoTimestamp(text) !== parses(text))).toEqual([]);
+    expect(isIsoTimestamp("2024-05-01 10:00:00Z")).toBe(true);
+    expect(isIsoTimestamp("2024-05-01t10:00:00z")).toBe(true);
+    expect(isIsoTimestamp("2024-05-01")).toBe(true);
+    expect(isIsoTimestamp("2024-05-01T10:00Z")).toBe(true);
+    expect(isIsoTimestamp("2024-05-01T10:00:00.Z")).toBe(false);
+    expect(isIsoTimestamp("2024-13-01T10:00:00Z")).toBe(false);
+    expect(isIsoTimestamp("2024-02-30T10:00:00Z")).toBe(parses("2024-02-30T10:00:00Z"));
+  });
+
+  it("agrees with Date.parse on random strings of the common shape", () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const tails = ["Z", ".1Z", ".123456Z", "+00:00", "-07:00", "+14:45", "+25:00", "-03:61"];
+    const wrong: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const text = stamp(random(10_000), random(15), random(34), random(26), random(62), random(62), tails[random(tails.length)]);
+      if (isIsoTimestamp(text) !== parses(text)) wrong.push(text);
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
