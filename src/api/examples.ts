@@ -71,6 +71,7 @@ export const examples = {
     selected_streams: SELECTED,
     sync_mode: "incremental",
     schedule: "0 */6 * * *",
+    schema_change_policy: "allow_all",
     status: "draft",
     status_error: "config is missing credentials: client_id, client_secret, refresh_token",
     created_by: KEY,
@@ -94,7 +95,14 @@ export const examples = {
     triggered_by: KEY,
     job_id: "c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
     streams: [
-      { name: "Contact", sync_mode: "incremental", status: "completed", rows_loaded: 12000, error_message: "" },
+      {
+        name: "Contact",
+        sync_mode: "incremental",
+        status: "completed",
+        rows_loaded: 12000,
+        error_message: "",
+        schema_changes: [{ column: "lead_score__c", change: "column_added", type: "number", decision: "allowed" }],
+      },
       { name: "Account", sync_mode: "full_refresh", status: "completed", rows_loaded: 3234, error_message: "" },
     ],
     usage: USAGE,

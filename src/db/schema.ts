@@ -67,6 +67,8 @@ export const loaders = sqliteTable(
     selectedStreams: text("selected_streams").notNull(),
     syncMode: text("sync_mode", { enum: ["full_refresh", "incremental"] }).notNull(),
     schedule: text("schedule"),
+    /** What a run does with added columns and changed types (warehouses/schema-changes.ts). */
+    schemaChangePolicy: text("schema_change_policy", { enum: ["allow_all", "allow_columns", "block"] }).notNull().default("allow_all"),
     status: text("status", { enum: ["draft", "active", "paused", "error"] }).notNull(),
     statusError: text("status_error").notNull().default(""),
     /** Next cron occurrence; the scheduler claims a loader by moving this forward conditionally. */

@@ -21,6 +21,7 @@ import { syncModeProblem } from "../services/loaders/validate-loader";
 import { AppError } from "../lib/errors";
 import { createWarehouse, isWarehouseError, warehouseDeps } from "../warehouses";
 import { type StreamTarget, type WarehouseAdapter, batchIdFor, chunkIdFor } from "../warehouses/contract";
+import type { SchemaChange } from "../warehouses/schema-changes";
 import { chunkBudgetFor } from "./budget-client";
 import { holdLease } from "./chunk-lease";
 import { type EngineDeps, engineDeps } from "./deps";
@@ -130,6 +131,10 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
   };
   let warehouse: WarehouseAdapter | undefined;
   let target: StreamTarget | undefined;
+  // What the policy ruled on since the last call to the tracker; every call that follows a write hands them over
+  // (a retried chunk may not see an ALTER it already made again, so a retry hands them over too).
+  const schemaChanges: SchemaChange[] = [];
+  const takeSchemaChanges = () => schemaChanges.splice(0);
   const warehouseWork = new AbortController();
   try {
     let stream: StreamSpec;
@@ -163,6 +168,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       cursor_field: stream.cursor_field,
       json_schema: stream.json_schema,
       run_id: message.runId,
+      schema_watch: { policy: loader.schemaChangePolicy, observe: (changes) => schemaChanges.push(...changes) },
     };
     await warehouse.prepareStream(target);
 
@@ -215,7 +221,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         if (warehouse!.commitScope === "chunk" && !closesChunk) return { continue: true } as const;
         if (staged.length > 0) await warehouse!.commit(target!, { chunk_id: chunkId, batch_ids: [...staged], replaces_from: claim.pages });
         staged.length = 0;
-        const report = unreported;
+        const report = { ...unreported, schema_changes: takeSchemaChanges() };
         unreported = null;
         return tracked.reportPage(message.stream, message.chunk, leaseToken, report);
       };
@@ -236,7 +242,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
           const reported = await flush(true);
           if (!reported.continue) return stop(reported);
         }
-        await tracked.endChunk(message.stream, message.chunk, leaseToken, delaySeconds, meter.snapshot());
+        await tracked.endChunk(message.stream, message.chunk, leaseToken, delaySeconds, meter.snapshot(), takeSchemaChanges());
         return { action: "ack", note };
       };
       let pending: Promise<IteratorResult<Page>> = pages.next();
@@ -291,24 +297,24 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     }
 
     await warehouse.finalizeStream(target);
-    await tracked.completeStream(message.stream, message.chunk, leaseToken, meter.snapshot());
+    await tracked.completeStream(message.stream, message.chunk, leaseToken, meter.snapshot(), takeSchemaChanges());
     return { action: "ack", note: "stream completed" };
   } catch (error) {
     // A ResumeLater before the first page (discovery waiting for a budget grant): nothing to commit, come back later.
-    if (isResumeLater(error) && (await tracked.endChunk(message.stream, message.chunk, leaseToken, error.seconds, meter.snapshot()))) {
+    if (isResumeLater(error) && (await tracked.endChunk(message.stream, message.chunk, leaseToken, error.seconds, meter.snapshot(), takeSchemaChanges()))) {
       return { action: "ack", note: `resumes in ${error.seconds} s: ${error.message}` };
     }
     // Source and warehouse failures are classified alike (kit/errors.ts, warehouses/errors.ts): configuration and
     // data fail the stream at once (configuration also puts the loader in `error`); retryable ones retry the chunk.
     if ((isConnectorError(error) || isWarehouseError(error)) && error.kind !== "retryable") {
       if (warehouse && target) await warehouse.abortStream(target).catch(() => undefined);
-      await tracked.failStream(message.stream, message.chunk, error.message, error.kind, meter.snapshot());
+      await tracked.failStream(message.stream, message.chunk, error.message, error.kind, meter.snapshot(), takeSchemaChanges());
       return { action: "ack", note: `stream failed (${error.kind})` };
     }
     const text = error instanceof Error ? error.message : String(error);
     const hinted = isConnectorError(error) || isWarehouseError(error) ? error.details.retryAfterSeconds : undefined;
     const delaySeconds = retryDelaySeconds(delivery.attempts, hinted);
-    await tracked.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds, meter.snapshot());
+    await tracked.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds, meter.snapshot(), takeSchemaChanges());
     log("warn", "chunk will be retried", { run_id: message.runId, stream: message.stream, chunk: message.chunk, attempts: delivery.attempts, error: text });
     return { action: "retry", delaySeconds, note: text };
   } finally {

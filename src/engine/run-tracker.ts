@@ -16,6 +16,7 @@ import { serviceContext, type ServiceContext } from "../services/context";
 import { commitStreamState, loadRunPlan, markLoaderError, writeRunProgress, writeRunUsage } from "../services/runs/run-lifecycle";
 import type { RunStreamSummary } from "../services/runs/run-store";
 import type { ExtractMessage, RunRef } from "./messages";
+import { type SchemaChange, mergeSchemaChanges } from "../warehouses/schema-changes";
 import { type RunUsage, addUsage, parseUsage } from "./usage";
 
 type StreamStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
@@ -51,6 +52,8 @@ type StreamRow = {
   /** Deliveries of the current chunk that claimed it, and the source requests of those that failed: the DLQ's figures. */
   deliveries: number;
   failed_requests: number;
+  /** JSON SchemaChange[]: what the run added to or widened in the stream's table, as the policy ruled. */
+  schema_changes: string;
 };
 
 type RunRow = {
@@ -88,6 +91,7 @@ export interface PageReport {
   state?: JsonObject;
   /** Source rows the pages of this report skipped (Page.skippedRows). */
   skipped?: number;
+  schema_changes?: SchemaChange[];
 }
 
 /**
@@ -129,7 +133,7 @@ export class RunTracker extends DurableObject<Env> {
     `);
     // Columns added after the first release: a tracker of a run that was live across a deploy gains them in place.
     const have = new Set(ctx.storage.sql.exec("SELECT * FROM streams LIMIT 0").columnNames);
-    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"], ["rows_skipped", "INTEGER NOT NULL DEFAULT 0"]] as const) {
+    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"], ["rows_skipped", "INTEGER NOT NULL DEFAULT 0"], ["schema_changes", "TEXT NOT NULL DEFAULT '[]'"]] as const) {
       if (!have.has(name)) ctx.storage.sql.exec(`ALTER TABLE streams ADD COLUMN ${name} ${type}`);
     }
     if (!ctx.storage.sql.exec("SELECT * FROM run LIMIT 0").columnNames.includes("usage")) {
@@ -259,6 +263,7 @@ export class RunTracker extends DurableObject<Env> {
     if (!run || run.status === "cancelled") return { continue: false, reason: "cancelled" };
     const s = this.holds(streamName, chunk, leaseToken);
     if (run.status !== "running" || !s) return { continue: false, reason: "lease_lost" };
+    this.noteSchemaChanges(s, report.schema_changes);
     const now = Date.now();
     this.ctx.storage.sql.exec(
       `UPDATE streams SET rows_loaded = rows_loaded + ?, rows_skipped = rows_skipped + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
@@ -314,10 +319,12 @@ export class RunTracker extends DurableObject<Env> {
    * away than a chunk should wait): the stream continues in a fresh queue message from the last checkpoint, delivered
    * after `delaySeconds`. The watchdog expects that message by then, and re-sends it if it never comes.
    */
-  async endChunk(streamName: string, chunk: number, leaseToken: string, delaySeconds = 0, usage?: RunUsage): Promise<boolean> {
+  async endChunk(streamName: string, chunk: number, leaseToken: string, delaySeconds = 0, usage?: RunUsage, changes?: SchemaChange[]): Promise<boolean> {
     this.count(usage);
     const run = this.run();
-    if (!run || !this.holds(streamName, chunk, leaseToken)) return false;
+    const s = this.holds(streamName, chunk, leaseToken);
+    if (!run || !s) return false;
+    this.noteSchemaChanges(s, changes);
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
     this.ctx.storage.sql.exec(
       "UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?, deliveries = 0, failed_requests = 0 WHERE name = ?",
@@ -330,11 +337,12 @@ export class RunTracker extends DurableObject<Env> {
   }
 
   /** The data is committed (and a full_refresh swapped in): commit the stream's state, then close the stream. */
-  async completeStream(streamName: string, chunk: number, leaseToken: string, usage?: RunUsage): Promise<boolean> {
+  async completeStream(streamName: string, chunk: number, leaseToken: string, usage?: RunUsage, changes?: SchemaChange[]): Promise<boolean> {
     this.count(usage);
     const run = this.run();
     const s = this.holds(streamName, chunk, leaseToken);
     if (!run || run.status !== "running" || !s) return false;
+    this.noteSchemaChanges(s, changes);
     if (s.sync_mode === "incremental" && s.pending_state) {
       await commitStreamState(this.services(), run.loader_id, s.name, JSON.parse(s.pending_state) as JsonObject, run.run_id);
     }
@@ -347,8 +355,10 @@ export class RunTracker extends DurableObject<Env> {
    * A retryable failure is remembered, with the source requests the failed delivery sent, so the dead-letter path can
    * say what kept failing and how often it was tried. The queue redelivers the message after `delaySeconds`.
    */
-  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0, usage?: RunUsage): Promise<void> {
+  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0, usage?: RunUsage, changes?: SchemaChange[]): Promise<void> {
     this.count(usage);
+    const s = this.stream(streamName);
+    if (s?.status === "running") this.noteSchemaChanges(s, changes);
     this.ctx.storage.sql.exec(
       "UPDATE streams SET last_error = ?, failed_requests = failed_requests + ?, lease_token = NULL, lease_until = 0, due_at = ? WHERE name = ?",
       message,
@@ -377,12 +387,20 @@ export class RunTracker extends DurableObject<Env> {
    * Fails one stream; the others go on. `chunk` null (dead letter, watchdog) fails whatever chunk is current.
    * A configuration failure also parks the loader in `error` when the run settles.
    */
-  async failStream(streamName: string, chunk: number | null, message: string, kind: "configuration" | "data" | "exhausted", usage?: RunUsage): Promise<boolean> {
+  async failStream(
+    streamName: string,
+    chunk: number | null,
+    message: string,
+    kind: "configuration" | "data" | "exhausted",
+    usage?: RunUsage,
+    changes?: SchemaChange[],
+  ): Promise<boolean> {
     this.count(usage);
     const run = this.run();
     const s = this.stream(streamName);
     if (!run || run.status !== "running" || !s || s.status !== "running") return false;
     if (chunk !== null && s.chunk !== chunk) return false;
+    this.noteSchemaChanges(s, changes);
     const text = kind === "exhausted" && s.last_error ? `${message}; last error: ${s.last_error}` : message;
     this.ctx.storage.sql.exec(
       "UPDATE streams SET status = 'failed', error_message = ?, config_error = ?, lease_token = NULL WHERE name = ?",
@@ -480,6 +498,13 @@ export class RunTracker extends DurableObject<Env> {
     if (run && run.status !== "running") await writeRunUsage(this.services(), run.run_id, parseUsage(run.usage));
   }
 
+  /** Merged into the stream's list (one entry per column and kind of change); a write of the tracker's own storage. */
+  private noteSchemaChanges(s: StreamRow, changes: SchemaChange[] | undefined): void {
+    if (!changes || changes.length === 0) return;
+    const merged = mergeSchemaChanges(JSON.parse(s.schema_changes || "[]") as SchemaChange[], changes);
+    this.ctx.storage.sql.exec("UPDATE streams SET schema_changes = ? WHERE name = ?", JSON.stringify(merged), s.name);
+  }
+
   /** For tests and diagnostics: the tracker's view of the run. */
   snapshot() {
     return { run: this.run(), streams: this.streams() };
@@ -522,6 +547,7 @@ export class RunTracker extends DurableObject<Env> {
       rows_loaded: s.rows_loaded,
       ...(s.rows_skipped > 0 ? { rows_skipped: s.rows_skipped } : {}),
       error_message: s.error_message,
+      ...(s.schema_changes && s.schema_changes !== "[]" ? { schema_changes: JSON.parse(s.schema_changes) as SchemaChange[] } : {}),
       // While a retry is scheduled, the run object and its events (services/runs/run-events.ts) show the attempt that
       // failed, why, and when the next is due.
       ...(s.status === "running" && s.due_at > 0 && s.last_error

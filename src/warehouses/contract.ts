@@ -38,6 +38,7 @@
 import type { z } from "zod";
 import type { RecordSchema, SourceRecord, SyncMode } from "../../connectors/kit/contract";
 import type { HttpClient } from "../../connectors/kit/http";
+import type { SchemaWatch } from "./schema-changes";
 import type { StatementObserver } from "./sql";
 
 export interface StreamTarget {
@@ -51,6 +52,11 @@ export interface StreamTarget {
   json_schema?: RecordSchema;
   /** The run that writes; full_refresh staging tables are per run, so a retried run never sees another's rows. */
   run_id: string;
+  /**
+   * The loader's schema_change_policy and where the changes are reported (schema-changes.ts). planLoad holds every
+   * added column and changed type against it before the adapter sends DDL; absent (previews, cleanup), nothing is held.
+   */
+  schema_watch?: SchemaWatch;
 }
 
 export interface WriteBatch {

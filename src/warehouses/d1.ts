@@ -88,7 +88,7 @@ export class D1Warehouse implements WarehouseAdapter {
   async prepareStream(target: StreamTarget): Promise<void> {
     const table = this.writeTable(target);
     const existing = await this.shape(table);
-    const plan = planLoad(target, [], existing);
+    const plan = planLoad(target, [], existing, { live: await this.liveShape(target) });
     const { statements, keys } = this.schemaChanges(table, plan, existing);
     if (statements.length > 0) await this.execute(table, statements);
     this.shapes.set(table, plan.shape);
@@ -100,7 +100,7 @@ export class D1Warehouse implements WarehouseAdapter {
     if (batch.records.length === 0) return { rows_staged: 0 };
     const table = this.writeTable(target);
     const existing = await this.shape(table);
-    const plan = planLoad(target, batch.records, existing);
+    const plan = planLoad(target, batch.records, existing, { live: await this.liveShape(target) });
     const { statements, keys } = this.schemaChanges(table, plan, existing);
     if (plan.primaryKey.length === 0) {
       const batchId = quoteIdentifier(META.batchId);
@@ -179,6 +179,12 @@ export class D1Warehouse implements WarehouseAdapter {
   private writeTable(target: StreamTarget): string {
     const table = d1TableName(target.schema, target.stream);
     return target.sync_mode === "full_refresh" ? stagingTableName(table, target.run_id, MAX_D1_NAME) : table;
+  }
+
+  /** A full_refresh's schema changes are judged against the table its run will replace (schema-changes.ts). */
+  private async liveShape(target: StreamTarget): Promise<TableShape | null | undefined> {
+    if (target.sync_mode !== "full_refresh" || !target.schema_watch) return undefined;
+    return this.shape(d1TableName(target.schema, target.stream));
   }
 
   private async shape(table: string, fresh = false): Promise<TableShape | null> {

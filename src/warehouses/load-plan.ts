@@ -7,6 +7,7 @@
 import type { SourceRecord } from "../../connectors/kit/contract";
 import type { StreamTarget } from "./contract";
 import { WarehouseError } from "./errors";
+import { holdSchemaChanges } from "./schema-changes";
 import { DELETED_AT_FIELD, META, MAX_IDENTIFIER_LENGTH, columnNames } from "./naming";
 import {
   type ColumnSpec,
@@ -57,12 +58,28 @@ export interface LoadPlan {
   rows: Cell[][];
 }
 
-export function planLoad(
-  target: StreamTarget,
-  records: SourceRecord[],
-  existing: TableShape | null,
-  maxLength = MAX_IDENTIFIER_LENGTH,
-): LoadPlan {
+export interface PlanOptions {
+  /** The warehouse's longest identifier (naming.ts). */
+  maxLength?: number;
+  /**
+   * For a full_refresh, whose `existing` is the run's own table: the table it will replace (null if none), so that
+   * schema changes are judged against what users query (schema-changes.ts).
+   */
+  live?: TableShape | null;
+  /** Two logical types the warehouse stores as one column type: a widening between them changes nothing there. */
+  sameStorage?: (a: ColumnType, b: ColumnType) => boolean;
+}
+
+export function planLoad(target: StreamTarget, records: SourceRecord[], existing: TableShape | null, options: PlanOptions = {}): LoadPlan {
+  const plan = planWrite(target, records, existing, options.maxLength ?? MAX_IDENTIFIER_LENGTH);
+  if (target.schema_watch) {
+    const baseline = target.sync_mode === "full_refresh" && options.live !== undefined ? options.live : existing;
+    holdSchemaChanges(target.schema_watch, target.stream, plan, baseline, options.sameStorage);
+  }
+  return plan;
+}
+
+function planWrite(target: StreamTarget, records: SourceRecord[], existing: TableShape | null, maxLength: number): LoadPlan {
   const properties = target.json_schema?.properties ?? {};
   const fields = new Set<string>(Object.keys(properties));
   for (const field of target.primary_key) fields.add(field);

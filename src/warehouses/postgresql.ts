@@ -116,7 +116,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
 
   async prepareStream(target: StreamTarget): Promise<void> {
     const table = this.writeTable(target);
-    const plan = planLoad(target, [], await this.shape(table));
+    const plan = planLoad(target, [], await this.shape(table), { live: await this.liveShape(target), sameStorage });
     await this.applySchemaChanges(table, plan);
   }
 
@@ -124,7 +124,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
   async stage(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
     if (batch.records.length === 0) return { rows_staged: 0 };
     const table = this.writeTable(target);
-    const plan = planLoad(target, batch.records, await this.shape(table));
+    const plan = planLoad(target, batch.records, await this.shape(table), { live: await this.liveShape(target), sameStorage });
     await this.applySchemaChanges(table, plan);
     const qualified = qualify(table);
     const copyTable = await this.copyTable(plan);
@@ -247,6 +247,12 @@ export class PostgresWarehouse implements WarehouseAdapter {
     const schema = postgresSchemaName(target.schema);
     const table = tableName(target.stream);
     return { schema, name: target.sync_mode === "full_refresh" ? stagingTableName(table, target.run_id) : table };
+  }
+
+  /** A full_refresh's schema changes are judged against the table its run will replace (schema-changes.ts). */
+  private async liveShape(target: StreamTarget): Promise<TableShape | null | undefined> {
+    if (target.sync_mode !== "full_refresh" || !target.schema_watch) return undefined;
+    return this.shape({ schema: postgresSchemaName(target.schema), name: tableName(target.stream) });
   }
 
   private async shape(table: QualifiedName): Promise<TableShape | null> {
@@ -418,7 +424,11 @@ function definitions(columns: ColumnSpec[]): string {
  * needs no statement at all.
  */
 function changesStorage(change: ColumnChange): boolean {
-  return POSTGRES_TYPES[change.from] !== POSTGRES_TYPES[change.to];
+  return !sameStorage(change.from, change.to);
+}
+
+function sameStorage(a: ColumnType, b: ColumnType): boolean {
+  return POSTGRES_TYPES[a] === POSTGRES_TYPES[b];
 }
 
 /** The value a widened column holds for an old one; it matches what a new page would write for the same value. */

@@ -2,8 +2,14 @@ import { z } from "zod";
 import type { LoaderRow } from "../../services/loaders/loader-store";
 import { timestamp, uuid } from "../common";
 import { examples } from "../examples";
+import { SCHEMA_CHANGE_POLICIES } from "../../warehouses/schema-changes";
 
 const syncMode = z.enum(["full_refresh", "incremental"]);
+const schemaChangePolicy = z
+  .enum(SCHEMA_CHANGE_POLICIES)
+  .describe(
+    "What a run does when the source brings a new column or a wider type: allow_all adds and widens; allow_columns adds columns but fails the stream on a type change; block fails the stream on any change. The table is left as it was when a change is blocked.",
+  );
 
 export const selectedStreamInput = z
   .object({
@@ -23,6 +29,7 @@ export const loaderBody = z.object({
   selected_streams: z.array(z.object({ name: z.string(), sync_mode: syncMode })),
   sync_mode: syncMode,
   schedule: z.string().nullable(),
+  schema_change_policy: schemaChangePolicy,
   status: z.enum(["draft", "active", "paused", "error"]),
   status_error: z.string(),
   created_by: uuid.nullable(),
@@ -42,6 +49,7 @@ export const createLoaderBody = z
     selected_streams: z.array(selectedStreamInput).min(1, "select at least one stream"),
     sync_mode: syncMode,
     schedule: z.string().nullable().optional().describe("5-field cron in UTC; null or absent = manual only"),
+    schema_change_policy: schemaChangePolicy.optional().describe("Defaults to allow_all"),
   })
   .strict()
   .meta({ examples: [examples.createLoader] });
@@ -78,6 +86,7 @@ export function loaderResponse(row: LoaderRow): z.infer<typeof loaderBody> {
     selected_streams: JSON.parse(row.selectedStreams) as Array<{ name: string; sync_mode: "full_refresh" | "incremental" }>,
     sync_mode: row.syncMode,
     schedule: row.schedule,
+    schema_change_policy: row.schemaChangePolicy,
     status: row.status,
     status_error: row.statusError,
     created_by: row.createdBy,

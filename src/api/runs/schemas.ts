@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHANGE_COLUMN_TYPES } from "../../warehouses/schema-changes";
 import type { RunRow, RunStreamSummary } from "../../services/runs/run-store";
 import { timestamp, uuid } from "../common";
 import { examples } from "../examples";
@@ -29,6 +30,8 @@ export const usageCounts = z
 
 const runStatus = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
 
+const columnType = z.enum(CHANGE_COLUMN_TYPES);
+
 export const runBody = z.object({
   id: uuid,
   loader_id: uuid,
@@ -51,6 +54,18 @@ export const runBody = z.object({
       rows_loaded: z.number().int(),
       rows_skipped: z.number().int().optional().describe("Source rows skipped by the loader's rule (s3 on_bad_row: skip: malformed rows); absent when none"),
       error_message: z.string(),
+      schema_changes: z
+        .array(
+          z.object({
+            column: z.string().describe("The column as the warehouse names it (normalized)"),
+            change: z.enum(["column_added", "type_changed"]),
+            type: columnType.describe("The column's type after the change"),
+            from: columnType.optional().describe("Its type before (type_changed)"),
+            decision: z.enum(["allowed", "blocked"]).describe("What the loader's schema_change_policy decided; a blocked change failed the stream and left the table as it was"),
+          }),
+        )
+        .optional()
+        .describe("Columns this run added to the stream's table and types it widened; absent when none"),
       attempts: z.number().int().optional().describe("Deliveries of the stream's current chunk; above 1 while it is being retried"),
       last_error: z.string().optional().describe("The error the stream is being retried for, while a retry is scheduled"),
       retry_at: timestamp.nullable().optional().describe("When the scheduled retry is due"),

@@ -10,7 +10,7 @@ export const createWebhookRoute = defineRoute(
     path: "/workspaces/{id}/webhooks",
     operationId: "createWebhook",
     summary: "Create a webhook",
-    description: `Events: run.completed, run.failed, loader.error. The signing secret is in this response only. ${DELIVERY_DESCRIPTION}`,
+    description: `Events: run.completed, run.failed, loader.error, schema.changed. The signing secret is in this response only. ${DELIVERY_DESCRIPTION}`,
     tag: "Webhooks",
     auth: "workspace",
     params: workspaceParams,

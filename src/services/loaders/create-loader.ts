@@ -3,6 +3,7 @@ import { conditionalInsert } from "../../db/client";
 import { loaders } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { nowIso } from "../../lib/time";
+import type { SchemaChangePolicy } from "../../warehouses/schema-changes";
 import { actorId, requireRole, type ServiceContext } from "../context";
 import { requireSource, sourceExistsSql, sourceNotFound } from "../sources/source-store";
 import { getLoaderRow, sealLoaderConfig } from "./loader-store";
@@ -20,6 +21,7 @@ export interface CreateLoaderInput {
   selected_streams: Array<{ name: string; sync_mode?: SyncMode }>;
   sync_mode: SyncMode;
   schedule?: string | null;
+  schema_change_policy?: SchemaChangePolicy;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function createLoader(ctx: ServiceContext, workspaceId: string, inp
     selectedStreams: JSON.stringify(streams),
     syncMode: input.sync_mode,
     schedule,
+    schemaChangePolicy: input.schema_change_policy ?? "allow_all",
     status,
     statusError: status === "draft" ? draftReason(missing) : "",
     nextRunAt: status === "active" ? nextRunAt(schedule, new Date()) : null,

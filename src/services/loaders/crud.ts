@@ -12,6 +12,7 @@ import { mergePatchConfig } from "../sealed-config";
 import { requireSource, sourceExistsSql } from "../sources/source-store";
 import { getLoaderRow, openLoaderConfig, sealLoaderConfig, secretPathsOf, selectedStreamsOf } from "./loader-store";
 import { requireLoaderType, requireReader } from "./loader-types";
+import type { SchemaChangePolicy } from "../../warehouses/schema-changes";
 import { nextRunAt } from "./schedule";
 import { validateDiscoveredStreams } from "./discovered-streams";
 import { draftReason, missingCredentials, validateConfig, validateLoaderShape, validateTargetForSource } from "./validate-loader";
@@ -39,6 +40,7 @@ export interface UpdateLoaderInput {
   selected_streams?: Array<{ name: string; sync_mode?: SyncMode }>;
   sync_mode?: SyncMode;
   schedule?: string | null;
+  schema_change_policy?: SchemaChangePolicy;
   status?: "active" | "paused";
 }
 
@@ -105,6 +107,7 @@ export async function updateLoader(ctx: ServiceContext, workspaceId: string, loa
     selectedStreams: JSON.stringify(streams),
     syncMode,
     schedule,
+    schemaChangePolicy: input.schema_change_policy ?? row.schemaChangePolicy,
     status,
     statusError,
     nextRunAt: status === "active" ? nextRunAt(schedule, now) : null,

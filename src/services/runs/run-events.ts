@@ -1,7 +1,8 @@
 /**
  * A run's events, derived where the tracker reports its progress (writeRunProgress): the change from the run as D1
  * last held it to the run as the tracker reports it now is a list of events — stream started, rows written (with the
- * stream's total), retry scheduled (attempt, reason, when), stream completed / failed / cancelled, run ended. They are
+ * stream's total), schema changed (the columns added or widened since), retry scheduled (attempt, reason, when), stream
+ * completed / failed / cancelled, run ended. They are
  * kept with the run (the last 1,000), listed by `…/logs` and streamed by `…/events`.
  */
 import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
@@ -34,6 +35,11 @@ export function eventsBetween(
     if (wasStatus === "pending" && s.status !== "pending") events.push({ type: "stream.started", stream: s.name, data: { sync_mode: s.sync_mode } });
     const added = s.rows_loaded - (was?.rows_loaded ?? 0);
     if (added > 0) events.push({ type: "stream.rows_written", stream: s.name, data: { rows_added: added, rows_loaded: s.rows_loaded } });
+    const changes = s.schema_changes ?? [];
+    if (JSON.stringify(changes) !== JSON.stringify(was?.schema_changes ?? [])) {
+      const seen = new Set((was?.schema_changes ?? []).map((change) => JSON.stringify(change)));
+      events.push({ type: "stream.schema_changed", stream: s.name, data: { changes: changes.filter((change) => !seen.has(JSON.stringify(change))) } });
+    }
     const retrying = Boolean(s.last_error) && s.status === "running";
     if (retrying && (s.last_error !== was?.last_error || s.attempts !== was?.attempts || s.retry_at !== was?.retry_at)) {
       events.push({ type: "stream.retry_scheduled", stream: s.name, data: { attempt: s.attempts ?? null, reason: s.last_error, retry_at: s.retry_at ?? null } });

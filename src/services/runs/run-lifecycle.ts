@@ -54,6 +54,14 @@ export async function writeRunProgress(ctx: ServiceContext, runId: string, progr
   // The one write that ends the run (later ones find it no longer live): its event is emitted exactly once.
   if (run && (progress.status === "completed" || progress.status === "failed")) {
     await emitEvent(ctx, run.workspaceId, progress.status === "completed" ? "run.completed" : "run.failed", { run: runEventData(run) });
+    // One event per run that changed (or was refused a change to) a table, once the run's outcome is known.
+    const changed = progress.streams.filter((s) => (s.schema_changes?.length ?? 0) > 0);
+    if (changed.length > 0) {
+      await emitEvent(ctx, run.workspaceId, "schema.changed", {
+        run: { id: run.id, loader_id: run.loaderId, status: run.status },
+        streams: changed.map((s) => ({ name: s.name, status: s.status, schema_changes: s.schema_changes })),
+      });
+    }
   }
   return rows.length > 0;
 }

@@ -9,6 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { JsonObject } from "../../../connectors/kit/contract";
 import { loaderRuns, streamStates } from "../../db/schema";
 import { AppError, notFound } from "../../lib/errors";
+import type { SchemaChangePolicy } from "../../warehouses/schema-changes";
 import type { ServiceContext } from "../context";
 import { getLoaderRow, openLoaderConfig, selectedStreamsOf } from "../loaders/loader-store";
 import type { SelectedStream } from "../loaders/validate-loader";
@@ -19,6 +20,8 @@ export interface RunSnapshot {
   loader_type: string;
   source_id: string;
   target_schema: string;
+  /** Absent from snapshots taken before the policy existed: those runs allow every change, as the default does. */
+  schema_change_policy?: SchemaChangePolicy;
   selected_streams: SelectedStream[];
   config: string;
   config_secrets: string | null;
@@ -32,6 +35,7 @@ export interface RunLoader {
   loaderType: string;
   sourceId: string;
   targetSchema: string;
+  schemaChangePolicy: SchemaChangePolicy;
   revision: number;
 }
 
@@ -41,7 +45,7 @@ export interface RunLoader {
  */
 export const snapshotSql = sql`json_object(
   'revision', l.revision, 'loader_type', l.loader_type, 'source_id', l.source_id, 'target_schema', l.target_schema,
-  'selected_streams', json(l.selected_streams), 'config', l.config, 'config_secrets', l.config_secrets,
+  'schema_change_policy', l.schema_change_policy, 'selected_streams', json(l.selected_streams), 'config', l.config, 'config_secrets', l.config_secrets,
   'source', json_object('source_type', src.source_type, 'config', src.config, 'config_secrets', src.config_secrets))`;
 
 /** The per-stream summaries a new run starts with, from the same row (one per selected stream, in order). */
@@ -71,7 +75,7 @@ async function resolveRun(ctx: ServiceContext, workspaceId: string, loaderId: st
   if (run.snapshot) {
     const snap = JSON.parse(run.snapshot) as RunSnapshot;
     return {
-      loader: { id: loaderId, workspaceId, loaderType: snap.loader_type, sourceId: snap.source_id, targetSchema: snap.target_schema, revision: snap.revision },
+      loader: { id: loaderId, workspaceId, loaderType: snap.loader_type, sourceId: snap.source_id, targetSchema: snap.target_schema, schemaChangePolicy: snap.schema_change_policy ?? "allow_all", revision: snap.revision },
       streams: snap.selected_streams,
       sealedLoader: { config: snap.config, configSecrets: snap.config_secrets },
       source: { id: snap.source_id, sourceType: snap.source.source_type, config: snap.source.config, configSecrets: snap.source.config_secrets },
@@ -80,7 +84,7 @@ async function resolveRun(ctx: ServiceContext, workspaceId: string, loaderId: st
   const row = await getLoaderRow(ctx, workspaceId, loaderId);
   const source = await requireSource(ctx, workspaceId, row.sourceId);
   return {
-    loader: { id: row.id, workspaceId, loaderType: row.loaderType, sourceId: row.sourceId, targetSchema: row.targetSchema, revision: row.revision },
+    loader: { id: row.id, workspaceId, loaderType: row.loaderType, sourceId: row.sourceId, targetSchema: row.targetSchema, schemaChangePolicy: row.schemaChangePolicy, revision: row.revision },
     streams: selectedStreamsOf(row),
     sealedLoader: row,
     source,

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { loaderRuns } from "../../db/schema";
 import { notFound } from "../../lib/errors";
+import type { SchemaChange } from "../../warehouses/schema-changes";
 import type { ServiceContext } from "../context";
 
 export type RunRow = typeof loaderRuns.$inferSelect;
@@ -13,6 +14,8 @@ export interface RunStreamSummary {
   /** Source rows skipped by the loader's own rule (s3 `on_bad_row: "skip"`); absent when none. */
   rows_skipped?: number;
   error_message: string;
+  /** Columns the run added to the stream's table and types it widened, as the policy ruled (schema-changes.ts). */
+  schema_changes?: SchemaChange[];
   /** Deliveries of the stream's current chunk (1 on a first try); with `last_error`, the attempt that failed. */
   attempts?: number;
   /** The error the stream is being retried for, while it is; empty otherwise. */

@@ -11,7 +11,7 @@ import { nowIso } from "../../lib/time";
 import type { ServiceContext } from "../context";
 import { deliverDueWebhooks } from "./deliver";
 
-export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "loader.error"] as const;
+export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "loader.error", "schema.changed"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export async function emitEvent(ctx: ServiceContext, workspaceId: string, type: WebhookEvent, data: Record<string, unknown>): Promise<void> {

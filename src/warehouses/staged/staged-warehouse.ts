@@ -10,7 +10,7 @@
  * merges once.
  */
 import { type ChunkCommit, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "../contract";
-import { type LoadPlan, type TableShape, planLoad } from "../load-plan";
+import { type LoadPlan, type PlanOptions, type TableShape, planLoad } from "../load-plan";
 import { META, fitIdentifier, schemaName, stableHash, tableName } from "../naming";
 import { type MergeDialect, mergeStatements } from "../sql";
 import type { ColumnChange } from "../load-plan";
@@ -127,14 +127,14 @@ export class StagedWarehouse implements WarehouseAdapter {
 
   async prepareStream(target: StreamTarget): Promise<void> {
     const table = this.writeTable(target);
-    const plan = planLoad(target, [], await this.shape(table), this.dialect.maxIdentifierLength);
+    const plan = planLoad(target, [], await this.shape(table), await this.planOptions(target));
     await this.applySchemaChanges(table, plan);
   }
 
   async stage(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
     if (batch.records.length === 0) return { rows_staged: 0 };
     const table = this.writeTable(target);
-    const plan = planLoad(target, batch.records, await this.shape(table), this.dialect.maxIdentifierLength);
+    const plan = planLoad(target, batch.records, await this.shape(table), await this.planOptions(target));
     await this.applySchemaChanges(table, plan);
     const key = this.key(table);
     const carried = this.chunkColumns.get(key) ?? new Map<string, ColumnType>();
@@ -176,7 +176,8 @@ export class StagedWarehouse implements WarehouseAdapter {
     const carried = this.chunkColumns.get(this.key(table)) ?? new Map<string, ColumnType>();
     // Types as the table has them now (a later group of the chunk may have widened a column an earlier one carried).
     const columns: ColumnSpec[] = [...carried.keys()].map((name) => ({ name, type: types.get(name) ?? (carried.get(name) as ColumnType) }));
-    const plan = planLoad(target, [], shape, this.dialect.maxIdentifierLength);
+    // Only for the cursor column: the chunk's stages already held and reported its schema changes.
+    const plan = planLoad({ ...target, schema_watch: undefined }, [], shape, { maxLength: this.dialect.maxIdentifierLength });
     const d = this.dialect;
     const r = "loader_stage_row";
     const record = `${r}.${d.merge.quote(d.name(LOAD_COLUMNS.record))}`;
@@ -246,6 +247,13 @@ export class StagedWarehouse implements WarehouseAdapter {
 
   close(): Promise<void> {
     return this.dialect.close();
+  }
+
+  /** A full_refresh's schema changes are judged against the table its run will replace (schema-changes.ts). */
+  private async planOptions(target: StreamTarget): Promise<PlanOptions> {
+    const options: PlanOptions = { maxLength: this.dialect.maxIdentifierLength, sameStorage: (a, b) => this.dialect.sameStorage(a, b) };
+    if (target.sync_mode === "full_refresh" && target.schema_watch) options.live = await this.shape(this.targetTable(target));
+    return options;
   }
 
   private targetTable(target: StreamTarget): StagedTable {

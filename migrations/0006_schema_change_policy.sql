@@ -1,0 +1,1 @@
+ALTER TABLE `loaders` ADD `schema_change_policy` text DEFAULT 'allow_all' NOT NULL;
