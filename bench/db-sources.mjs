@@ -8,7 +8,7 @@
 //              as the functions with the most self time.
 import { spawn } from "node:child_process";
 import pg from "pg";
-import { api, commandLine, devtoolsSession, pgUrl, startWorker } from "./lib.mjs";
+import { api, commandLine, cpuProfile, pgUrl, startWorker } from "./lib.mjs";
 
 const cli = commandLine();
 const ROWS = Number(cli.value("rows", 1_000_000));
@@ -142,53 +142,6 @@ async function engineRun(worker, source, targetSchema) {
   return { seconds, rowsPerSecond: ROWS / seconds };
 }
 
-/** Self time per function of the user worker's isolate while `work` runs, largest first. */
-async function cpuProfile(work) {
-  const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
-  // wrangler's inspector proxy accepts a socket only from a local Origin.
-  const { send, close } = await devtoolsSession(targets[0].webSocketDebuggerUrl, { origin: "http://localhost" });
-  // Through wrangler's proxy these commands take effect but their answers do not always come back: the profile does.
-  for (const [method, params] of [["Profiler.enable", {}], ["Profiler.setSamplingInterval", { interval: 1000 }], ["Profiler.start", {}]]) await send(method, params, 3000);
-  const result = await work();
-  const { profile } = (await send("Profiler.stop", {}, 120_000)) ?? {};
-  close();
-  if (!profile) {
-    console.log("    (no CPU profile came back)");
-    return result;
-  }
-  const self = new Map();
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const counts = new Map();
-  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
-  let total = 0;
-  for (const [id, n] of counts) {
-    const { callFrame } = byId.get(id);
-    const file = callFrame.url.split("/").pop();
-    const name = `${callFrame.functionName || "(anonymous)"} ${file}:${callFrame.lineNumber + 1}`;
-    self.set(name, (self.get(name) ?? 0) + n);
-    total += n;
-  }
-  // Inclusive time: each sample counted once for every function on its stack.
-  const parent = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const inclusive = new Map();
-  for (const [id, n] of counts) {
-    const seen = new Set();
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const { callFrame } = byId.get(at);
-      const name = `${callFrame.functionName || "(anonymous)"} ${callFrame.url.split("/").pop()}:${callFrame.lineNumber + 1}`;
-      if (seen.has(name)) continue;
-      seen.add(name);
-      inclusive.set(name, (inclusive.get(name) ?? 0) + n);
-    }
-  }
-  console.log(`    CPU profile, inclusive time (${total} samples):`);
-  for (const [name, n] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`      ${((100 * n) / total).toFixed(1).padStart(5)} %  ${name}`);
-  console.log(`    CPU profile, self time (${total} samples):`);
-  for (const [name, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`      ${((100 * n) / total).toFixed(1).padStart(5)} %  ${name}`);
-  return result;
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (n) => n.toFixed(0).padStart(8);
 
@@ -205,7 +158,7 @@ try {
       pipes.push((await pipeBaseline(source)).rowsPerSecond);
       const targetSchema = `bench_db_${source}_${i}`;
       const run = () => engineRun(worker, source, targetSchema);
-      engines.push((await (PROFILE ? cpuProfile(run) : run())).rowsPerSecond);
+      engines.push((await (PROFILE ? cpuProfile(INSPECTOR_PORT, run) : run())).rowsPerSecond);
       await pgQuery(`DROP SCHEMA IF EXISTS ${targetSchema} CASCADE`);
     }
     const pipe = median(pipes);

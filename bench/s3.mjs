@@ -5,7 +5,8 @@
 //   memory:     peak workerd RSS loading a small vs a 10x larger CSV (target under 1.3x: bounded by a page, not a file).
 //   parquet:    many Parquet files (DuckDB-written, snappy) into PostgreSQL, vs `psql \copy` of the same rows as CSV.
 // Usage: node bench/s3.mjs [--throughput-mb 100 --small-mb 100 --large-mb 1000 --parquet-files 100
-//                           --parquet-rows 1000000 --skip-throughput --skip-memory --skip-parquet]
+//                           --parquet-rows 1000000 --skip-throughput --skip-memory --skip-parquet --profile]
+//   --profile: the Worker isolate's CPU profile during the throughput and Parquet engine runs (bench/lib.mjs).
 import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { once } from "node:events";
 import pg from "pg";
 import { GENERATED_HEADER, generatedLine } from "../test/fakes/s3/fixtures.ts";
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from "../test/fakes/s3/fixtures.ts";
-import { api, commandLine, dropSchema, pgUrl, root, startFake, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { api, commandLine, cpuProfile, dropSchema, pgUrl, root, startFake, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
 const cli = commandLine();
 const THROUGHPUT_MB = Number(cli.value("throughput-mb", 100));
@@ -22,7 +23,11 @@ const SMALL_MB = Number(cli.value("small-mb", 100));
 const LARGE_MB = Number(cli.value("large-mb", 1000));
 const PARQUET_FILES = Number(cli.value("parquet-files", 100));
 const PARQUET_ROWS = Number(cli.value("parquet-rows", 1_000_000));
+const PROFILE = cli.flag("profile");
+const INSPECTOR_PORT = 19330;
 const MB = 1_000_000;
+const profiled = (work) => (PROFILE ? cpuProfile(INSPECTOR_PORT, work) : work());
+const profilerArgs = PROFILE ? ["--inspector-port", String(INSPECTOR_PORT)] : [];
 
 /** Rows of the generated CSV that make about `mb` megabytes (its rows' lengths vary a little). */
 function rowsFor(mb) {
@@ -131,9 +136,9 @@ async function throughput() {
   rmSync(local.dir, { recursive: true, force: true });
   const copy = { seconds: copySeconds, rowsPerSecond: rows / copySeconds, mbPerSecond: object.size / MB / copySeconds };
   console.log(`  baseline  psql \\copy from local disk   ${copy.rowsPerSecond.toFixed(0).padStart(8)} rows/s ${copy.mbPerSecond.toFixed(1).padStart(6)} MB/s (${copySeconds.toFixed(1)} s)`);
-  const worker = await startWorker({ fakePort: s3.port, port: 18797 });
+  const worker = await startWorker({ fakePort: s3.port, port: 18797, extraArgs: profilerArgs });
   try {
-    const run = await engineRun(worker, s3, bucket, "data.csv", "bench_s3_engine");
+    const run = await profiled(() => engineRun(worker, s3, bucket, "data.csv", "bench_s3_engine"));
     await checkCount("bench_s3_engine", rows);
     await dropSchema("bench_s3_engine");
     const engine = { seconds: run.seconds, rowsPerSecond: rows / run.seconds, mbPerSecond: object.size / MB / run.seconds };
@@ -196,9 +201,9 @@ async function parquet() {
   const copySeconds = psqlCopy(csv, "id bigint, label text, amount numeric, at timestamptz");
   rmSync(dir, { recursive: true, force: true });
   console.log(`  baseline  psql \\copy of the same rows as CSV ${(rows / copySeconds).toFixed(0).padStart(8)} rows/s (${copySeconds.toFixed(1)} s)`);
-  const worker = await startWorker({ fakePort: s3.port, port: 18799 });
+  const worker = await startWorker({ fakePort: s3.port, port: 18799, extraArgs: profilerArgs });
   try {
-    const run = await engineRun(worker, s3, bucket, "p/*.parquet", "bench_s3_parquet", "parquet");
+    const run = await profiled(() => engineRun(worker, s3, bucket, "p/*.parquet", "bench_s3_parquet", "parquet"));
     await checkCount("bench_s3_parquet", rows);
     await dropSchema("bench_s3_parquet");
     const engine = { seconds: run.seconds, rowsPerSecond: rows / run.seconds, mbPerSecond: bytes / MB / run.seconds };

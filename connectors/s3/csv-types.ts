@@ -22,23 +22,61 @@ const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$|^-?\.\d+([eE][+-]?\d+)?$
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const MAX_EXACT_DIGITS = 15;
 
+/** Digits of the mantissa from its first to its last non-zero one (`-0.0120e5` has 2). */
 function significantDigits(text: string): number {
-  const mantissa = text.replace(/^-/, "").replace(/[eE].*$/, "").replace(".", "");
-  const trimmed = mantissa.replace(/^0+/, "").replace(/0+$/, "");
-  return trimmed.length;
+  let digit = 0;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x65 || c === 0x45) break; // e, E: the exponent
+    if (c < 0x30 || c > 0x39) continue; // the sign and the point
+    if (c !== 0x30) {
+      if (first === -1) first = digit;
+      last = digit;
+    }
+    digit++;
+  }
+  return first === -1 ? 0 : last - first + 1;
 }
 
 function isNumber(text: string): boolean {
   return NUMBER.test(text) && significantDigits(text) <= MAX_EXACT_DIGITS && Number.isFinite(Number(text));
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+
+/**
+ * The instant an ISO 8601 timestamp names, from its fields (no second parse of a rebuilt string): a day the month
+ * does not have (`02-30`), minute or second 60, or an offset beyond ±23:59 is not a timestamp (text); `24:00` is the
+ * end of the day, as ISO 8601 and Date read it.
+ */
 function timestampOf(text: string): Date | null {
   const m = TIMESTAMP.exec(text);
   if (!m) return null;
-  const zone = m[8] ?? "Z";
-  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${m[7] ?? ""}${zone.toUpperCase() === "Z" ? "Z" : zone.length === 3 ? `${zone}:00` : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`}`;
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(1).padEnd(3, "0"));
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return null;
+  if (minute > 59 || second > 59 || hour > 24 || (hour === 24 && minute + second + ms > 0)) return null;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== "Z" && zone !== "z") {
+    const hours = Number(zone.slice(1, 3));
+    const minutes = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+    if (hours > 23 || minutes > 59) return null;
+    offsetMinutes = (zone[0] === "-" ? -1 : 1) * (hours * 60 + minutes);
+  }
+  // Date.UTC reads years 0-99 as 1900-1999: those are built 400 years (one whole leap cycle) later and moved back.
+  const shift = year < 100 ? 400 : 0;
+  const date = new Date(Date.UTC(year + shift, month - 1, day, hour, minute - offsetMinutes, second, ms));
+  if (shift) date.setUTCFullYear(date.getUTCFullYear() - shift);
+  return date;
 }
 
 /** The narrowest type of one non-empty value. */
@@ -72,20 +110,26 @@ export function inferTypes(columns: number, rows: readonly string[][]): CsvType[
   return types;
 }
 
-function fits(type: CsvType, text: string): boolean {
+/** `text` as a value of `type`, or undefined when it does not fit (one parse: the check is the conversion). */
+function valueAs(type: CsvType, text: string): unknown {
   switch (type) {
-    case "s":
-      return true;
-    case "i":
-      return INTEGER.test(text);
+    case "i": {
+      if (!INTEGER.test(text)) return undefined;
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : BigInt(text);
+    }
     case "n":
-      return isNumber(text);
-    case "b":
-      return /^(true|false)$/i.test(text);
+      return isNumber(text) ? Number(text) : undefined;
+    case "b": {
+      const lower = text.toLowerCase();
+      return lower === "true" ? true : lower === "false" ? false : undefined;
+    }
     case "t":
-      return timestampOf(text) !== null;
+      return timestampOf(text) ?? undefined;
+    case "s":
+      return text;
     default:
-      return false;
+      return undefined;
   }
 }
 
@@ -95,27 +139,18 @@ function fits(type: CsvType, text: string): boolean {
  */
 export function typedValue(types: CsvType[], c: number, text: string | undefined): unknown {
   if (text === undefined || text === "") return null;
-  let type = types[c] ?? "s";
-  if (!fits(type, text)) {
-    type = widenCsv(type, typeOfValue(text));
-    // A wide integer joins a number column only as text: a double would round it.
-    if (!fits(type, text)) type = "s";
-    types[c] = type;
+  const type = types[c] ?? "s";
+  const value = valueAs(type, text);
+  if (value !== undefined) return value;
+  let wider = widenCsv(type, typeOfValue(text));
+  let widened = valueAs(wider, text);
+  // A wide integer joins a number column only as text: a double would round it.
+  if (widened === undefined) {
+    wider = "s";
+    widened = text;
   }
-  switch (type) {
-    case "i": {
-      const n = Number(text);
-      return Number.isSafeInteger(n) ? n : BigInt(text);
-    }
-    case "n":
-      return Number(text);
-    case "b":
-      return text.toLowerCase() === "true";
-    case "t":
-      return timestampOf(text);
-    default:
-      return text;
-  }
+  types[c] = wider;
+  return widened;
 }
 
 /** Header names as record fields: blanks named by position, repeats suffixed, so no value overwrites another. */

@@ -123,7 +123,9 @@ async function* csvFileRows(reader: ObjectReader, object: S3Object, resume: File
     const emit = (record: CsvRow): FileRow => {
       row++;
       if (!typesText) typesText = types!.join("");
-      const point: FileResume = { row, header_end: headerEnd, types: typesText, ...(resumable ? { offset: record.byteEnd, line: record.lastLine } : {}) };
+      const point: FileResume = resumable
+        ? { row, header_end: headerEnd, types: typesText, offset: record.byteEnd, line: record.lastLine }
+        : { row, header_end: headerEnd, types: typesText };
       if (record.fields.length > header.length) {
         return { values: null, bad: { line: record.line, reason: `${record.fields.length} fields where the header has ${header.length}` }, resume: point };
       }

@@ -27,13 +27,16 @@ const compressors = {
 
 const DAY_MS = 86_400_000;
 
+/** One decoder for every string and JSON value (a TextDecoder per value was a native object per cell). */
+const utf8 = new TextDecoder();
+
 const parsers = {
   timestampFromMilliseconds: (millis: bigint) => new Date(Number(millis)),
   timestampFromMicroseconds: (micros: bigint) => new Date(Number(micros / 1000n)),
   timestampFromNanoseconds: (nanos: bigint) => new Date(Number(nanos / 1_000_000n)),
   dateFromDays: (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10),
-  stringFromBytes: (bytes: Uint8Array) => bytes && new TextDecoder().decode(bytes),
-  jsonFromBytes: (bytes: Uint8Array) => bytes && JSON.parse(new TextDecoder().decode(bytes)),
+  stringFromBytes: (bytes: Uint8Array) => bytes && utf8.decode(bytes),
+  jsonFromBytes: (bytes: Uint8Array) => bytes && JSON.parse(utf8.decode(bytes)),
   geometryFromBytes: (bytes: Uint8Array) => bytes && base64(bytes),
   geographyFromBytes: (bytes: Uint8Array) => bytes && base64(bytes),
   uuidFromBytes: (bytes: Uint8Array) => {
