@@ -7,6 +7,7 @@ import { ConnectorError } from "../kit/errors";
 import { redact } from "../kit/http-errors";
 import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../kit/postgres";
 import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
+import { type Parser, copyPage } from "./copy";
 import type { PostgresqlConfig } from "./spec";
 
 /** Hyperdrive cuts statements at 60 s (research §6); a page is sized to take far less, this bounds a stuck one. */
@@ -39,6 +40,15 @@ const typeParsers = {
     parsers[oid] ?? types.getTypeParser(oid, format ?? "text")) as typeof types.getTypeParser,
 };
 
+/** pg's parser of a type it has none for (text, varchar, numeric, …): the text itself. */
+const noParse = types.getTypeParser(0 as never, "text");
+
+/** What a page read runs a field of type `oid` through; undefined where the text is the value, as pg gives it. */
+function parserOf(oid: number): Parser | undefined {
+  const parse = typeParsers.getTypeParser(oid, "text") as Parser;
+  return parse === noParse ? undefined : parse;
+}
+
 export function connectionError(error: unknown, config: PostgresqlConfig): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const code = sqlstate(error);
@@ -58,6 +68,8 @@ export async function openSession(config: PostgresqlConfig, development: boolean
     ...postgresClientConfig(config, {
       TimeZone: "UTC",
       DateStyle: "ISO",
+      // Both the DataRow and the COPY paths decode UTF-8, whatever the database's own encoding.
+      client_encoding: "UTF8",
       // Read-only by default: a source session can never change the customer's data, whatever its role may do.
       default_transaction_read_only: "on",
       statement_timeout: STATEMENT_TIMEOUT_MS,
@@ -83,8 +95,7 @@ export async function openSession(config: PostgresqlConfig, development: boolean
     },
     async queryArrays(text, values = []) {
       try {
-        const result = await client.query({ text, values, rowMode: "array" });
-        return { columns: result.fields.map((field) => field.name), rows: result.rows as unknown[][] };
+        return await copyPage(client as never, text, values, parserOf);
       } catch (error) {
         throw connectionError(error, config);
       }
