@@ -1,9 +1,13 @@
 /**
  * google_sheets end to end: API → trigger → queue → RunTracker → warehouse (PostgreSQL and D1), against the Google
- * fake through HOST_OVERRIDES, with the engine's own clock, budget, token keeper and retries.
+ * fake through HOST_OVERRIDES, with the engine's budget, token keeper and retries. The reads that load data run on
+ * the engine's clock with its waits recorded instead of slept: the connector's read quota (6 at once, then 0.9 a
+ * second, shared by the loader) would otherwise hold each run about a second per request past the sixth.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectorFor } from "../../../connectors/registry";
+import { systemClock } from "../../../src/engine/clock";
+import { engineDeps } from "../../../src/engine/deps";
 import { as, bootstrapWorkspace, type Caller, createD1Source } from "../../helpers/api";
 import { servedLoaderType } from "../../helpers/connector";
 import { createActiveLoader, d1Rows, streamOf, triggerAndWait, uniqueName } from "../../helpers/engine";
@@ -25,6 +29,17 @@ async function sheetsLoader(owner: Caller, sourceId: string, config: Record<stri
 }
 
 describe("google_sheets → warehouse through the engine", () => {
+  /** Every wait the engine was asked for during the test (the shared read quota's above all), none of it slept. */
+  let waits: number[] = [];
+  const original = engineDeps.clock;
+  beforeEach(() => {
+    waits = [];
+    engineDeps.clock = { ...systemClock, sleep: async (ms) => void waits.push(ms) };
+  });
+  afterEach(() => {
+    engineDeps.clock = original;
+  });
+
   it("the Worker has the google_sheets reader registered", async () => {
     expect(connectorFor("google_sheets")).toBeDefined();
     expect(await servedLoaderType("google_sheets")).toMatchObject({ reader_available: true });
@@ -89,6 +104,10 @@ describe("google_sheets → warehouse through the engine", () => {
     // Each range once: a chunk resumes at the next row its predecessor committed.
     expect(ranges).toEqual(Array.from({ length: 6 }, (_, i) => `'Big'!A${2 + i * 500}:Z${501 + i * 500}`).map((r) => r.replace("Z3001", "Z3001")));
     expect(sent.every((r) => r.status === 200)).toBe(true);
+    // The shared read quota held the reads back: past its six at once, each read was granted about a second after
+    // the one before (0.9 a second), as reservations queued behind each other.
+    expect(waits.length, JSON.stringify(waits)).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]! - waits[i - 1]!, JSON.stringify(waits)).toBeGreaterThan(500);
   });
 
   it("PostgreSQL: a 100,000-row tab through the engine, in ranges of 10,000 rows across chunks, every row once", async () => {
