@@ -13,7 +13,7 @@ import { settings } from "../env";
 import { log } from "../lib/log";
 import { isoSeconds } from "../lib/time";
 import { serviceContext, type ServiceContext } from "../services/context";
-import { commitStreamState, loadRunPlan, markLoaderError, writeRunProgress, writeRunUsage } from "../services/runs/run-lifecycle";
+import { type StartedStream, beginRun, commitStreamState, loadRunPlan, markLoaderError, writeRunProgress, writeRunUsage } from "../services/runs/run-lifecycle";
 import type { RunStreamSummary } from "../services/runs/run-store";
 import type { ExtractMessage, RunRef } from "./messages";
 import { type SchemaChange, mergeSchemaChanges } from "../warehouses/schema-changes";
@@ -177,9 +177,15 @@ export class RunTracker extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT INTO run (id, run_id, loader_id, workspace_id, status) VALUES (1, ?, ?, ?, 'running')", ref.runId, ref.loaderId, ref.workspaceId);
       this.count({ durable_object_requests: 1 });
-      let plan: Awaited<ReturnType<typeof loadRunPlan>>;
+      const jobId = this.ctx.id.toString();
+      // One D1 round trip reads the plan and writes the first progress (beginRun); a run made before snapshots
+      // reads its plan, then writes its progress from the streams inserted below.
+      let plan: { streams: StartedStream[] };
+      let begun = true;
       try {
-        plan = await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId, ref.runId);
+        const started = await beginRun(this.services(), ref, jobId, parseUsage(this.run()!.usage));
+        begun = started !== "legacy";
+        plan = started !== "legacy" ? started : await loadRunPlan(this.services(), ref.workspaceId, ref.loaderId, ref.runId);
       } catch (error) {
         sql.exec("UPDATE run SET status = 'failed' WHERE id = 1");
         await writeRunProgress(this.services(), ref.runId, {
@@ -204,7 +210,8 @@ export class RunTracker extends DurableObject<Env> {
           now,
         );
       });
-      await this.flush(true, { jobId: this.ctx.id.toString() });
+      if (begun) sql.exec("UPDATE run SET last_flush_at = ? WHERE id = 1", Date.now());
+      else await this.flush(true, { jobId });
       await this.env.EXTRACT_QUEUE.sendBatch(plan.streams.map((s) => ({ body: this.message(ref, s.name, 0) })));
       this.count({ queue_messages_sent: plan.streams.length });
       await this.ctx.storage.setAlarm(now + this.timing().watchdogMs);

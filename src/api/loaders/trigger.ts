@@ -15,5 +15,5 @@ export const triggerLoaderRoute = defineRoute(
     params: loaderParams,
     responses: { 201: { description: "The created run", schema: runBody } },
   },
-  async (c, { params }) => c.json(runResponse(await triggerRun(c.get("services"), params.id, params.loaderId)), 201),
+  async (c, { params }) => c.json(runResponse(await triggerRun(c.get("services"), params.id, params.loaderId, (work) => c.executionCtx.waitUntil(work))), 201),
 );

@@ -15,7 +15,7 @@ import { serviceContext } from "../../services/context";
 import { sessionApiKey } from "../../dashboard/api-session";
 import type { RouteAuth } from "../route";
 import type { AppEnv } from "../types";
-import { enforceRateLimit } from "./rate-limit";
+import { underRateLimit } from "./rate-limit";
 
 function bearer(header: string | undefined): string {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -39,10 +39,8 @@ const workspace: MiddlewareHandler<AppEnv> = async function workspaceAuth(c, nex
   if (header !== pathId) throw new AppError("workspace_header_mismatch", "X-Workspace-ID must equal the workspace id in the path");
   if (key.workspaceId !== pathId) throw new AppError("forbidden", "this API key is not valid for this workspace");
   c.set("workspaceId", key.workspaceId);
-  await enforceRateLimit(c.env, key.workspaceId);
   c.set("services", serviceContext(c.env, { kind: "api_key", workspaceId: key.workspaceId, keyId: key.id, role: key.role }));
-  c.executionCtx.waitUntil(touchApiKey(db, key).catch(() => undefined));
-  return next();
+  return underRateLimit(c, key.workspaceId, next, () => c.executionCtx.waitUntil(touchApiKey(db, key).catch(() => undefined)));
 };
 
 const adminToken: MiddlewareHandler<AppEnv> = async function adminTokenAuth(c, next) {
@@ -61,9 +59,8 @@ const keyOrAdminToken: MiddlewareHandler<AppEnv> = async function keyOrAdminAuth
   const key = await authenticateApiKey(database(c.env.DB), token);
   if (!key) throw new AppError("unauthorized", "invalid or revoked API key");
   c.set("workspaceId", key.workspaceId);
-  await enforceRateLimit(c.env, key.workspaceId);
   c.set("services", serviceContext(c.env, { kind: "api_key", workspaceId: key.workspaceId, keyId: key.id, role: key.role }));
-  return next();
+  return underRateLimit(c, key.workspaceId, next);
 };
 
 /** No credentials (`/health`): the handler gets a system context, never a workspace. */

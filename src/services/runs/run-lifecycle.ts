@@ -12,6 +12,11 @@ import { emitEvent } from "../webhooks/events";
 import { eventsBetween, recordRunEvents } from "./run-events";
 import type { RunStreamSummary } from "./run-store";
 import { type RunUsage, estimatedCostUsd } from "../../engine/usage";
+import type { RunRef } from "../../engine/messages";
+import type { SyncMode } from "../../../connectors/kit/contract";
+import { d1Statement } from "../../db/client";
+import { runEvents } from "../../db/schema";
+import { AppError, notFound } from "../../lib/errors";
 
 export { loadRunConfigs, loadRunPlan } from "./run-snapshot";
 
@@ -141,4 +146,63 @@ export async function commitStreamState(ctx: ServiceContext, loaderId: string, s
      WHERE l.id = ${loaderId} AND r.status IN ('pending', 'running')
        AND (r.snapshot IS NULL OR (json_extract(r.snapshot, '$.target_schema') = l.target_schema AND json_extract(r.snapshot, '$.source_id') = l.source_id))
     ON CONFLICT (loader_id, stream) DO UPDATE SET state = excluded.state, run_id = excluded.run_id, updated_at = excluded.updated_at`);
+}
+
+/** A stream as the run starts it: its snapshot's name and sync mode, and the state its last committed run left. */
+export interface StartedStream {
+  name: string;
+  sync_mode: SyncMode;
+  state: JsonObject | null;
+}
+
+/**
+ * The tracker's start in one D1 round trip (one batch, one transaction): the run's plan read from its snapshot, and
+ * the first progress write that loadRunPlan followed by writeRunProgress made in five — the run `running` with each
+ * selected stream `running` at 0 rows, its job id and usage, and the events that write derives (`run.started` while
+ * the run was pending, `stream.started` for each stream still pending), inserted before the update moves the status.
+ * Every statement is conditional on the run being live and having a snapshot. "legacy" (a run made before snapshots)
+ * leaves the caller to loadRunPlan and its own progress write; a run not found or no longer live throws what
+ * loadRunPlan throws.
+ */
+export async function beginRun(ctx: ServiceContext, ref: RunRef, jobId: string, usage: RunUsage): Promise<{ streams: StartedStream[] } | "legacy"> {
+  const db = ctx.env.DB;
+  const at = nowIso();
+  const thisRun = sql`r.id = ${ref.runId} AND r.loader_id = ${ref.loaderId} AND r.workspace_id = ${ref.workspaceId}`;
+  const startable = sql`${thisRun} AND r.status IN ('pending', 'running') AND r.snapshot IS NOT NULL`;
+  const [before, , updated, states] = await db.batch([
+    d1Statement(db, sql`SELECT r.status, r.snapshot IS NOT NULL AS has_snapshot FROM ${loaderRuns} r WHERE ${thisRun}`),
+    d1Statement(
+      db,
+      sql`INSERT INTO ${runEvents} (run_id, at, type, stream, data)
+        SELECT run_id, at, type, stream, data FROM (
+          SELECT r.id AS run_id, ${at} AS at, 'run.started' AS type, NULL AS stream,
+                 json_object('streams', json_array_length(r.snapshot, '$.selected_streams')) AS data, -1 AS ord
+            FROM ${loaderRuns} r WHERE ${startable} AND r.status = 'pending'
+          UNION ALL
+          SELECT r.id, ${at}, 'stream.started', s.value ->> 'name', json_object('sync_mode', s.value ->> 'sync_mode'), s.key
+            FROM ${loaderRuns} r, json_each(r.snapshot, '$.selected_streams') s
+           WHERE ${startable}
+             AND coalesce((SELECT p.value ->> 'status' FROM json_each(r.streams) p WHERE p.value ->> 'name' = s.value ->> 'name'), 'pending') = 'pending')
+        ORDER BY ord`,
+    ),
+    d1Statement(
+      db,
+      sql`UPDATE ${loaderRuns} AS r SET status = 'running', rows_loaded = 0, streams_failed = 0, error_message = '',
+          streams = (SELECT json_group_array(json_object('name', s.value ->> 'name', 'sync_mode', s.value ->> 'sync_mode', 'status', 'running',
+            'rows_loaded', 0, 'error_message', '')) FROM json_each(r.snapshot, '$.selected_streams') s),
+          job_id = ${jobId}, usage = ${JSON.stringify(usage)}, estimated_cost_usd = ${estimatedCostUsd(usage)}
+        WHERE ${startable}
+        RETURNING json_extract(snapshot, '$.selected_streams') AS selected_streams`,
+    ),
+    d1Statement(db, sql`SELECT stream, state FROM ${streamStates} WHERE loader_id = ${ref.loaderId}`),
+  ]);
+  const row = before?.results[0] as { status: string; has_snapshot: number } | undefined;
+  if (!row) throw notFound("run");
+  if (row.status !== "pending" && row.status !== "running") throw new AppError("conflict", `the run was ${row.status} before it started`);
+  if (!row.has_snapshot) return "legacy";
+  const [started] = (updated?.results ?? []) as { selected_streams: string }[];
+  if (!started) throw new AppError("conflict", "the run changed while it was starting");
+  const stateByStream = new Map((states?.results as { stream: string; state: string }[]).map((s) => [s.stream, JSON.parse(s.state) as JsonObject]));
+  const selected = JSON.parse(started.selected_streams) as { name: string; sync_mode: SyncMode }[];
+  return { streams: selected.map((s) => ({ name: s.name, sync_mode: s.sync_mode, state: stateByStream.get(s.name) ?? null })) };
 }
