@@ -31,6 +31,9 @@ describe("shopify → warehouse through the engine", () => {
   it("PostgreSQL: exact rows, values and types, children joined to their orders, at most five bulk jobs at once; an incremental run re-reads only what changed and updates it in place", async () => {
     const s = shop();
     await s.seed({ counts: { orders: 120, lineItemsPerOrder: 3, customers: 30, products: 15, variantsPerProduct: 2 } });
+    // Each job completes at its first poll (the fake's default is one RUNNING poll first, whose 2 s wait the last test
+    // keeps): a job still holds its bulk slot from its submission, one chunk, to that poll, the next.
+    await s.faults({ bulk_polls: 0 });
     const owner = await bootstrapWorkspace();
     const sourceId = await createPostgresSource(owner);
     const schema = uniqueName("SHOPIFY_RAW");
@@ -106,9 +109,11 @@ describe("shopify → warehouse through the engine", () => {
 
   it("D1: throttling survived through the shared cost bucket — no request is sent into a bucket that cannot pay for it; a bulk job that fails once succeeds on retry", async () => {
     const s = shop();
-    // The smallest documented bucket (1,000 points, 50 restored a second) and more paged reads than it holds.
-    await s.seed({ counts: { collections: 1100, customers: 25 }, bucket: { maximumAvailable: 1000, restoreRate: 50 } });
-    await s.faults({ bulk_outcomes: ["FAILED"] });
+    // A bucket of 1,000 points (the smallest documented) restored at 100 a second (the standard plan's rate), and more
+    // paged reads than it holds; the locations page alone asks for half of it.
+    const restoreRate = 100;
+    await s.seed({ counts: { collections: 1100, customers: 25 }, bucket: { maximumAvailable: 1000, restoreRate } });
+    await s.faults({ bulk_outcomes: ["FAILED"], bulk_polls: 0 });
     const owner = await bootstrapWorkspace();
     const sourceId = await createD1Source(owner);
     const schema = uniqueName("shopify");
@@ -134,7 +139,7 @@ describe("shopify → warehouse through the engine", () => {
     expect(Math.min(...sent.map((r) => r.available!))).toBeLessThan(500);
     const pages = sent.filter((r) => r.query!.includes("collections("));
     expect(pages).toHaveLength(5);
-    expect(pages[4]!.at - pages[0]!.at).toBeGreaterThanOrEqual(((5 * 252 - 1000) / 50) * 1000 - 500);
+    expect(pages[4]!.at - pages[0]!.at).toBeGreaterThanOrEqual(((5 * 252 - 1000) / restoreRate) * 1000 - 500);
   }, 120_000);
 
   it("a revoked token fails the streams with Shopify's message and sets the loader to error", async () => {
