@@ -178,9 +178,11 @@ describe("faults: no row lost, none doubled", () => {
     const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
     await waitFor(async () => (await trackerView(run.id)).streams[0]!.pages >= 10);
     // Lose the stream's message: its chunk number moves on (the in-flight delivery is now stale and stops), and
-    // no message carries the new chunk. Only the watchdog can revive it.
+    // no message carries the new chunk, overdue since long ago (due_at too: the stream is most often caught between
+    // two chunks, whose next one is due now, and the watchdog would rightly wait a lease for it). Only the watchdog can
+    // revive it.
     await runInDurableObject(stub, (_i: RunTracker, state) => {
-      state.storage.sql.exec("UPDATE streams SET chunk = chunk + 50, lease_token = NULL, lease_until = 0, last_progress_at = 0");
+      state.storage.sql.exec("UPDATE streams SET chunk = chunk + 50, lease_token = NULL, lease_until = 0, last_progress_at = 0, due_at = 0");
     });
     await fakeControl(tenant, "faults", {});
     // The alarm fires on its own (every WATCHDOG_SECONDS); running it here only makes sure it has fired once.
