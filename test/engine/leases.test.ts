@@ -15,6 +15,9 @@ import { createRestLoader, d1Rows, fakeControl, fakeRequests, restConfig, unique
 import { waitFor } from "../helpers/wait";
 
 const COUNT = 2000;
+/** LEASE_SECONDS in the tests (vitest.config.ts), and how long before the kill the dead delivery claimed or was due. */
+const LEASE_MS = 6_000;
+const AGO = 4_000;
 
 async function keylessRun() {
   const owner = await bootstrapWorkspace();
@@ -36,12 +39,14 @@ async function killChunk(stub: DurableObjectStub<RunTracker>, kill: "claimed_the
   return runInDurableObject(stub, (_instance: RunTracker, state) => {
     const sql = state.storage.sql;
     const before = sql.exec<{ chunk: number; checkpoint: string; pages: number }>("SELECT chunk, checkpoint, pages FROM streams").one();
+    // Each death is dated AGO ms back, so what the watchdog waits out (the rest of the lease, or a lease past the
+    // message's due time) is LEASE_SECONDS less AGO: the same check, without sitting through a whole lease.
     if (kill === "claimed_then_died") {
       // A delivery claimed the next chunk (taking a fresh lease) and its consumer died before doing anything.
-      sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = 'ghost', lease_delivery = 'ghost-delivery', lease_until = ?, due_at = 0", Date.now() + 6_000);
+      sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = 'ghost', lease_delivery = 'ghost-delivery', lease_until = ?, due_at = 0", Date.now() + LEASE_MS - AGO);
     } else {
       // The next chunk's message was sent and is gone (acked without work, or lost with the local queue).
-      sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?", Date.now());
+      sql.exec("UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?", Date.now() - AGO);
     }
     return before;
   });
@@ -55,8 +60,10 @@ describe("leases: a chunk whose consumer dies is resumed from its checkpoint", (
       const before = await killChunk(stub, kill);
       const killedAt = Date.now();
       await fakeControl(tenant, "faults", {});
-      // Bounded: the lease (6 s) plus a watchdog interval (1 s), with room for a loaded machine.
+      // Not before the dead delivery's lease (or the lost message's lease past its due time) ran out; after that,
+      // bounded by a watchdog interval (1 s), with room for a loaded machine.
       const restarted = await waitFor(async () => ((await view()).streams[0]!.restarts === 1 ? Date.now() : false), "watchdog restart", 20_000);
+      expect(restarted - killedAt).toBeGreaterThanOrEqual(LEASE_MS - AGO - 500);
       expect(restarted - killedAt).toBeLessThan(20_000);
       const done = await waitForRun(owner, loader.id, run.id);
       expect(done).toMatchObject({ status: "completed", rows_loaded: COUNT });
