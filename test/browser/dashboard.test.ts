@@ -204,8 +204,10 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     const faults = await fetch(`http://127.0.0.1:${service.fake.port}/t/flaky/_control/faults`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      // Five 500s: the http client's five attempts are spent, so the engine schedules a retry of the chunk.
-      body: JSON.stringify({ fail_first: 5, status_first: 500 }),
+      // Five 503s: the http client's five attempts are spent, so the engine schedules a retry of the chunk. Each says
+      // Retry-After: 0, so the attempts and the retry come at once (a bare 500 is retried after full-jitter backoff,
+      // 0-15 s in all, and the chunk after up to 16 s more).
+      body: JSON.stringify({ fail_first: 5, status_first: 503, retry_after: 0 }),
     });
     expect(faults.status).toBe(200);
     const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
@@ -227,7 +229,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     await page.getByRole("button", { name: "Run now" }).click();
     await page.waitForURL(/\/runs\//);
     await expect.poll(() => page.locator(".event-stream-retry_scheduled").count(), { timeout: 90_000 }).toBeGreaterThan(0);
-    expect(await page.locator(".event-stream-retry_scheduled").first().textContent()).toMatch(/attempt 1 failed: .*500/);
+    expect(await page.locator(".event-stream-retry_scheduled").first().textContent()).toMatch(/attempt 1 failed: .*503/);
     await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 90_000 }).toBe("completed");
     expect(await page.locator("#run-rows").textContent()).toBe("30");
     await expect.poll(() => page.locator(".event-run-ended").count(), { timeout: 10_000 }).toBe(1);
