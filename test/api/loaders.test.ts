@@ -34,6 +34,7 @@ describe("create, read, list", () => {
       ],
       sync_mode: "incremental",
       schedule: "0 */6 * * *",
+      schema_change_policy: "allow_all",
       status: "draft",
       status_error: expect.stringContaining("refresh_token"),
       created_by: owner.apiKey.id,

@@ -23,9 +23,12 @@ const seed: ControlAction = (tenant, body) => {
   return jsonReply(200, { count: items, auth: auth.type });
 };
 
-/** `{ids}` touches those items; `{count}` touches the lowest `count` ids. */
+/** `{ids}` touches those items; `{count}` touches the lowest `count` ids; `{fields}` sets those fields on them. */
 const touch: ControlAction = (tenant, body) => {
-  rejectUnknownKeys(body, ["ids", "count"], "touch");
+  rejectUnknownKeys(body, ["ids", "count", "fields"], "touch");
+  if (body.fields !== undefined && (typeof body.fields !== "object" || body.fields === null || Array.isArray(body.fields))) {
+    throw new HttpError(400, "fields must be an object of field names to values");
+  }
   const { dataset } = tenant;
   let ids: number[];
   if (body.ids !== undefined) {
@@ -40,7 +43,7 @@ const touch: ControlAction = (tenant, body) => {
     const wanted = count(body, undefined, dataset.size);
     ids = Array.from({ length: wanted }, (_, index) => index + 1).filter((id) => dataset.has(id));
   }
-  const touched = dataset.touch(ids);
+  const touched = dataset.touch(ids, body.fields as Record<string, unknown> | undefined);
   return jsonReply(200, { ids: touched.ids, updated_at: isoSeconds(touched.updatedMs) });
 };
 

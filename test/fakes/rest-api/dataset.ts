@@ -25,6 +25,8 @@ interface StoredItem {
   updatedMs: number;
   createdMs: number;
   json: string | undefined;
+  /** Fields a test set on the item (a new field, or another type for an existing one: an API's schema changing). */
+  extra?: Record<string, unknown>;
 }
 
 /** A position in the (updated_at, id) order: the last item a cursor has returned. */
@@ -64,6 +66,7 @@ function toItem(stored: StoredItem): Item {
     created_at: isoSeconds(stored.createdMs),
     tags: TAGS.filter((_, bit) => (id >> bit) & 1),
     owner: { id: ownerId, email: `owner${ownerId}@example.com` },
+    ...stored.extra,
   };
 }
 
@@ -111,8 +114,11 @@ export class Dataset {
     return this.byId.has(id);
   }
 
-  /** Gives the items one new updated_at, later than every other item's, and a new name; they move to the end. */
-  touch(ids: number[]): { ids: number[]; updatedMs: number } {
+  /**
+   * Gives the items one new updated_at, later than every other item's, and a new name; they move to the end.
+   * `fields` are set on them from then on (Item's fields replaced, or new ones).
+   */
+  touch(ids: number[], fields?: Record<string, unknown>): { ids: number[]; updatedMs: number } {
     const touched = new Set(ids);
     const updatedMs = this.nextUpdatedMs();
     this.sorted = this.sorted.filter((item) => !touched.has(item.id));
@@ -121,6 +127,7 @@ export class Dataset {
       if (!item) continue;
       item.revision += 1;
       item.updatedMs = updatedMs;
+      if (fields) item.extra = { ...item.extra, ...fields };
       item.json = undefined;
       this.sorted.push(item);
     }
