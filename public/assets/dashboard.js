@@ -528,6 +528,7 @@ const pages = {
         selected_streams: selectedStreams(),
         config: config().value,
         schedule: schedule || null,
+        schema_change_policy: $("#loader-schema-policy").value,
       };
       const created = await api("POST", "/loaders", body);
       if (created.ok) {
@@ -598,7 +599,7 @@ const pages = {
         return;
       }
       const schedule = $("#edit-schedule").value.trim();
-      const answer = await api("PUT", `/loaders/${loader.id}`, { name: $("#edit-name").value.trim(), schedule: schedule || null, config: value });
+      const answer = await api("PUT", `/loaders/${loader.id}`, { name: $("#edit-name").value.trim(), schedule: schedule || null, schema_change_policy: $("#edit-schema-policy").value, config: value });
       if (answer.ok) {
         clearErrors(form);
         status.textContent = "Saved.";
@@ -635,6 +636,20 @@ const pages = {
         const retrying = s.last_error && s.status === "running" ? `retrying (attempt ${s.attempts ?? "?"}): ${s.last_error}` : "";
         $('[data-cell="message"]', row).textContent = s.error_message || retrying;
       }
+      const changes = r.streams.flatMap((s) => (s.schema_changes ?? []).map((change) => [s.name, change]));
+      $("#run-schema-card").hidden = changes.length === 0;
+      $("#run-schema-changes tbody").replaceChildren(
+        ...changes.map(([stream, change]) =>
+          el(
+            "tr",
+            {},
+            el("td", { text: stream }),
+            el("td", {}, el("code", { text: change.column })),
+            el("td", { text: change.change === "column_added" ? `added (${change.type})` : `${change.from} → ${change.type}` }),
+            el("td", {}, el("span", { class: `badge badge-${change.decision}`, text: change.decision })),
+          ),
+        ),
+      );
       $("#cancel-run").classList.toggle("spent", !live(r));
       $("#run-live").textContent = live(r) ? "Updating live…" : "This run has ended.";
     };
@@ -647,6 +662,9 @@ const pages = {
       if (event.type === "stream.retry_scheduled") return `attempt ${d.attempt ?? "?"} failed: ${d.reason ?? ""}; retrying at ${d.retry_at ? new Date(d.retry_at).toLocaleTimeString() : "soon"}`;
       if (event.type === "stream.rows_written") return `+${Number(d.rows_added ?? 0).toLocaleString("en-US")} rows (${Number(d.rows_loaded ?? 0).toLocaleString("en-US")} in all)`;
       if (event.type === "stream.failed") return d.error ?? "";
+      if (event.type === "stream.schema_changed") {
+        return (d.changes ?? []).map((c) => `${c.column} ${c.change === "column_added" ? `added (${c.type})` : `${c.from} → ${c.type}`}, ${c.decision}`).join("; ");
+      }
       if (event.type === "run.ended") return `run ${d.status ?? "ended"}`;
       return "";
     };

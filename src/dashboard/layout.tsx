@@ -7,6 +7,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { Role } from "../services/context";
+import { SCHEMA_CHANGE_POLICIES, type SchemaChangePolicy } from "../warehouses/schema-changes";
 
 export interface Viewer {
   workspaceId: string;
@@ -119,6 +120,29 @@ export function Head(props: { columns: string[]; numeric?: string[] }) {
         ))}
       </tr>
     </thead>
+  );
+}
+
+const POLICY_LABELS: Record<SchemaChangePolicy, string> = {
+  allow_all: "Allow all: add new columns and widen types",
+  allow_columns: "Allow columns: add new columns, fail the stream on a type change",
+  block: "Block all: fail the stream on any change",
+};
+
+/** The loader's schema_change_policy as a select (the wizard and the loader's edit form). */
+export function SchemaPolicyField(props: { id: string; value?: SchemaChangePolicy }) {
+  return (
+    <div class="field">
+      <label for={props.id}>When the source's schema changes</label>
+      <select id={props.id} name="schema_change_policy" data-path="schema_change_policy">
+        {SCHEMA_CHANGE_POLICIES.map((policy) => (
+          <option value={policy} selected={policy === (props.value ?? "allow_all")}>
+            {POLICY_LABELS[policy]}
+          </option>
+        ))}
+      </select>
+      <p class="help">A blocked change leaves the table as it was; the run shows what was refused.</p>
+    </div>
   );
 }
 

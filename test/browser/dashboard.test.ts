@@ -199,6 +199,58 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
     await context.close();
   }, 180_000);
 
+  it("shows a run's schema changes, blocked then allowed once the policy is changed on the loader page", async () => {
+    await seed("evolving", { count: 10 });
+    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
+      name: "Evolving API",
+      loader_type: "rest_api",
+      source_id: sourceId,
+      target_schema: "evolving",
+      sync_mode: "full_refresh",
+      schema_change_policy: "block",
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: "https://api.example.com/t/evolving",
+        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
+        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
+      },
+    }, workspaceId);
+    expect(created.status).toBe(201);
+    const loaderId = created.body!.id;
+    const { context, page } = await signIn(ownerKey);
+    const runNow = async (status: string) => {
+      await page.goto(`${service.base}/loaders/${loaderId}`);
+      await page.getByRole("button", { name: "Run now" }).click();
+      await page.waitForURL(/\/runs\//);
+      await expect.poll(() => page.locator("#run-status").textContent(), { timeout: 60_000 }).toBe(status);
+    };
+    await runNow("completed");
+    expect(await page.locator("#run-schema-card").isHidden()).toBe(true);
+
+    const touched = await fetch(`http://127.0.0.1:${service.fake.port}/t/evolving/_control/touch`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ids: [4], fields: { region: "eu" } }),
+    });
+    expect(touched.status).toBe(200);
+    await runNow("failed");
+    const blocked = page.locator("#run-schema-changes tbody tr");
+    await expect.poll(() => blocked.count()).toBe(1);
+    expect((await blocked.first().innerText()).replace(/\s+/g, " ").trim()).toBe("items region added (string) blocked");
+    expect(await page.locator("#run-error").textContent()).toContain('schema change blocked by schema_change_policy "block"');
+    await checkAccessibility(page, "run-schema-blocked");
+
+    await page.goto(`${service.base}/loaders/${loaderId}`);
+    const policy = page.getByLabel("When the source's schema changes");
+    expect(await policy.inputValue()).toBe("block");
+    await policy.selectOption("allow_all");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#edit-status").textContent()).toBe("Saved.");
+    await runNow("completed");
+    await expect.poll(() => page.locator("#run-schema-changes tbody tr").first().innerText()).toMatch(/region\s+added \(string\)\s+allowed/);
+    await context.close();
+  }, 180_000);
+
   it("shows a run's retries with their reasons as they happen, then its end", async () => {
     await seed("flaky", { count: 30 });
     const faults = await fetch(`http://127.0.0.1:${service.fake.port}/t/flaky/_control/faults`, {

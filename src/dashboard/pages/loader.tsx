@@ -5,7 +5,7 @@ import { listRuns } from "../../services/runs/list-runs";
 import { roleAtLeast } from "../../services/context";
 import { scheduleInWords } from "../cron-words";
 import type { DashboardContext } from "../index";
-import { Data, Empty, Head, Page, StatusBadge, Time } from "../layout";
+import { Data, Empty, Head, Page, SchemaPolicyField, StatusBadge, Time } from "../layout";
 
 export async function loaderPage(c: DashboardContext) {
   const viewer = c.get("viewer");
@@ -104,6 +104,7 @@ export async function loaderPage(c: DashboardContext) {
               <input id="edit-schedule" name="schedule" data-path="schedule" value={row.schedule ?? ""} aria-describedby="edit-schedule-words" />
               <div id="edit-schedule-words" aria-live="polite"></div>
             </div>
+            <SchemaPolicyField id="edit-schema-policy" value={row.schemaChangePolicy} />
             <fieldset id="config-form" class="config">
               <legend>Settings of the {row.loaderType} connection</legend>
             </fieldset>

@@ -7,7 +7,7 @@
 import { listSources } from "../../services/sources/crud";
 import { requireRole } from "../../services/context";
 import type { DashboardContext } from "../index";
-import { Data, FIRST_HUNDRED, Page } from "../layout";
+import { Data, FIRST_HUNDRED, Page, SchemaPolicyField } from "../layout";
 
 const STEPS = ["Type", "Connect", "Check", "Streams", "Preview", "Schedule"] as const;
 
@@ -94,6 +94,7 @@ export async function newLoaderPage(c: DashboardContext) {
             <p class="help">Leave empty to run only when you trigger it.</p>
             <div id="schedule-words" aria-live="polite"></div>
           </div>
+          <SchemaPolicyField id="loader-schema-policy" />
         </section>
         <div class="wizard-nav">
           <button type="button" id="wizard-back" disabled>

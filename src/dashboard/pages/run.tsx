@@ -113,6 +113,34 @@ export async function runPage(c: DashboardContext) {
           At Cloudflare's published Workers Paid prices beyond the included allowances; CPU time is estimated from the chunks' wall time. <a href="/usage">All usage</a>
         </p>
       </section>
+      <section class="card" aria-labelledby="run-schema-title" id="run-schema-card" hidden={!run.streams.some((s) => s.schema_changes?.length)}>
+        <h2 id="run-schema-title">Schema changes</h2>
+        <div class="table-wrap" tabindex={0} role="region" aria-labelledby="run-schema-title">
+          <table id="run-schema-changes">
+            <Head columns={["Stream", "Column", "Change", "Decision"]} />
+            <tbody>
+              {run.streams.flatMap((stream) =>
+                (stream.schema_changes ?? []).map((change) => (
+                  <tr>
+                    <td>{stream.name}</td>
+                    <td>
+                      <code>{change.column}</code>
+                    </td>
+                    <td>{change.change === "column_added" ? `added (${change.type})` : `${change.from} → ${change.type}`}</td>
+                    <td>
+                      <StatusBadge status={change.decision} />
+                    </td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        </div>
+        <p class="muted small">
+          What this run added to its tables and widened, as the loader's schema change policy ruled; a blocked change failed its stream and left
+          the table as it was.
+        </p>
+      </section>
       <section class="card" aria-labelledby="run-events-title" id="run-events-card" hidden>
         <h2 id="run-events-title">Events</h2>
         <ol id="run-events" class="events"></ol>
