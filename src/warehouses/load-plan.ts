@@ -74,7 +74,7 @@ export function planLoad(target: StreamTarget, records: SourceRecord[], existing
   const plan = planWrite(target, records, existing, options.maxLength ?? MAX_IDENTIFIER_LENGTH);
   if (target.schema_watch) {
     const baseline = target.sync_mode === "full_refresh" && options.live !== undefined ? options.live : existing;
-    holdSchemaChanges(target.schema_watch, target.stream, plan, baseline, options.sameStorage);
+    holdSchemaChanges(target.schema_watch, plan, baseline, options.sameStorage);
   }
   return plan;
 }

@@ -73,7 +73,6 @@ export function schemaChangesOf(
 /** Reports the plan's changes to the watch, and refuses the write (a data error: the stream fails) if any is blocked. */
 export function holdSchemaChanges(
   watch: SchemaWatch,
-  stream: string,
   plan: LoadPlan,
   baseline: TableShape | null,
   sameStorage?: (a: ColumnType, b: ColumnType) => boolean,
@@ -85,7 +84,7 @@ export function holdSchemaChanges(
   if (blocked.length === 0) return;
   throw new WarehouseError(
     "data",
-    `stream "${stream}": schema change blocked by schema_change_policy "${watch.policy}": ${blocked.map(describeChange).join(", ")}; ` +
+    `schema change blocked by schema_change_policy "${watch.policy}": ${blocked.map(describeChange).join(", ")}; ` +
       `the table was left as it was. Set schema_change_policy to ${watch.policy === "block" ? '"allow_columns" or "allow_all"' : '"allow_all"'} to let it through`,
   );
 }

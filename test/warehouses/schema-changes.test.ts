@@ -106,7 +106,7 @@ describe.each(harnesses)("schema changes on $name", ({ make }) => {
     const failure = await load(wh, target(schema, "allow_columns", { run_id: "run-3" }), [{ Id: 3, Name: "Kay", Age: "unknown" }]).catch((error: unknown) => error);
     expect(isWarehouseError(failure) && failure.kind).toBe("data");
     expect((failure as Error).message).toBe(
-      'stream "Contacts": schema change blocked by schema_change_policy "allow_columns": column "age" changed from integer to string; ' +
+      'schema change blocked by schema_change_policy "allow_columns": column "age" changed from integer to string; ' +
         'the table was left as it was. Set schema_change_policy to "allow_all" to let it through',
     );
     expect((failure as { seen: SchemaChange[] }).seen).toEqual([{ column: "age", change: "type_changed", type: "string", from: "integer", decision: "blocked" }]);
