@@ -31,6 +31,26 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
   const cspViolations: string[] = [];
 
   const fakeBase = () => "https://api.example.com/t/browser";
+  /** A full_refresh rest_api loader of the fake's paged `items` of `tenant` (target schema = tenant), made through the API. */
+  const createPagedLoader = async (name: string, tenant: string, options: { auth?: unknown; schema_change_policy?: string } = {}) => {
+    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
+      name,
+      loader_type: "rest_api",
+      source_id: sourceId,
+      target_schema: tenant,
+      sync_mode: "full_refresh",
+      ...(options.schema_change_policy ? { schema_change_policy: options.schema_change_policy } : {}),
+      selected_streams: [{ name: "items" }],
+      config: {
+        base_url: `https://api.example.com/t/${tenant}`,
+        ...(options.auth ? { auth: options.auth } : {}),
+        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
+        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
+      },
+    }, workspaceId);
+    expect(created.status).toBe(201);
+    return created;
+  };
   const seed = async (tenant: string, body: Record<string, unknown>) => {
     const response = await fetch(`http://127.0.0.1:${service.fake.port}/t/${tenant}/_control/seed`, {
       method: "POST",
@@ -155,21 +175,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
 
   it("shows a failing run's error, and edits a secret without ever showing it", async () => {
     await seed("locked", { count: 20, auth: { type: "bearer", token: "the-right-token" } });
-    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
-      name: "Locked API",
-      loader_type: "rest_api",
-      source_id: sourceId,
-      target_schema: "locked",
-      sync_mode: "full_refresh",
-      selected_streams: [{ name: "items" }],
-      config: {
-        base_url: "https://api.example.com/t/locked",
-        auth: { type: "bearer", token: "a-wrong-token-0001" },
-        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
-        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
-      },
-    }, workspaceId);
-    expect(created.status).toBe(201);
+    const created = await createPagedLoader("Locked API", "locked", { auth: { type: "bearer", token: "a-wrong-token-0001" } });
     const loaderId = created.body!.id;
     const { context, page } = await signIn(ownerKey);
     await page.goto(`${service.base}/loaders/${loaderId}`);
@@ -201,21 +207,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
 
   it("shows a run's schema changes, blocked then allowed once the policy is changed on the loader page", async () => {
     await seed("evolving", { count: 10 });
-    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
-      name: "Evolving API",
-      loader_type: "rest_api",
-      source_id: sourceId,
-      target_schema: "evolving",
-      sync_mode: "full_refresh",
-      schema_change_policy: "block",
-      selected_streams: [{ name: "items" }],
-      config: {
-        base_url: "https://api.example.com/t/evolving",
-        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
-        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
-      },
-    }, workspaceId);
-    expect(created.status).toBe(201);
+    const created = await createPagedLoader("Evolving API", "evolving", { schema_change_policy: "block" });
     const loaderId = created.body!.id;
     const { context, page } = await signIn(ownerKey);
     const runNow = async (status: string) => {
@@ -262,20 +254,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
       body: JSON.stringify({ fail_first: 5, status_first: 503, retry_after: 0 }),
     });
     expect(faults.status).toBe(200);
-    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
-      name: "Flaky API",
-      loader_type: "rest_api",
-      source_id: sourceId,
-      target_schema: "flaky",
-      sync_mode: "full_refresh",
-      selected_streams: [{ name: "items" }],
-      config: {
-        base_url: "https://api.example.com/t/flaky",
-        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
-        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
-      },
-    }, workspaceId);
-    expect(created.status).toBe(201);
+    const created = await createPagedLoader("Flaky API", "flaky");
     const { context, page } = await signIn(ownerKey);
     await page.goto(`${service.base}/loaders/${created.body!.id}`);
     await page.getByRole("button", { name: "Run now" }).click();
@@ -298,20 +277,7 @@ describe.skipIf(!executable)("dashboard in a real browser", () => {
       body: JSON.stringify({ slow_ms: 40 }),
     });
     expect(slow.status).toBe(200);
-    const created = await api("POST", `/workspaces/${workspaceId}/loaders`, ownerKey, {
-      name: "Keyboard API",
-      loader_type: "rest_api",
-      source_id: sourceId,
-      target_schema: "keyboard",
-      sync_mode: "full_refresh",
-      selected_streams: [{ name: "items" }],
-      config: {
-        base_url: "https://api.example.com/t/keyboard",
-        paginator: { type: "page_number", page_param: "page", size_param: "per_page", page_size: 10 },
-        streams: [{ name: "items", path: "/page/items", records_path: "items", primary_key: ["id"] }],
-      },
-    }, workspaceId);
-    expect(created.status).toBe(201);
+    const created = await createPagedLoader("Keyboard API", "keyboard");
     const { context, page } = await signIn(ownerKey);
     // Layout shifts (Chromium's Layout Instability API) that no input caused, summed as the page's CLS.
     await context.addInitScript(() => {
