@@ -6,9 +6,9 @@
  * the three usage headers on every answer, throttle codes with Meta's bodies, "Job Failed", the "reduce the amount
  * of data" error and code 190 for a token that expired.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RunningFake } from "../index";
-import { listen, queryObject, readBody, stop } from "../shared/http";
+import { queryObject, readBody, serveFake } from "../shared/http";
 import { type AccountShape, ACTION_BREAKDOWNS, adsOf, BREAKDOWN_VALUES, combinations, DATE_RE, daysBetween, insightMetric } from "./data";
 
 const VERSION = /^\/(v(\d+)\.0)\/(.*)$/;
@@ -480,14 +480,11 @@ async function serveControl(fake: FacebookFake, request: IncomingMessage, parts:
 
 export async function startFacebookFake(port = 0): Promise<RunningFake> {
   const fake = new FacebookFake();
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://graph.facebook.com");
-    const handle = url.pathname.startsWith("/_fake/") ? serveControl(fake, request, url.pathname.slice(7).split("/"), response) : serveGraph(fake, request, url, response);
-    handle.catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
-      response.end(String(error));
-    });
+  return serveFake({
+    name: "facebook",
+    hosts: ["graph.facebook.com"],
+    port,
+    control: (request, parts, response) => serveControl(fake, request, parts, response),
+    api: (request, url, response) => serveGraph(fake, request, url, response),
   });
-  const bound = await listen(server, port);
-  return { name: "facebook", port: bound, hosts: ["graph.facebook.com"], close: () => stop(server) };
 }

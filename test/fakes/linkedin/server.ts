@@ -6,9 +6,9 @@
  * and its silent 15,000-row cap, pageToken and start/count finders, rotating refresh tokens and refused revoked ones,
  * 429s with LinkedIn's body, and a request log per member for assertions.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RunningFake } from "../index";
-import { listen, readBody, stop } from "../shared/http";
+import { readBody, serveFake } from "../shared/http";
 import { type AccountShape, campaignGroupId, campaignUrn, creativeMetric, creativesOf, creativeUrn, DATE_RE, daysBetween, KNOWN_METRICS, MONEY_METRICS } from "./data";
 
 /** Versions this fake serves (LinkedIn serves each monthly version about a year); others answer 426. */
@@ -591,14 +591,11 @@ async function serveControl(fake: LinkedinFake, request: IncomingMessage, parts:
 
 export async function startLinkedinFake(port = 0): Promise<RunningFake> {
   const fake = new LinkedinFake();
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://api.linkedin.com");
-    const handle = url.pathname.startsWith("/_fake/") ? serveControl(fake, request, url.pathname.slice(7).split("/"), response) : serve(fake, request, url, response);
-    handle.catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
-      response.end(String(error));
-    });
+  return serveFake({
+    name: "linkedin",
+    hosts: ["api.linkedin.com", "www.linkedin.com"],
+    port,
+    control: (request, parts, response) => serveControl(fake, request, parts, response),
+    api: (request, url, response) => serve(fake, request, url, response),
   });
-  const bound = await listen(server, port);
-  return { name: "linkedin", port: bound, hosts: ["api.linkedin.com", "www.linkedin.com"], close: () => stop(server) };
 }

@@ -3,7 +3,7 @@
  * flat header and query shapes their request logs record. Erasable TypeScript only: the rest-api fake also runs
  * under plain Node 24 (test/fakes/rest-api/cli.ts).
  */
-import type { IncomingMessage, Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Listens on `port` (0: any free one) and answers the port it got. */
@@ -49,4 +49,23 @@ export function queryObject(params: URLSearchParams): Record<string, string | st
     out[key] = values.length === 1 ? (values[0] ?? "") : values;
   }
   return out;
+}
+
+type Handler = (request: IncomingMessage, url: URL, response: ServerResponse) => Promise<void>;
+
+/**
+ * A fake's server: `/_fake/…` goes to its control routes (handed the path's parts after `_fake`), the rest to its API;
+ * a handler that throws answers 500 with the error's text (a bug in the fake shows in the test, not as a hang).
+ */
+export async function serveFake(options: { name: string; hosts: string[]; port?: number; control: (request: IncomingMessage, parts: string[], response: ServerResponse) => Promise<void>; api: Handler }) {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", `http://${options.hosts[0]}`);
+    const handle = url.pathname.startsWith("/_fake/") ? options.control(request, url.pathname.slice(7).split("/"), response) : options.api(request, url, response);
+    handle.catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+      response.end(String(error));
+    });
+  });
+  const port = await listen(server, options.port ?? 0);
+  return { name: options.name, port, hosts: options.hosts, close: () => stop(server) };
 }
