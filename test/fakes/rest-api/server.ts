@@ -72,13 +72,15 @@ async function list(tenant: Tenant, rest: string, url: URL, req: IncomingMessage
   const style = listStyles[LIST_ROUTE.exec(rest)?.[1] ?? ""];
   if (!style) return send(res, errorReply(404, "not found"));
   if (req.method !== "GET") return send(res, errorReply(405, "method not allowed", { allow: "GET" }));
+  const { faults } = tenant;
+  // A slow API is slow to refuse too: a test that needs a request in flight (a PUT landing while a run still holds
+  // old credentials) gets it for a refused request as well.
+  if (faults.config.slow_ms > 0 && (await clientLeftDuring(faults.config.slow_ms, res))) return;
   if (!isAuthorized(tenant.auth, { headers, query: url.searchParams })) {
     return send(res, errorReply(401, "unauthorized", challenge(tenant.auth)));
   }
 
-  const { faults } = tenant;
   const fault = faults.next();
-  if (faults.config.slow_ms > 0 && (await clientLeftDuring(faults.config.slow_ms, res))) return;
   if (fault?.kind === "reset") {
     // A connection reset: the socket goes away with no status line at all.
     req.socket.destroy();
