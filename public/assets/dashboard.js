@@ -7,6 +7,11 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const data = (id) => JSON.parse($(`#${id}`)?.textContent ?? "null");
 
+/** A run's schema change as the run page says it (the server-rendered table says it the same way, pages/run.tsx). */
+function schemaChangeText(change) {
+  return change.change === "column_added" ? `added (${change.type})` : `${change.from} → ${change.type}`;
+}
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -645,7 +650,7 @@ const pages = {
             {},
             el("td", { text: stream }),
             el("td", {}, el("code", { text: change.column })),
-            el("td", { text: change.change === "column_added" ? `added (${change.type})` : `${change.from} → ${change.type}` }),
+            el("td", { text: schemaChangeText(change) }),
             el("td", {}, el("span", { class: `badge badge-${change.decision}`, text: change.decision })),
           ),
         ),
@@ -663,7 +668,7 @@ const pages = {
       if (event.type === "stream.rows_written") return `+${Number(d.rows_added ?? 0).toLocaleString("en-US")} rows (${Number(d.rows_loaded ?? 0).toLocaleString("en-US")} in all)`;
       if (event.type === "stream.failed") return d.error ?? "";
       if (event.type === "stream.schema_changed") {
-        return (d.changes ?? []).map((c) => `${c.column} ${c.change === "column_added" ? `added (${c.type})` : `${c.from} → ${c.type}`}, ${c.decision}`).join("; ");
+        return (d.changes ?? []).map((c) => `${c.column} ${schemaChangeText(c)}, ${c.decision}`).join("; ");
       }
       if (event.type === "run.ended") return `run ${d.status ?? "ended"}`;
       return "";

@@ -9,9 +9,6 @@ import { WarehouseError } from "./errors";
 import { META } from "./naming";
 import { type ColumnType, widen } from "./types";
 
-/** The column types of types.ts, for the API's schema of a change (the type there is a union, not a list). */
-export const CHANGE_COLUMN_TYPES = ["string", "integer", "big_integer", "decimal", "number", "boolean", "date", "timestamp", "json"] as const satisfies readonly ColumnType[];
-
 export const SCHEMA_CHANGE_POLICIES = ["allow_all", "allow_columns", "block"] as const;
 export type SchemaChangePolicy = (typeof SCHEMA_CHANGE_POLICIES)[number];
 
@@ -100,17 +97,19 @@ export function describeChange(change: SchemaChange): string {
  * it had before the first widening and the one it has after the last.
  */
 export function mergeSchemaChanges(known: SchemaChange[], more: SchemaChange[]): SchemaChange[] {
+  // A change once blocked stays blocked: that refusal is what failed the stream.
+  const decided = (was: SchemaChange, now: SchemaChange) => (was.decision === "blocked" ? "blocked" : now.decision);
   const merged = new Map(known.map((change) => [`${change.change}|${change.column}`, change]));
   for (const change of more) {
     // A column added and then widened in the same run is reported as added with the type it ended with.
     const added = change.change === "type_changed" ? merged.get(`column_added|${change.column}`) : undefined;
     if (added) {
-      merged.set(`column_added|${change.column}`, { ...added, type: change.type, decision: added.decision === "blocked" ? "blocked" : change.decision });
+      merged.set(`column_added|${change.column}`, { ...added, type: change.type, decision: decided(added, change) });
       continue;
     }
     const key = `${change.change}|${change.column}`;
     const was = merged.get(key);
-    merged.set(key, was ? { ...change, ...(was.from ? { from: was.from } : {}), decision: was.decision === "blocked" ? "blocked" : change.decision } : change);
+    merged.set(key, was ? { ...change, ...(was.from ? { from: was.from } : {}), decision: decided(was, change) } : change);
   }
   return [...merged.values()];
 }

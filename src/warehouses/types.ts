@@ -5,7 +5,8 @@
  */
 import type { RecordSchema } from "../../connectors/kit/contract";
 
-export type ColumnType = "string" | "integer" | "big_integer" | "decimal" | "number" | "boolean" | "date" | "timestamp" | "json";
+export const COLUMN_TYPES = ["string", "integer", "big_integer", "decimal", "number", "boolean", "date", "timestamp", "json"] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
 /** `null` is the bottom of the lattice: a column seen only with nulls has no type yet and is not created. */
 export type InferredType = ColumnType | "null";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANGE_COLUMN_TYPES } from "../../warehouses/schema-changes";
+import { COLUMN_TYPES } from "../../warehouses/types";
 import type { RunRow, RunStreamSummary } from "../../services/runs/run-store";
 import { timestamp, uuid } from "../common";
 import { examples } from "../examples";
@@ -30,7 +30,7 @@ export const usageCounts = z
 
 const runStatus = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
 
-const columnType = z.enum(CHANGE_COLUMN_TYPES);
+const columnType = z.enum(COLUMN_TYPES);
 
 export const runBody = z.object({
   id: uuid,

@@ -35,11 +35,10 @@ export function eventsBetween(
     if (wasStatus === "pending" && s.status !== "pending") events.push({ type: "stream.started", stream: s.name, data: { sync_mode: s.sync_mode } });
     const added = s.rows_loaded - (was?.rows_loaded ?? 0);
     if (added > 0) events.push({ type: "stream.rows_written", stream: s.name, data: { rows_added: added, rows_loaded: s.rows_loaded } });
-    const changes = s.schema_changes ?? [];
-    if (JSON.stringify(changes) !== JSON.stringify(was?.schema_changes ?? [])) {
-      const seen = new Set((was?.schema_changes ?? []).map((change) => JSON.stringify(change)));
-      events.push({ type: "stream.schema_changed", stream: s.name, data: { changes: changes.filter((change) => !seen.has(JSON.stringify(change))) } });
-    }
+    // The tracker's list only grows or updates entries in place: what the last write did not hold is what changed.
+    const seen = new Set((was?.schema_changes ?? []).map((change) => JSON.stringify(change)));
+    const changed = (s.schema_changes ?? []).filter((change) => !seen.has(JSON.stringify(change)));
+    if (changed.length > 0) events.push({ type: "stream.schema_changed", stream: s.name, data: { changes: changed } });
     const retrying = Boolean(s.last_error) && s.status === "running";
     if (retrying && (s.last_error !== was?.last_error || s.attempts !== was?.attempts || s.retry_at !== was?.retry_at)) {
       events.push({ type: "stream.retry_scheduled", stream: s.name, data: { attempt: s.attempts ?? null, reason: s.last_error, retry_at: s.retry_at ?? null } });
