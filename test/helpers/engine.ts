@@ -1,6 +1,9 @@
 /** Fixtures for engine tests: the fake REST API (control, items, request log), loaders, committed state, and waiting for runs. */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { runTracker } from "../../src/engine/dispatch";
+import type { RunTracker } from "../../src/engine/run-tracker";
 import { as, type Caller } from "./api";
 import { fakeBase } from "./connector";
 
@@ -130,4 +133,27 @@ export async function committedState(loaderId: string, stream: string): Promise<
 export async function d1Rows(table: string, orderBy = "id"): Promise<any[]> {
   const res = await env.WAREHOUSE.prepare(`select * from "${table}" order by ${orderBy}`).all();
   return res.results;
+}
+
+/**
+ * A consumer that dies after writing pages and before reporting them: once the run's first stream has `afterPages`
+ * pages, its tracker forgets them (pages, rows and checkpoint back to the start, the lease dropped) and hands the
+ * stream to a new delivery of the next chunk, as its watchdog would. What the dead consumer wrote stays in the
+ * warehouse, so the redelivery must replace it, neither losing nor doubling a row.
+ */
+export async function forgetUnreportedPages(caller: Caller, loaderId: string, runId: string, stream: string, afterPages: number): Promise<void> {
+  const stub = runTracker(env, runId) as unknown as DurableObjectStub<RunTracker>;
+  for (let i = 0; ; i++) {
+    const view = (await runInDurableObject(stub, (instance: RunTracker) => instance.snapshot())) as any;
+    if ((view.streams[0]?.pages ?? 0) >= afterPages) break;
+    if (i > 600) throw new Error(`run ${runId} never reached page ${afterPages}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const chunk = await runInDurableObject(stub, (_instance: RunTracker, state) => {
+    const sql = state.storage.sql;
+    const s = sql.exec<{ chunk: number }>("SELECT chunk FROM streams").one();
+    sql.exec("UPDATE streams SET pages = 0, rows_loaded = 0, checkpoint = NULL, chunk = chunk + 1, lease_token = NULL, lease_until = 0");
+    return s.chunk + 1;
+  });
+  await env.EXTRACT_QUEUE.send({ kind: "extract", runId, loaderId, workspaceId: caller.workspaceId, stream, chunk });
 }

@@ -13,7 +13,7 @@ import { runTracker } from "../../src/engine/dispatch";
 import { extractChunk } from "../../src/engine/extract-chunk";
 import type { RunTracker } from "../../src/engine/run-tracker";
 import { as, bootstrapWorkspace, type Caller } from "../helpers/api";
-import { createLoader, createRestLoader, fakeControl, fakeItems, restConfig, triggerAndWait, uniqueName, waitForRun } from "../helpers/engine";
+import { createLoader, createRestLoader, fakeControl, fakeItems, forgetUnreportedPages, restConfig, triggerAndWait, uniqueName, waitForRun } from "../helpers/engine";
 import { SMALL_COUNTS, tenant as stripeTenant } from "../connectors/stripe/harness";
 import { type StagedUnderTest, rsaKeyPair } from "./staged-warehouses";
 
@@ -217,19 +217,8 @@ export function engineScenario(label: string, make: () => Promise<StagedUnderTes
       const schema = uniqueName("raw");
       const loader = await createRestLoader(owner, sourceId, restConfig(rest, [{ name: "events", path: "/cursor/items", primary_key: [] }]), [{ name: "events", sync_mode: "full_refresh" }], { target_schema: schema });
       const run = (await as(owner)(`/loaders/${loader.id}/trigger`, { method: "POST" })).json;
-      const stub = runTracker(env, run.id) as unknown as DurableObjectStub<RunTracker>;
-      for (let i = 0; i < 600; i++) {
-        if (((await trackerView(run.id)).streams[0]?.pages ?? 0) >= 2) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
       // Back to the start of the stream, as if the consumer died after staging groups it never committed or reported.
-      const chunk = await runInDurableObject(stub, (_instance: RunTracker, state) => {
-        const sql = state.storage.sql;
-        const s = sql.exec<{ chunk: number }>("SELECT chunk FROM streams").one();
-        sql.exec("UPDATE streams SET pages = 0, rows_loaded = 0, checkpoint = NULL, chunk = chunk + 1, lease_token = NULL, lease_until = 0");
-        return s.chunk + 1;
-      });
-      await env.EXTRACT_QUEUE.send({ kind: "extract", runId: run.id, loaderId: loader.id, workspaceId: owner.workspaceId, stream: "events", chunk });
+      await forgetUnreportedPages(owner, loader.id, run.id, "events", 2);
       await fakeControl(rest, "faults", {});
       const done = await waitForRun(owner, loader.id, run.id);
       expect(done).toMatchObject({ status: "completed", rows_loaded: 1500 });
