@@ -9,8 +9,7 @@
 // Usage: node bench/ads.mjs --api linkedin [--creatives 2000] [--days 90] [--slice 7]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { api, commandLine, dropSchema, pgUrl, root, startFake, startWorker } from "./lib.mjs";
+import { commandLine, countRows, dropSchema, loaderRun, root, startFake, startWorker } from "./lib.mjs";
 
 const cli = commandLine();
 const CREATIVES = Number(cli.value("creatives", 2000));
@@ -36,40 +35,15 @@ const overrides = JSON.stringify({ "api.linkedin.com": fake.base, "www.linkedin.
 const worker = await startWorker({ fakePort: fake.port, port: 18832, extraArgs: ["--var", `HOST_OVERRIDES:${overrides}`] });
 const schema = "bench_linkedin";
 try {
-  const call = api(worker.base);
-  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
-  const ws = boot.workspace.id;
-  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key: boot.api_key.key, workspace: ws });
-  const url = new URL(pgUrl());
-  const source = await scoped("/sources", {
-    method: "POST",
-    body: { name: "pg", source_type: "postgresql", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" } },
+  const { run: current, seconds } = await loaderRun(worker, {
+    name: "bench linkedin",
+    loader_type: "linkedin_ads",
+    target_schema: schema,
+    sync_mode: "incremental",
+    selected_streams: [{ name: "ad_analytics_by_creative", sync_mode: "incremental" }],
+    config: { account_ids: [account], ...app, start_date: addDays(today, -(DAYS - 1)), analytics_days_per_request: SLICE },
   });
-  const loader = await scoped("/loaders", {
-    method: "POST",
-    body: {
-      name: "bench linkedin",
-      loader_type: "linkedin_ads",
-      source_id: source.id,
-      target_schema: schema,
-      sync_mode: "incremental",
-      selected_streams: [{ name: "ad_analytics_by_creative", sync_mode: "incremental" }],
-      config: { account_ids: [account], ...app, start_date: addDays(today, -(DAYS - 1)), analytics_days_per_request: SLICE },
-    },
-  });
-  const started = performance.now();
-  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
-  let current = run;
-  while (!["completed", "failed", "cancelled"].includes(current.status)) {
-    await new Promise((r) => setTimeout(r, 500));
-    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message ?? JSON.stringify(current.streams)}`);
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  const stored = Number((await client.query(`select count(*) from "${schema}"."ad_analytics_by_creative"`)).rows[0].count);
-  await client.end();
+  const stored = await countRows(schema, "ad_analytics_by_creative");
   const expected = creatives * DAYS;
   if (stored !== expected) throw new Error(`${stored} rows stored, not ${expected}`);
   const log = (await fake.control("GET", `members/${member}/requests`)).data;

@@ -12,10 +12,9 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
-import pg from "pg";
 import { GENERATED_HEADER, generatedLine } from "../test/fakes/s3/fixtures.ts";
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from "../test/fakes/s3/fixtures.ts";
-import { api, commandLine, cpuProfile, dropSchema, pgUrl, root, startFake, startWorker, workerdPeakRssMiB } from "./lib.mjs";
+import { commandLine, countRows, cpuProfile, dropSchema, loaderRun, pgUrl, root, startFake, startWorker, workerdPeakRssMiB } from "./lib.mjs";
 
 const cli = commandLine();
 const THROUGHPUT_MB = Number(cli.value("throughput-mb", 100));
@@ -71,44 +70,19 @@ function psqlCopy(file, columns = "id bigint, label text, amount double precisio
 
 /** One full_refresh run of an s3 loader (the S3 server at its loopback address, path style) into PostgreSQL. */
 async function engineRun(worker, s3, bucket, key, schema, format = "csv") {
-  const call = api(worker.base);
-  const boot = await call("/api/v1/workspaces", { method: "POST", key: "bench-admin-token-0123456789", body: { name: "bench" } });
-  const ws = boot.workspace.id;
-  const scoped = (path, init = {}) => call(`/api/v1/workspaces/${ws}${path}`, { ...init, key: boot.api_key.key, workspace: ws });
-  const url = new URL(pgUrl());
-  const source = await scoped("/sources", {
-    method: "POST",
-    body: { name: "pg", source_type: "postgresql", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: url.password || "trust", sslmode: "disable" } },
+  const { rows, seconds } = await loaderRun(worker, {
+    name: "bench s3",
+    loader_type: "s3",
+    target_schema: schema,
+    sync_mode: "full_refresh",
+    selected_streams: [{ name: "data" }],
+    config: { bucket, region: "us-east-1", endpoint: s3.base, force_path_style: true, access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET_ACCESS_KEY, streams: [{ name: "data", format, glob: key }] },
   });
-  const loader = await scoped("/loaders", {
-    method: "POST",
-    body: {
-      name: "bench s3",
-      loader_type: "s3",
-      source_id: source.id,
-      target_schema: schema,
-      sync_mode: "full_refresh",
-      selected_streams: [{ name: "data" }],
-      config: { bucket, region: "us-east-1", endpoint: s3.base, force_path_style: true, access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET_ACCESS_KEY, streams: [{ name: "data", format, glob: key }] },
-    },
-  });
-  const started = performance.now();
-  const run = await scoped(`/loaders/${loader.id}/trigger`, { method: "POST" });
-  let current = run;
-  while (!["completed", "failed", "cancelled"].includes(current.status)) {
-    await new Promise((r) => setTimeout(r, 500));
-    current = await scoped(`/loaders/${loader.id}/runs/${run.id}`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (current.status !== "completed") throw new Error(`engine run ${current.status}: ${current.error_message ?? JSON.stringify(current.streams)}`);
-  return { rows: current.rows_loaded, seconds };
+  return { rows, seconds };
 }
 
 async function checkCount(schema, rows) {
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  const count = Number((await client.query(`select count(*) from "${schema}".data`)).rows[0].count);
-  await client.end();
+  const count = await countRows(schema, "data");
   if (count !== rows) throw new Error(`${schema}.data holds ${count} rows, not ${rows}`);
 }
 
