@@ -44,6 +44,9 @@ export default defineConfig(async () => {
                   // Short leases and a watchdog that looks every second, so a lost chunk is recovered within seconds.
                   LEASE_SECONDS: "6",
                   WATCHDOG_SECONDS: "1",
+                  // Tables of a few thousand rows split into key ranges (test/engine/key-ranges*.test.ts); the
+                  // source tests' 4,500-row tables stay whole.
+                  RANGE_ROWS: "6000",
                 },
                 queueConsumers: { "loaders-extract": { maxBatchTimeout: 0.05 } },
               },

@@ -92,6 +92,25 @@ export async function startWorker({ fakePort, port, extraArgs = [], localObserva
   return { base, pid: child.pid, dir, child, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill("SIGTERM"); }) };
 }
 
+/**
+ * CPU seconds (user + system) used so far by every workerd process below `pid` (wrangler dev's): what a run costs
+ * whatever else the machine runs. workerd is found by its command line: it renames its main thread in `stat`.
+ */
+export function workerdCpuSeconds(pid) {
+  const processes = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
+      const workerd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[0].endsWith("/workerd");
+      // utime and stime, in clock ticks of 1/100 s.
+      processes.set(Number(entry), { ppid: Number(fields[1]), workerd, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {}
+  }
+  const below = (parent) => [...processes].filter(([, p]) => p.ppid === parent).reduce((sum, [child, p]) => sum + (p.workerd ? p.ticks : 0) + below(child), 0);
+  return below(pid) / 100;
+}
+
 /** Peak resident memory (VmHWM) of every workerd process below `pid`, in MiB. */
 export function workerdPeakRssMiB(pid) {
   const children = new Map();

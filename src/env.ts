@@ -17,6 +17,7 @@ export interface Env extends WranglerEnv {
   WATCHDOG_SECONDS?: string;
   STALL_SECONDS?: string;
   BUDGET_MAX_WAIT_SECONDS?: string;
+  RANGE_ROWS?: string;
 }
 
 const keyringSchema = z.object({
@@ -50,6 +51,12 @@ const settingsSchema = z.object({
   STALL_SECONDS: z.coerce.number().min(1).default(600),
   /** The longest a read waits in a chunk for a shared-budget grant; a later grant ends the chunk and resumes after it. */
   BUDGET_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(20),
+  /**
+   * A database table estimated above this many rows is read as key ranges by parallel chunks, ceil(rows / this) of
+   * them (at most MAX_RANGES, run-tracker.ts). At the engine's few hundred thousand rows per 120 s chunk, 2,000,000
+   * rows are a few chunks: below that a split saves little and costs a lane's messages and leases.
+   */
+  RANGE_ROWS: z.coerce.number().int().min(1).default(2_000_000),
   HOST_OVERRIDES: z
     .string()
     .default("{}")

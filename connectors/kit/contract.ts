@@ -237,10 +237,24 @@ export interface Page {
   skippedRows?: number;
 }
 
+/** How large a key range of a split read should be, and how many ranges one stream may have at most. */
+export interface SplitLimits {
+  rowsPerRange: number;
+  maxRanges: number;
+}
+
 export interface Connector<C extends JsonObject = JsonObject> extends LoaderTypeSpec<C> {
   /** A cheap authenticated call; throws ConnectorError("configuration") with a message a user can act on. */
   check(ctx: ConnectorContext, config: C): Promise<void>;
   /** For `discovered_from_config` types (and to refine a static catalog): the streams this config can read. */
   discover?(ctx: ConnectorContext, config: C): Promise<StreamSpec[]>;
   read(ctx: ConnectorContext, config: C, request: ReadRequest): AsyncIterable<Page>;
+  /**
+   * For sources that can read one stream as disjoint key ranges in parallel (databases): the initial checkpoint of
+   * each range, in key order, or null to read the stream in one piece. Each range is then read by `read` from its
+   * checkpoint, which carries its bounds (and keeps them in every later checkpoint), so the ranges together yield
+   * every row exactly once; the first range is open below and the last open above, so rows inserted during the read
+   * at either end are read too. Called once per run, on the stream's first chunk, with no checkpoint.
+   */
+  split?(ctx: ConnectorContext, config: C, request: ReadRequest, limits: SplitLimits): Promise<JsonObject[] | null>;
 }

@@ -8,7 +8,7 @@
  * - A keyless relation pages by the engine's row locator where it has one (PostgreSQL's ctid), else by OFFSET over
  *   its rows in a total order, which is exact while the data does not change during the read.
  */
-import type { Connector, JsonObject, LoaderTypeSpec, Page, ReadRequest, SourceRecord, StreamSpec } from "./contract";
+import type { Connector, JsonObject, LoaderTypeSpec, Page, ReadRequest, SourceRecord, SplitLimits, StreamSpec } from "./contract";
 import { z } from "zod";
 import { checkpointParser } from "./checkpoint";
 import { ConnectorError } from "./errors";
@@ -114,10 +114,15 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
   const keys = order.map((name, i) => `${dialect.text(column(name))} AS ${KEY_PREFIX}${i}`).join(", ");
   const orderBy = order.map(column).join(", ");
 
-  let after = request.checkpoint ? parseKeyCheckpoint(request.checkpoint).after : null;
-  if (after && after.length !== order.length) {
-    // A key of another width belongs to another order: the table's key or cursor changed under a live run.
-    throw new ConnectorError("data", `checkpoint names ${after.length} order values, but "${table.name}" is read in order of ${order.length} (${order.join(", ")})`);
+  const resumed = request.checkpoint ? parseKeyCheckpoint(request.checkpoint) : null;
+  let after = resumed?.after ?? null;
+  // A key range's inclusive upper end (split): the read stops there, and every checkpoint keeps it.
+  const until = resumed?.until ?? null;
+  for (const bound of [after, until]) {
+    if (bound && bound.length !== order.length) {
+      // A key of another width belongs to another order: the table's key or cursor changed under a live run.
+      throw new ConnectorError("data", `checkpoint names ${bound.length} order values, but "${table.name}" is read in order of ${order.length} (${order.join(", ")})`);
+    }
   }
   const floor = incremental && !after && typeof request.state?.cursor === "string" ? request.state.cursor : null;
   for (;;) {
@@ -133,13 +138,18 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
       values.push(floor);
       conditions.push(`${column(cursor)} >= ${dialect.minusWindow(dialect.param(1, typeOf(cursor)), typeOf(cursor))}`);
     }
+    if (until) {
+      const first = values.length + 1;
+      conditions.push(`(${orderBy}) <= (${order.map((name, i) => dialect.param(first + i, typeOf(name))).join(", ")})`);
+      values.push(...until);
+    }
     const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
     const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${PAGE_ROWS}`, values);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     const width = columns.length - order.length;
     after = order.map((_, i) => last[width + i] as string);
-    const page: Page = { records: recordsOf(columns, rows, width), checkpoint: { after } as JsonObject };
+    const page: Page = { records: recordsOf(columns, rows, width), checkpoint: (until ? { after, until } : { after }) as JsonObject };
     // Rows come in cursor order, so the page's last cursor is the greatest read so far in this run.
     if (incremental) page.state = { cursor: after[0] as string };
     yield page;
@@ -151,7 +161,73 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
  * The three checkpoint shapes of keyset reads: the last row's order values as text, the last row locator, the
  * offset. Anything else is refused rather than read as "start again", which would load the table's rows twice.
  */
-const parseKeyCheckpoint = checkpointParser("SQL source", z.object({ after: z.array(z.string()).min(1) }));
+const parseKeyCheckpoint = checkpointParser(
+  "SQL source",
+  z
+    .object({ after: z.array(z.string()).min(1).optional(), until: z.array(z.string()).min(1).optional() })
+    .refine((checkpoint) => checkpoint.after !== undefined || checkpoint.until !== undefined, "a key checkpoint names a lower or an upper key"),
+);
+
+/** Key types a split divides evenly between their least and greatest value (PostgreSQL and MySQL spellings). */
+const INTEGER_TYPE = /^(tiny|small|medium|big)?int(eger|2|4|8)?\b/;
+
+/**
+ * The inner boundaries that cut the keys `min..max` into at most `parts` ranges of about equal width: range i holds
+ * the keys above boundary i-1 and up to boundary i (the first has no lower end, the last no upper). BigInt, since a
+ * bigint key beyond 2^53 would round as a number. Fewer key values than parts give one range per value; a single
+ * value gives none (no split).
+ */
+export function keyBoundaries(min: bigint, max: bigint, parts: number): bigint[] {
+  const width = max - min + 1n;
+  const wanted = BigInt(Math.max(1, Math.floor(parts)));
+  const count = wanted < width ? wanted : width;
+  const boundaries: bigint[] = [];
+  for (let i = 1n; i < count; i++) boundaries.push(min - 1n + (width * i) / count);
+  return boundaries;
+}
+
+/** The initial checkpoint of each range between `boundaries`: what byKey reads from, bounds included. */
+export function rangeCheckpoints(boundaries: bigint[]): JsonObject[] {
+  if (boundaries.length === 0) return [];
+  const text = boundaries.map(String);
+  return [{ until: [text[0]!] }, ...text.slice(1).map((upper, i) => ({ after: [text[i]!], until: [upper] })), { after: [text[text.length - 1]!] }];
+}
+
+/** The column a read could be split on, or null where it is read in one piece (see splitKeyset). */
+function splitKey(request: ReadRequest): string | null {
+  const table = request.stream as SourceTable;
+  const key = table.primary_key.length === 1 ? table.primary_key[0]! : null;
+  if (request.sync_mode !== "full_refresh" || request.checkpoint || !key || !table.columnTypes) return null;
+  return INTEGER_TYPE.test(table.columnTypes[key] ?? "") ? key : null;
+}
+
+/**
+ * The ranges of a full_refresh read of a table keyed by one integer column whose estimated rows exceed
+ * `rowsPerRange`: ceil(rows / rowsPerRange) ranges (at most `maxRanges`), evenly over the key's min..max (one
+ * index lookup each end). Anything else reads in one piece: incremental reads (the state is the greatest cursor of
+ * one ordered read), keyless tables (their re-read rules count pages of one read), composite and non-integer keys
+ * (no cheap even cut), and tables whose size is unknown (never analyzed) or under the limit.
+ */
+export async function splitKeyset(
+  session: SourceSession,
+  dialect: SqlDialect,
+  estimateRows: (session: SourceSession, table: SourceTable) => Promise<number | null>,
+  request: ReadRequest,
+  limits: SplitLimits,
+): Promise<JsonObject[] | null> {
+  const table = request.stream as SourceTable;
+  const key = splitKey(request);
+  if (!key) return null;
+  const rows = await estimateRows(session, table);
+  if (rows === null || rows <= limits.rowsPerRange) return null;
+  const column = `t.${dialect.quote(key)}`;
+  const [ends] = await session.query<{ lo: string | null; hi: string | null }>(
+    `SELECT ${dialect.text(`min(${column})`)} AS lo, ${dialect.text(`max(${column})`)} AS hi FROM ${dialect.quote(table.schema)}.${dialect.quote(table.table)} AS t`,
+  );
+  if (!ends || ends.lo === null || ends.hi === null) return null;
+  const ranges = rangeCheckpoints(keyBoundaries(BigInt(ends.lo), BigInt(ends.hi), Math.min(limits.maxRanges, Math.ceil(rows / limits.rowsPerRange))));
+  return ranges.length > 1 ? ranges : null;
+}
 const parseLocatorCheckpoint = checkpointParser("SQL source", z.object({ locator: z.string() }));
 const parseOffsetCheckpoint = checkpointParser("SQL source", z.object({ offset: z.number().int().min(0) }));
 
@@ -175,6 +251,8 @@ export interface SqlSourceParts<C extends JsonObject> {
   discover(session: SourceSession, config: C): Promise<SourceTable[]>;
   /** What a config can get wrong beyond the login, that discovery would only show as a catalog with streams missing. */
   verify?(session: SourceSession, config: C): Promise<void>;
+  /** The table's row count as the catalog estimates it (no scan), or null where the catalog does not know. */
+  estimateRows(session: SourceSession, table: SourceTable): Promise<number | null>;
 }
 
 /** A database source connector: one session per check, discovery or read, closed when it ends. */
@@ -196,6 +274,11 @@ export function sqlSourceConnector<C extends JsonObject>(parts: SqlSourceParts<C
     },
     async discover(ctx, config) {
       return withSession(config, ctx.development === true, (session) => parts.discover(session, config));
+    },
+    async split(ctx, config, request, limits) {
+      // Decided without a connection where the stream's spec already rules a split out.
+      if (!splitKey(request)) return null;
+      return withSession(config, ctx.development === true, (session) => splitKeyset(session, parts.dialect, parts.estimateRows, request, limits));
     },
     async *read(ctx, config, request) {
       const session = await parts.open(config, ctx.development === true);

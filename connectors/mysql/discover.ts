@@ -62,3 +62,14 @@ export async function discoverTables(session: SourceSession, config: MysqlConfig
     };
   });
 }
+
+/**
+ * InnoDB's TABLE_ROWS is a sampled estimate (often 10-50 % off, refreshed by ANALYZE TABLE); a view has none.
+ */
+export async function estimateRows(session: SourceSession, table: SourceTable): Promise<number | null> {
+  const [row] = await session.query<{ n: number | bigint | string | null }>(
+    "SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+    [table.schema, table.table],
+  );
+  return row && row.n !== null ? Number(row.n) : null;
+}

@@ -5,7 +5,7 @@
  */
 import { sqlSourceConnector } from "../kit/sql-source";
 import { mysqlDialect, openSession } from "./connection";
-import { discoverTables } from "./discover";
+import { discoverTables, estimateRows } from "./discover";
 import { type MysqlConfig, mysqlSpec } from "./spec";
 
 export const mysqlConnector = sqlSourceConnector<MysqlConfig>({
@@ -13,4 +13,5 @@ export const mysqlConnector = sqlSourceConnector<MysqlConfig>({
   open: openSession,
   dialect: mysqlDialect,
   discover: discoverTables,
+  estimateRows,
 });

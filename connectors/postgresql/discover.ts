@@ -98,3 +98,15 @@ export async function discoverTables(session: SourceSession, config: PostgresqlC
     };
   });
 }
+
+/**
+ * pg_class.reltuples, kept by ANALYZE and autovacuum; -1 until the table was first analyzed (PostgreSQL 14+),
+ * and a partitioned parent's stays -1 unless it is analyzed itself.
+ */
+export async function estimateRows(session: SourceSession, table: SourceTable): Promise<number | null> {
+  const [row] = await session.query<{ n: number }>(
+    "SELECT c.reltuples::float8 AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relname = $2",
+    [table.schema, table.table],
+  );
+  return row && row.n >= 0 ? row.n : null;
+}

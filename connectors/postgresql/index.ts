@@ -5,7 +5,7 @@
 import { ConnectorError } from "../kit/errors";
 import { sqlSourceConnector } from "../kit/sql-source";
 import { openSession, postgresDialect } from "./connection";
-import { discoverTables } from "./discover";
+import { discoverTables, estimateRows } from "./discover";
 import { type PostgresqlConfig, postgresqlSpec } from "./spec";
 
 export const postgresqlConnector = sqlSourceConnector<PostgresqlConfig>({
@@ -13,6 +13,7 @@ export const postgresqlConnector = sqlSourceConnector<PostgresqlConfig>({
   open: openSession,
   dialect: postgresDialect,
   discover: discoverTables,
+  estimateRows,
   // A schema name with a typo would otherwise show as an empty catalog.
   async verify(session, config) {
     const found = await session.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1::text[])", [config.schemas]);

@@ -26,6 +26,7 @@ import { chunkBudgetFor } from "./budget-client";
 import { holdLease } from "./chunk-lease";
 import { type EngineDeps, engineDeps } from "./deps";
 import { runTracker } from "./dispatch";
+import { MAX_RANGES } from "./run-tracker";
 import type { ExtractMessage } from "./messages";
 import { retryDelaySeconds } from "./retry-delay";
 import { tokenStoreFor } from "./token-store";
@@ -104,7 +105,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
   const connector = deps.connectorFor(loader.loaderType);
   const tracked = runTracker(counted, message.runId);
   if (!connector) {
-    await tracked.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data", meter.snapshot());
+    await tracked.failStream(message.stream, message.chunk, `the ${loader.loaderType} reader is not built yet in this version of Loaders`, "data", meter.snapshot(), undefined, message.lane);
     return { action: "ack", note: "no reader" };
   }
 
@@ -172,6 +173,20 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     };
     await warehouse.prepareStream(target);
 
+    // A large keyed table is read as key ranges by parallel chunks (lanes), decided here on its first chunk, after
+    // prepareStream made the run's tables, so the lanes that start together only find them. Only where staging
+    // writes the target directly (commitScope "batch": concurrent upserts of disjoint keys); a "chunk" adapter's
+    // commits are MERGEs of a per-run staging table, which lanes would run over each other's groups.
+    if (claim.lane === null && connector.split && claim.pages === 0 && !claim.checkpointJson && !claim.exhausted && stream.primary_key.length > 0 && warehouse.commitScope === "batch") {
+      const ranges = await connector.split(connectorCtx, loaderConfig, { stream, sync_mode: claim.syncMode, state: null, checkpoint: null }, { rowsPerRange: config.RANGE_ROWS, maxRanges: MAX_RANGES });
+      if (ranges && ranges.length > 1) {
+        const split = await tracked.splitStream(message.stream, message.chunk, leaseToken, ranges.map((range) => JSON.stringify(range)), meter.snapshot(), takeSchemaChanges());
+        return { action: "ack", note: split ? `split into ${ranges.length} key ranges` : "dropped: lease lost before the split" };
+      }
+    }
+    // Each lane's groups and commits carry ids of their own: every lane numbers its pages from 0.
+    const idStream = claim.lane === null ? stream.name : `${stream.name}:r${claim.lane}`;
+
     if (!claim.exhausted) {
       const pages = connector.read(connectorCtx, loaderConfig, {
         stream,
@@ -190,7 +205,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // Each group is staged; a commit makes the staged groups the target's, and only then is the checkpoint reported
       // (warehouses/contract.ts): after every group where staging writes the target directly (commitScope "batch"),
       // once at the chunk's end where it does not ("chunk").
-      const chunkId = chunkIdFor(message.runId, stream.name, message.chunk);
+      const chunkId = chunkIdFor(message.runId, idStream, message.chunk);
       const staged: string[] = [];
       let unreported: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject; skipped?: number } | null = null;
       // The attempt's first write also removes what an earlier attempt of this chunk may have written from its start
@@ -199,7 +214,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       const flush = async (closesChunk: boolean) => {
         const records = batch.flatMap((p) => p.records);
         if (records.length > 0) {
-          const batchId = batchIdFor(message.runId, stream.name, pageSeq);
+          const batchId = batchIdFor(message.runId, idStream, pageSeq);
           const replaces = warehouse!.commitScope === "batch" && !replacedEarlier ? { replaces_from: claim.pages } : {};
           await warehouse!.stage(target!, { batch_id: batchId, records, synced_at: new Date().toISOString(), ...replaces });
           meter.usage.rows_written += records.length;
@@ -296,6 +311,11 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       await tracked.markExhausted(message.stream, message.chunk, leaseToken);
     }
 
+    if (claim.lane !== null) {
+      // A lane at its range's end: done unless it is the last one, which finalizes the stream for all of them.
+      const turn = await tracked.finishLane(message.stream, message.chunk, leaseToken, meter.snapshot(), takeSchemaChanges());
+      if (turn !== "finalize") return { action: "ack", note: turn === "completed" ? "key range completed" : "stopped: lease_lost" };
+    }
     await warehouse.finalizeStream(target);
     await tracked.completeStream(message.stream, message.chunk, leaseToken, meter.snapshot(), takeSchemaChanges());
     return { action: "ack", note: "stream completed" };
@@ -308,13 +328,13 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     // data fail the stream at once (configuration also puts the loader in `error`); retryable ones retry the chunk.
     if ((isConnectorError(error) || isWarehouseError(error)) && error.kind !== "retryable") {
       if (warehouse && target) await warehouse.abortStream(target).catch(() => undefined);
-      await tracked.failStream(message.stream, message.chunk, error.message, error.kind, meter.snapshot(), takeSchemaChanges());
+      await tracked.failStream(message.stream, message.chunk, error.message, error.kind, meter.snapshot(), takeSchemaChanges(), claim.lane ?? undefined);
       return { action: "ack", note: `stream failed (${error.kind})` };
     }
     const text = error instanceof Error ? error.message : String(error);
     const hinted = isConnectorError(error) || isWarehouseError(error) ? error.details.retryAfterSeconds : undefined;
     const delaySeconds = retryDelaySeconds(delivery.attempts, hinted);
-    await tracked.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds, meter.snapshot(), takeSchemaChanges());
+    await tracked.noteRetry(message.stream, text, connectorCtx.http.requestsSent, delaySeconds, meter.snapshot(), takeSchemaChanges(), claim.lane ?? undefined);
     log("warn", "chunk will be retried", { run_id: message.runId, stream: message.stream, chunk: message.chunk, attempts: delivery.attempts, error: text });
     return { action: "retry", delaySeconds, note: text };
   } finally {

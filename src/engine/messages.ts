@@ -9,6 +9,11 @@ export const extractMessage = z.object({
   stream: z.string(),
   /** The stream's chunk sequence number; a delivery whose chunk is not the stream's current one is stale. */
   chunk: z.number().int().nonnegative(),
+  /**
+   * The key range of a stream read in parallel ranges (run-tracker.ts, lanes), each with its own chunk sequence;
+   * absent for a stream read in one piece, which is what every message sent before ranges existed means.
+   */
+  lane: z.number().int().nonnegative().optional(),
 });
 
 export type ExtractMessage = z.infer<typeof extractMessage>;

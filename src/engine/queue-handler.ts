@@ -28,7 +28,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: 
       if (deadLetter) {
         // Retries ran out (DESIGN §3): fail the stream loudly rather than let the run hang or drop it silently. The
         // tracker counted the attempts; this delivery's own count is the dead-letter queue's, which starts at 1.
-        await runTracker(env, message.runId).giveUp(message.stream, message.chunk);
+        await runTracker(env, message.runId).giveUp(message.stream, message.chunk, message.lane);
         msg.ack();
         continue;
       }

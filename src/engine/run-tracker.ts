@@ -5,6 +5,11 @@
  * on (endChunk, possibly after a delay) or close it (completeStream / failStream). Its alarm is the watchdog: a chunk
  * whose lease ran out without a heartbeat (its consumer died), or whose message never arrived, is re-enqueued from the
  * stream's checkpoint. D1 is reached only through service verbs.
+ *
+ * A large table may be read as key ranges in parallel (the connector's `split`, decided on the stream's first chunk):
+ * each range is a lane with its own chunk sequence, lease, checkpoint and deliveries (table `lanes`); the stream's
+ * row then holds only the sums and the stream's own status, and completes after its last lane, whose consumer alone
+ * finalizes the stream (the full_refresh swap). A stream read in one piece has no lanes: its row is its one lease.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { JsonObject, SyncMode } from "../../connectors/kit/contract";
@@ -54,7 +59,25 @@ type StreamRow = {
   failed_requests: number;
   /** JSON SchemaChange[]: what the run added to or widened in the stream's table, as the policy ruled. */
   schema_changes: string;
+  /** The number of lanes (key ranges) the stream's first chunk split it into; 0 while it is read in one piece. */
+  ranges: number;
 };
+
+/** The columns a lease lives in, the same in `streams` (a stream in one piece) and `lanes` (one key range). */
+type LeaseRow = Pick<
+  StreamRow,
+  | "status" | "chunk" | "lease_token" | "lease_delivery" | "lease_until" | "checkpoint" | "pages" | "rows_loaded" | "exhausted"
+  | "last_progress_at" | "restarts" | "stalled_restarts" | "due_at" | "deliveries" | "failed_requests" | "last_error"
+> & {
+  /** The lane's number, or null for the stream's own row. */
+  lane: number | null;
+};
+
+/**
+ * Lanes one stream may have at most: 16 consumers on one table keep well under Queues' 250 concurrent invocations
+ * (research/cloudflare.md §2) and under a database's connection limit, which every lane holds one of.
+ */
+export const MAX_RANGES = 16;
 
 type RunRow = {
   run_id: string;
@@ -79,6 +102,8 @@ export type ClaimResult =
       specJson: string | null;
       pages: number;
       exhausted: boolean;
+      /** The lane this delivery reads, or null for a stream in one piece. */
+      lane: number | null;
     }
   | { ok: false; reason: "stale" | "finished" | "unknown_run" | "duplicate" }
   | { ok: false; reason: "cancelled"; syncMode: SyncMode | null };
@@ -130,10 +155,17 @@ export class RunTracker extends DurableObject<Env> {
         pages INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0, last_progress_at INTEGER NOT NULL DEFAULT 0,
         restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', config_error INTEGER NOT NULL DEFAULT 0,
         spec TEXT);
+      CREATE TABLE IF NOT EXISTS lanes (
+        stream TEXT NOT NULL, lane INTEGER NOT NULL, status TEXT NOT NULL, chunk INTEGER NOT NULL DEFAULT 0,
+        lease_token TEXT, lease_delivery TEXT, lease_until INTEGER NOT NULL DEFAULT 0, checkpoint TEXT,
+        pages INTEGER NOT NULL DEFAULT 0, rows_loaded INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0,
+        last_progress_at INTEGER NOT NULL DEFAULT 0, restarts INTEGER NOT NULL DEFAULT 0, stalled_restarts INTEGER NOT NULL DEFAULT 0,
+        due_at INTEGER NOT NULL DEFAULT 0, deliveries INTEGER NOT NULL DEFAULT 0, failed_requests INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '', PRIMARY KEY (stream, lane));
     `);
     // Columns added after the first release: a tracker of a run that was live across a deploy gains them in place.
     const have = new Set(ctx.storage.sql.exec("SELECT * FROM streams LIMIT 0").columnNames);
-    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"], ["rows_skipped", "INTEGER NOT NULL DEFAULT 0"], ["schema_changes", "TEXT NOT NULL DEFAULT '[]'"]] as const) {
+    for (const [name, type] of [["due_at", "INTEGER NOT NULL DEFAULT 0"], ["stalled_restarts", "INTEGER NOT NULL DEFAULT 0"], ["deliveries", "INTEGER NOT NULL DEFAULT 0"], ["failed_requests", "INTEGER NOT NULL DEFAULT 0"], ["rows_skipped", "INTEGER NOT NULL DEFAULT 0"], ["schema_changes", "TEXT NOT NULL DEFAULT '[]'"], ["ranges", "INTEGER NOT NULL DEFAULT 0"]] as const) {
       if (!have.has(name)) ctx.storage.sql.exec(`ALTER TABLE streams ADD COLUMN ${name} ${type}`);
     }
     if (!ctx.storage.sql.exec("SELECT * FROM run LIMIT 0").columnNames.includes("usage")) {
@@ -167,6 +199,23 @@ export class RunTracker extends DurableObject<Env> {
 
   private stream(name: string): StreamRow | null {
     return this.ctx.storage.sql.exec<StreamRow>("SELECT * FROM streams WHERE name = ?", name).toArray()[0] ?? null;
+  }
+
+  private lanes(streamName: string): LeaseRow[] {
+    return this.ctx.storage.sql.exec<LeaseRow>("SELECT * FROM lanes WHERE stream = ? ORDER BY lane", streamName).toArray();
+  }
+
+  /** The lease a message names: the stream's own row, or its lane's when the stream is split. */
+  private leaseOf(s: StreamRow, lane: number | undefined): LeaseRow | null {
+    if (s.ranges < 2) return lane === undefined ? { ...s, lane: null } : null;
+    if (lane === undefined) return null;
+    return this.ctx.storage.sql.exec<LeaseRow>("SELECT * FROM lanes WHERE stream = ? AND lane = ?", s.name, lane).toArray()[0] ?? null;
+  }
+
+  /** `UPDATE … SET <set>` of the row holding lease `l`: the stream's own, or its lane's. */
+  private updateLease(streamName: string, l: LeaseRow, set: string, ...values: SqlStorageValue[]): void {
+    if (l.lane === null) this.ctx.storage.sql.exec(`UPDATE streams SET ${set} WHERE name = ?`, ...values, streamName);
+    else this.ctx.storage.sql.exec(`UPDATE lanes SET ${set} WHERE stream = ? AND lane = ?`, ...values, streamName, l.lane);
   }
 
   /** Idempotent: a second start (re-dispatch of a run stuck in pending) changes nothing. */
@@ -220,8 +269,8 @@ export class RunTracker extends DurableObject<Env> {
     });
   }
 
-  private message(ref: RunRef, stream: string, chunk: number): ExtractMessage {
-    return { kind: "extract", runId: ref.runId, loaderId: ref.loaderId, workspaceId: ref.workspaceId, stream, chunk };
+  private message(ref: RunRef, stream: string, chunk: number, lane: number | null = null): ExtractMessage {
+    return { kind: "extract", runId: ref.runId, loaderId: ref.loaderId, workspaceId: ref.workspaceId, stream, chunk, ...(lane === null ? {} : { lane }) };
   }
 
   /** A delivery may work only on the stream's current chunk, and only one delivery at a time (the lease). */
@@ -233,32 +282,65 @@ export class RunTracker extends DurableObject<Env> {
     const s = this.stream(message.stream);
     if (run.status === "cancelled") return { ok: false, reason: "cancelled", syncMode: s?.sync_mode ?? null };
     if (!s || s.status !== "running" || run.status !== "running") return { ok: false, reason: "finished" };
-    if (message.chunk !== s.chunk) return { ok: false, reason: "stale" };
-    if (s.lease_token && s.lease_until > now && s.lease_delivery !== deliveryId) return { ok: false, reason: "duplicate" };
+    // The stream's own message after its lanes took over (its first chunk split it) is as stale as an old chunk's.
+    const l = this.leaseOf(s, message.lane);
+    if (!l) return { ok: false, reason: "stale" };
+    if (l.status !== "running") return { ok: false, reason: "finished" };
+    if (message.chunk !== l.chunk) return { ok: false, reason: "stale" };
+    if (l.lease_token && l.lease_until > now && l.lease_delivery !== deliveryId) return { ok: false, reason: "duplicate" };
     const leaseToken = crypto.randomUUID();
-    this.ctx.storage.sql.exec(
-      "UPDATE streams SET lease_token = ?, lease_delivery = ?, lease_until = ?, due_at = 0, deliveries = deliveries + 1 WHERE name = ?",
-      leaseToken,
-      deliveryId,
-      now + this.timing().leaseMs,
-      s.name,
-    );
+    this.updateLease(s.name, l, "lease_token = ?, lease_delivery = ?, lease_until = ?, due_at = 0, deliveries = deliveries + 1", leaseToken, deliveryId, now + this.timing().leaseMs);
     return {
       ok: true,
       leaseToken,
       syncMode: s.sync_mode,
-      checkpointJson: s.checkpoint,
+      checkpointJson: l.checkpoint,
       stateJson: s.start_state,
       specJson: s.spec,
-      pages: s.pages,
-      exhausted: s.exhausted === 1,
+      pages: l.pages,
+      exhausted: l.exhausted === 1,
+      lane: l.lane,
     };
   }
 
-  private holds(streamName: string, chunk: number, leaseToken: string): StreamRow | null {
+  /** The running stream and the lease `leaseToken` holds on it (lease tokens are unique, so they name the lane too). */
+  private holds(streamName: string, chunk: number, leaseToken: string): { s: StreamRow; l: LeaseRow } | null {
     const s = this.stream(streamName);
-    if (!s || s.status !== "running" || s.chunk !== chunk || s.lease_token !== leaseToken) return null;
-    return s;
+    if (!s || s.status !== "running") return null;
+    if (s.ranges < 2) return s.chunk === chunk && s.lease_token === leaseToken ? { s, l: { ...s, lane: null } } : null;
+    const l = this.ctx.storage.sql
+      .exec<LeaseRow>("SELECT * FROM lanes WHERE stream = ? AND chunk = ? AND lease_token = ? AND status = 'running'", streamName, chunk, leaseToken)
+      .toArray()[0];
+    return l ? { s, l } : null;
+  }
+
+  /**
+   * The stream's first chunk split it into these key ranges (their initial checkpoints, as JSON): one lane each,
+   * handed out now as one message per lane, and the splitting chunk's own lease ends (its message becomes stale).
+   * Once per run: only a stream still in one piece, with nothing read, is split.
+   */
+  async splitStream(streamName: string, chunk: number, leaseToken: string, rangesJson: string[], usage?: RunUsage, changes?: SchemaChange[]): Promise<boolean> {
+    this.count(usage);
+    const run = this.run();
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (!run || run.status !== "running" || !held || held.l.lane !== null || held.s.pages > 0 || held.s.checkpoint || rangesJson.length < 2) return false;
+    this.noteSchemaChanges(held.s, changes);
+    const sql = this.ctx.storage.sql;
+    const lanes = rangesJson.slice(0, MAX_RANGES);
+    const now = Date.now();
+    lanes.forEach((checkpoint, lane) => {
+      sql.exec("INSERT INTO lanes (stream, lane, status, checkpoint, last_progress_at, due_at) VALUES (?, ?, 'running', ?, ?, ?)", streamName, lane, checkpoint, now, now);
+    });
+    sql.exec(
+      "UPDATE streams SET ranges = ?, chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = 0, last_progress_at = ? WHERE name = ?",
+      lanes.length,
+      now,
+      streamName,
+    );
+    await this.env.EXTRACT_QUEUE.sendBatch(lanes.map((_, lane) => ({ body: this.message(this.refOf(run), streamName, 0, lane) })));
+    this.count({ queue_messages_sent: lanes.length });
+    log("info", "stream split into key ranges", { run_id: run.run_id, stream: streamName, ranges: lanes.length });
+    return true;
   }
 
   /**
@@ -268,22 +350,35 @@ export class RunTracker extends DurableObject<Env> {
   async reportPage(streamName: string, chunk: number, leaseToken: string, report: PageReport): Promise<LeaseAnswer> {
     const run = this.run();
     if (!run || run.status === "cancelled") return { continue: false, reason: "cancelled" };
-    const s = this.holds(streamName, chunk, leaseToken);
-    if (run.status !== "running" || !s) return { continue: false, reason: "lease_lost" };
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (run.status !== "running" || !held) return { continue: false, reason: "lease_lost" };
+    const { s, l } = held;
     this.noteSchemaChanges(s, report.schema_changes);
     const now = Date.now();
+    if (l.lane !== null) {
+      this.updateLease(
+        streamName,
+        l,
+        "rows_loaded = rows_loaded + ?, checkpoint = ?, pages = pages + ?, last_progress_at = ?, stalled_restarts = 0, lease_until = ?",
+        report.rows,
+        JSON.stringify(report.checkpoint),
+        report.pages,
+        now,
+        now + this.timing().leaseMs,
+      );
+    }
+    // A stream's row keeps the sums over its lanes; a stream in one piece keeps its lease here too.
     this.ctx.storage.sql.exec(
-      `UPDATE streams SET rows_loaded = rows_loaded + ?, rows_skipped = rows_skipped + ?, checkpoint = ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
-       last_progress_at = ?, stalled_restarts = 0, lease_until = ? WHERE name = ?`,
+      `UPDATE streams SET rows_loaded = rows_loaded + ?, rows_skipped = rows_skipped + ?, pending_state = coalesce(?, pending_state), pages = pages + ?,
+       last_progress_at = ?, stalled_restarts = 0 WHERE name = ?`,
       report.rows,
       report.skipped ?? 0,
-      JSON.stringify(report.checkpoint),
       report.state ? JSON.stringify(report.state) : null,
       report.pages,
       now,
-      now + this.timing().leaseMs,
       streamName,
     );
+    if (l.lane === null) this.updateLease(streamName, l, "checkpoint = ?, lease_until = ?", JSON.stringify(report.checkpoint), now + this.timing().leaseMs);
     await this.flush(false);
     return { continue: true };
   }
@@ -296,29 +391,49 @@ export class RunTracker extends DurableObject<Env> {
   heartbeat(streamName: string, chunk: number, leaseToken: string, progress: boolean): LeaseAnswer {
     const run = this.run();
     if (!run || run.status === "cancelled") return { continue: false, reason: "cancelled" };
-    if (run.status !== "running" || !this.holds(streamName, chunk, leaseToken)) return { continue: false, reason: "lease_lost" };
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (run.status !== "running" || !held) return { continue: false, reason: "lease_lost" };
     const now = Date.now();
-    this.ctx.storage.sql.exec(
-      `UPDATE streams SET lease_until = ?, last_progress_at = CASE WHEN ? THEN ? ELSE last_progress_at END,
-       stalled_restarts = CASE WHEN ? THEN 0 ELSE stalled_restarts END WHERE name = ?`,
+    this.updateLease(
+      streamName,
+      held.l,
+      `lease_until = ?, last_progress_at = CASE WHEN ? THEN ? ELSE last_progress_at END,
+       stalled_restarts = CASE WHEN ? THEN 0 ELSE stalled_restarts END`,
       now + this.timing().leaseMs,
       progress ? 1 : 0,
       now,
       progress ? 1 : 0,
-      streamName,
     );
     return { continue: true };
   }
 
   rememberStreamSpec(streamName: string, chunk: number, leaseToken: string, specJson: string): void {
+    // The spec is decided before any split, on the stream's own lease.
     if (this.holds(streamName, chunk, leaseToken)) this.ctx.storage.sql.exec("UPDATE streams SET spec = ? WHERE name = ?", specJson, streamName);
   }
 
   /** The source has no more pages: a redelivery after this goes straight to finalizing, reading nothing again. */
   markExhausted(streamName: string, chunk: number, leaseToken: string): boolean {
-    if (!this.holds(streamName, chunk, leaseToken)) return false;
-    this.ctx.storage.sql.exec("UPDATE streams SET exhausted = 1, last_progress_at = ? WHERE name = ?", Date.now(), streamName);
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (!held) return false;
+    this.updateLease(streamName, held.l, "exhausted = 1, last_progress_at = ?", Date.now());
     return true;
+  }
+
+  /**
+   * A lane read its range to the end and its data is committed. While other lanes still run it is done
+   * ("completed"); the last one ("finalize") keeps its lease to finalize the stream and then calls completeStream,
+   * so the swap runs once, after every lane's data. One synchronous step: two lanes ending together cannot both be last.
+   */
+  finishLane(streamName: string, chunk: number, leaseToken: string, usage?: RunUsage, changes?: SchemaChange[]): "completed" | "finalize" | "lease_lost" {
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (this.run()?.status !== "running" || !held || held.l.lane === null) return "lease_lost";
+    const others = this.lanes(streamName).filter((l) => l.lane !== held.l.lane && l.status !== "completed");
+    if (others.length === 0) return "finalize";
+    this.count(usage);
+    this.noteSchemaChanges(held.s, changes);
+    this.updateLease(streamName, held.l, "status = 'completed', lease_token = NULL, last_progress_at = ?", Date.now());
+    return "completed";
   }
 
   /**
@@ -329,16 +444,12 @@ export class RunTracker extends DurableObject<Env> {
   async endChunk(streamName: string, chunk: number, leaseToken: string, delaySeconds = 0, usage?: RunUsage, changes?: SchemaChange[]): Promise<boolean> {
     this.count(usage);
     const run = this.run();
-    const s = this.holds(streamName, chunk, leaseToken);
-    if (!run || !s) return false;
-    this.noteSchemaChanges(s, changes);
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (!run || !held) return false;
+    this.noteSchemaChanges(held.s, changes);
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
-    this.ctx.storage.sql.exec(
-      "UPDATE streams SET chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?, deliveries = 0, failed_requests = 0 WHERE name = ?",
-      Date.now() + delay * 1000,
-      streamName,
-    );
-    await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), streamName, chunk + 1), delay > 0 ? { delaySeconds: delay } : undefined);
+    this.updateLease(streamName, held.l, "chunk = chunk + 1, lease_token = NULL, lease_until = 0, due_at = ?, deliveries = 0, failed_requests = 0", Date.now() + delay * 1000);
+    await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), streamName, chunk + 1, held.l.lane), delay > 0 ? { delaySeconds: delay } : undefined);
     this.count({ queue_messages_sent: 1 });
     return true;
   }
@@ -347,9 +458,13 @@ export class RunTracker extends DurableObject<Env> {
   async completeStream(streamName: string, chunk: number, leaseToken: string, usage?: RunUsage, changes?: SchemaChange[]): Promise<boolean> {
     this.count(usage);
     const run = this.run();
-    const s = this.holds(streamName, chunk, leaseToken);
-    if (!run || run.status !== "running" || !s) return false;
+    const held = this.holds(streamName, chunk, leaseToken);
+    if (!run || run.status !== "running" || !held) return false;
+    const { s, l } = held;
+    // A split stream completes from its last lane only (finishLane), after every other lane's data is committed.
+    if (l.lane !== null && this.lanes(streamName).some((other) => other.lane !== l.lane && other.status !== "completed")) return false;
     this.noteSchemaChanges(s, changes);
+    if (l.lane !== null) this.updateLease(streamName, l, "status = 'completed', lease_token = NULL, last_progress_at = ?", Date.now());
     if (s.sync_mode === "incremental" && s.pending_state) {
       await commitStreamState(this.services(), run.loader_id, s.name, JSON.parse(s.pending_state) as JsonObject, run.run_id);
     }
@@ -362,16 +477,20 @@ export class RunTracker extends DurableObject<Env> {
    * A retryable failure is remembered, with the source requests the failed delivery sent, so the dead-letter path can
    * say what kept failing and how often it was tried. The queue redelivers the message after `delaySeconds`.
    */
-  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0, usage?: RunUsage, changes?: SchemaChange[]): Promise<void> {
+  async noteRetry(streamName: string, message: string, requests = 0, delaySeconds = 0, usage?: RunUsage, changes?: SchemaChange[], lane?: number): Promise<void> {
     this.count(usage);
     const s = this.stream(streamName);
-    if (s?.status === "running") this.noteSchemaChanges(s, changes);
-    this.ctx.storage.sql.exec(
-      "UPDATE streams SET last_error = ?, failed_requests = failed_requests + ?, lease_token = NULL, lease_until = 0, due_at = ? WHERE name = ?",
+    if (!s) return;
+    if (s.status === "running") this.noteSchemaChanges(s, changes);
+    const l = this.leaseOf(s, lane);
+    if (!l) return;
+    this.updateLease(
+      streamName,
+      l,
+      "last_error = ?, failed_requests = failed_requests + ?, lease_token = NULL, lease_until = 0, due_at = ?",
       message,
       Math.max(0, requests),
       Date.now() + Math.max(0, delaySeconds) * 1000,
-      streamName,
     );
     // The run object shows the retry (attempt, reason, when) at once, and its event log records it.
     await this.flush(true);
@@ -381,13 +500,15 @@ export class RunTracker extends DurableObject<Env> {
    * The queue gave up on a chunk (its message reached the dead-letter queue): the stream fails with the attempts
    * this tracker counted (the dead-letter delivery's own count starts again at 1) and the last error.
    */
-  async giveUp(streamName: string, chunk: number): Promise<boolean> {
+  async giveUp(streamName: string, chunk: number, lane?: number): Promise<boolean> {
     // The dead-letter delivery: one more read of the message, an invocation and this call.
     this.count({ queue_messages_received: 1, worker_invocations: 1, durable_object_requests: 1 });
     const s = this.stream(streamName);
-    if (!s) return false;
-    const requests = s.failed_requests > 0 ? ` (${s.failed_requests} requests to the source)` : "";
-    return this.failStream(streamName, chunk, `gave up after ${s.deliveries} deliveries of chunk ${chunk}${requests}`, "exhausted");
+    const l = s ? this.leaseOf(s, lane) : null;
+    if (!l) return false;
+    const requests = l.failed_requests > 0 ? ` (${l.failed_requests} requests to the source)` : "";
+    const range = l.lane === null ? "" : ` of key range ${l.lane + 1}`;
+    return this.failStream(streamName, chunk, `gave up after ${l.deliveries} deliveries of chunk ${chunk}${range}${requests}`, "exhausted", undefined, undefined, lane, l.last_error);
   }
 
   /**
@@ -401,14 +522,17 @@ export class RunTracker extends DurableObject<Env> {
     kind: "configuration" | "data" | "exhausted",
     usage?: RunUsage,
     changes?: SchemaChange[],
+    lane?: number,
+    lastError?: string,
   ): Promise<boolean> {
     this.count(usage);
     const run = this.run();
     const s = this.stream(streamName);
     if (!run || run.status !== "running" || !s || s.status !== "running") return false;
-    if (chunk !== null && s.chunk !== chunk) return false;
+    if (chunk !== null && this.leaseOf(s, lane)?.chunk !== chunk) return false;
     this.noteSchemaChanges(s, changes);
-    const text = kind === "exhausted" && s.last_error ? `${message}; last error: ${s.last_error}` : message;
+    const last = lastError ?? s.last_error;
+    const text = kind === "exhausted" && last ? `${message}; last error: ${last}` : message;
     this.ctx.storage.sql.exec(
       "UPDATE streams SET status = 'failed', error_message = ?, config_error = ?, lease_token = NULL WHERE name = ?",
       text,
@@ -453,32 +577,38 @@ export class RunTracker extends DurableObject<Env> {
     const now = Date.now();
     const { leaseMs, watchdogMs, stallMs } = this.timing();
     for (const s of this.streams()) {
-      if (s.status !== "running") continue;
-      // A stream waiting for a delayed chunk holds no lease and is not stalled: only its message's arrival is due.
-      const why = s.lease_token
-        ? s.lease_until <= now
-          ? "lease expired without a heartbeat"
-          : now - s.last_progress_at >= stallMs
-            ? "no progress"
-            : null
-        : now - (s.due_at || s.last_progress_at) > leaseMs
-          ? "its message was not delivered"
-          : null;
-      if (!why) continue;
-      if (s.stalled_restarts >= MAX_RESTARTS) {
-        await this.failStream(s.name, null, `stream made no progress after ${MAX_RESTARTS} restarts (${why})`, "exhausted");
-        continue;
+      // A split stream's leases are its lanes': each is watched, and restarted from its own checkpoint, on its own.
+      for (const l of s.ranges < 2 ? [{ ...s, lane: null }] : this.lanes(s.name)) {
+        if (this.stream(s.name)?.status !== "running" || l.status !== "running") continue;
+        // A stream waiting for a delayed chunk holds no lease and is not stalled: only its message's arrival is due.
+        const why = l.lease_token
+          ? l.lease_until <= now
+            ? "lease expired without a heartbeat"
+            : now - l.last_progress_at >= stallMs
+              ? "no progress"
+              : null
+          : now - (l.due_at || l.last_progress_at) > leaseMs
+            ? "its message was not delivered"
+            : null;
+        if (!why) continue;
+        const range = l.lane === null ? "" : ` in key range ${l.lane + 1}`;
+        if (l.stalled_restarts >= MAX_RESTARTS) {
+          await this.failStream(s.name, null, `stream made no progress after ${MAX_RESTARTS} restarts${range} (${why})`, "exhausted", undefined, undefined, l.lane ?? undefined, l.last_error);
+          continue;
+        }
+        this.updateLease(
+          s.name,
+          l,
+          `chunk = chunk + 1, restarts = restarts + 1, stalled_restarts = stalled_restarts + 1, lease_token = NULL, lease_until = 0,
+           due_at = ?, last_progress_at = ?, deliveries = 0, failed_requests = 0`,
+          now,
+          now,
+        );
+        if (l.lane !== null) this.ctx.storage.sql.exec("UPDATE streams SET restarts = restarts + 1 WHERE name = ?", s.name);
+        log("warn", "stream restarted by watchdog", { run_id: run.run_id, stream: s.name, chunk: l.chunk + 1, reason: why, ...(l.lane === null ? {} : { lane: l.lane }) });
+        await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), s.name, l.chunk + 1, l.lane));
+        this.count({ queue_messages_sent: 1 });
       }
-      this.ctx.storage.sql.exec(
-        `UPDATE streams SET chunk = chunk + 1, restarts = restarts + 1, stalled_restarts = stalled_restarts + 1, lease_token = NULL, lease_until = 0,
-         due_at = ?, last_progress_at = ?, deliveries = 0, failed_requests = 0 WHERE name = ?`,
-        now,
-        now,
-        s.name,
-      );
-      log("warn", "stream restarted by watchdog", { run_id: run.run_id, stream: s.name, chunk: s.chunk + 1, reason: why });
-      await this.env.EXTRACT_QUEUE.send(this.message(this.refOf(run), s.name, s.chunk + 1));
-      this.count({ queue_messages_sent: 1 });
     }
     if (this.run()?.status === "running") await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
   }
@@ -514,7 +644,7 @@ export class RunTracker extends DurableObject<Env> {
 
   /** For tests and diagnostics: the tracker's view of the run. */
   snapshot() {
-    return { run: this.run(), streams: this.streams() };
+    return { run: this.run(), streams: this.streams(), lanes: this.ctx.storage.sql.exec<LeaseRow & { stream: string }>("SELECT * FROM lanes ORDER BY stream, lane").toArray() };
   }
 
   private refOf(run: RunRow): RunRef {
