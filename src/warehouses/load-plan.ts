@@ -15,6 +15,7 @@ import {
   type InferredType,
   type StringHint,
   isIsoTimestamp,
+  keepsType,
   schemaHint,
   schemaType,
   valueType,
@@ -81,18 +82,20 @@ export function planLoad(target: StreamTarget, records: SourceRecord[], existing
 
 function planWrite(target: StreamTarget, records: SourceRecord[], existing: TableShape | null, maxLength: number): LoadPlan {
   const properties = target.json_schema?.properties ?? {};
+  // The fields the page's records carry, each record's own keys walked once (for…in: no key array per record).
+  const recordFields = new Set<string>();
+  for (const record of records) for (const field in record) recordFields.add(field);
   const fields = new Set<string>(Object.keys(properties));
   for (const field of target.primary_key) fields.add(field);
   if (target.cursor_field) fields.add(target.cursor_field);
-  for (const record of records) for (const field of Object.keys(record)) fields.add(field);
+  for (const field of recordFields) fields.add(field);
   fields.delete(DELETED_AT_FIELD);
 
   const names = columnNames(fields, maxLength);
   const existingTypes = new Map((existing ?? []).map((column) => [column.name, column.type]));
   // A page writes the fields its records carry (and the key and cursor); schema-only fields get their column but
   // leave stored values alone, as fields that are neither in the schema nor in the page do.
-  const carried = new Set<string>([...target.primary_key, ...(target.cursor_field ? [target.cursor_field] : [])]);
-  for (const record of records) for (const field of Object.keys(record)) carried.add(field);
+  const carried = new Set<string>([...target.primary_key, ...(target.cursor_field ? [target.cursor_field] : []), ...recordFields]);
 
   const known: ColumnSpec[] = [];
   const columns: ColumnSpec[] = [];
@@ -104,9 +107,12 @@ function planWrite(target: StreamTarget, records: SourceRecord[], existing: Tabl
     const hint: StringHint =
       before === "timestamp" || before === "date" || before === "decimal" ? before : schemaHint(property);
     let type: InferredType = property ? schemaType(property) : "null";
-    for (const record of records) {
-      if (type === "json") break;
-      type = widen(type, valueType(record[field], hint));
+    let keeps = keepsType(type, hint);
+    for (let r = 0; r < records.length && type !== "json"; r++) {
+      const value = (records[r] as SourceRecord)[field];
+      if (keeps(value)) continue;
+      type = widen(type, valueType(value, hint));
+      keeps = keepsType(type, hint);
     }
     if (before) type = widen(before, type);
     if (type === "null") continue;
@@ -133,11 +139,15 @@ function planWrite(target: StreamTarget, records: SourceRecord[], existing: Tabl
   const cursorName = target.cursor_field ? names.get(target.cursor_field) : undefined;
   const cursor = columns.find((column) => column.name === cursorName) ?? null;
 
-  const rows = records.map((record, index) => {
-    const row = columns.map((column, i) => toCell(record[sources[i] as string], column.type));
+  const types = columns.map((column) => column.type);
+  const rows: Cell[][] = [];
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as SourceRecord;
+    const row: Cell[] = [];
+    for (let i = 0; i < types.length; i++) row.push(toCell(record[sources[i] as string], types[i] as ColumnType));
     row.push(deletedAt(record[DELETED_AT_FIELD], target.stream, index));
-    return row;
-  });
+    rows.push(row);
+  }
   const keyIndexes = primaryKey.map((name) => columns.findIndex((column) => column.name === name));
   for (const [position, index] of keyIndexes.entries()) {
     if (records.length > 0 && index < 0) throw missingKey(target, target.primary_key[position] as string, 0);

@@ -4,10 +4,10 @@
  * then ONE set-based upsert moves them into the write table: the upsert is the commit point, as the jsonb
  * parameter form it replaced was (research/warehouses.md §4: no 65,535-parameter cap), and the same statement keeps
  * the merge and replace rules. COPY text is the server's cheapest input (no JSON to parse and pick apart per
- * cell; the CPU profile of bench/db-sources.mjs showed the jsonb form's cost on both sides). Schema changes go in
+ * cell; the CPU profile of bench/db-sources.mjs showed the jsonb form's cost on both sides). A full_refresh's groups
+ * skip the temp table while their keys are new to the run's staging table (copiesStraight). Schema changes go in
  * one multi-statement query, which PostgreSQL runs as one transaction.
  */
-import { Buffer } from "node:buffer";
 import { connect } from "cloudflare:sockets";
 import { Client, Query, type QueryResult } from "pg";
 import { type ChunkCommit, type CommitScope, type ConnectionTestStep, type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdRange } from "./contract";
@@ -71,6 +71,8 @@ export class PostgresWarehouse implements WarehouseAdapter {
   private readonly indexed = new Set<string>();
   /** Temp tables of this connection that groups are copied into (copyTable). */
   private readonly copyTables = new Set<string>();
+  /** Staging tables where a group met keys already there: their groups upsert (copiesStraight). */
+  private readonly keysMet = new Set<string>();
 
   constructor(
     private readonly config: PostgresConfig,
@@ -127,6 +129,10 @@ export class PostgresWarehouse implements WarehouseAdapter {
     const plan = planLoad(target, batch.records, await this.shape(table), { live: await this.liveShape(target), sameStorage });
     await this.applySchemaChanges(table, plan);
     const qualified = qualify(table);
+    if (this.copiesStraight(target, table, plan)) {
+      const copied = await this.copyStraight(table, plan, target, batch);
+      if (copied !== null) return { rows_staged: copied };
+    }
     const copyTable = await this.copyTable(plan);
     let sql = insertStatement(qualified, plan, copyDialect(copyTable));
     const params: unknown[] = [target.run_id, batch.synced_at, batch.batch_id];
@@ -159,6 +165,37 @@ export class PostgresWarehouse implements WarehouseAdapter {
   }
 
   /**
+   * A full_refresh writes a staging table of its own run, where a key already present means a redelivered group
+   * (or a superseded chunk's): its groups go by one `COPY … FROM STDIN` straight into the table, with the metadata
+   * as constant columns, instead of a copy into a temp table and the upsert. That is the same result the upsert
+   * gives for keys it does not find — the merge and cursor rules only decide between two versions of a key, and
+   * planLoad already kept one per key — at about half the server's CPU per row and one round trip instead of two
+   * (bench/db-sources.mjs). The table's unique index on the key refuses the whole COPY at the first key already
+   * there (SQLSTATE 23505), nothing written; the group then goes the upsert's way, and so does every later group of
+   * this instance (a chunk), since a redelivery repeats more than one. Only once the index is ensured.
+   */
+  private copiesStraight(target: StreamTarget, table: QualifiedName, plan: LoadPlan): boolean {
+    const key = qualify(table);
+    return target.sync_mode === "full_refresh" && plan.primaryKeyReady && this.indexed.has(key) && !this.keysMet.has(key);
+  }
+
+  /** The rows copied, or null where a key was already there (the caller upserts the group instead). */
+  private async copyStraight(table: QualifiedName, plan: LoadPlan, target: StreamTarget, batch: WriteBatch): Promise<number | null> {
+    const columns = [...plan.columns.map((column) => column.name), META.deletedAt, META.runId, META.syncedAt, META.batchId];
+    const constants = [target.run_id, batch.synced_at, batch.batch_id];
+    try {
+      return await this.copyIn(`COPY ${qualify(table)} (${columnList(columns)}) FROM STDIN`, copyText(plan, constants));
+    } catch (error) {
+      if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
+        this.keysMet.add(qualify(table));
+        return null;
+      }
+      this.forget(table);
+      throw error;
+    }
+  }
+
+  /**
    * The session's temp table for groups of this column-type list (c0 … cN, then the deletion time), created once per
    * connection. Temp tables live in the session's own schema, so concurrent chunks on other connections never meet.
    */
@@ -172,21 +209,22 @@ export class PostgresWarehouse implements WarehouseAdapter {
     return `pg_temp.${quoteIdentifier(name)}`;
   }
 
-  /** Runs `sql` (simple protocol, ending in a COPY … FROM STDIN) and sends `data` as the copy's input. */
-  private async copyIn(sql: string, data: string): Promise<void> {
+  /** Runs `sql` (simple protocol, ending in a COPY … FROM STDIN), sends `data` as the copy's input: the rows copied. */
+  private async copyIn(sql: string, data: string): Promise<number> {
     const client = await this.connection();
     this.options.onStatement?.(sql, [data]);
     const copy = new Query(sql) as Query & { handleCopyInResponse(connection: CopyConnection): void };
     copy.handleCopyInResponse = (connection) => {
-      connection.sendCopyFromChunk(Buffer.from(data));
-      connection.endCopyFrom();
+      connection.stream.write(copyInMessages(data));
     };
     try {
-      await new Promise<void>((resolve, reject) => {
-        copy.once("end", () => resolve());
+      const results = await new Promise<QueryResult | QueryResult[]>((resolve, reject) => {
+        copy.once("end", resolve);
         copy.once("error", reject);
         client.query(copy);
       });
+      const last = Array.isArray(results) ? results[results.length - 1] : results;
+      return last?.rowCount ?? 0;
     } catch (error) {
       throw classifyPostgresError(error, this.config);
     }
@@ -446,8 +484,28 @@ function convert(column: string, to: ColumnType): string {
 
 /** What pg's connection offers a query in COPY IN mode (pg/lib/connection.js). */
 interface CopyConnection {
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
+  stream: { write(bytes: Uint8Array): unknown };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A copy's whole input as the protocol's messages in one buffer: CopyData (`d`, its length, the text's UTF-8
+ * bytes), then CopyDone (`c`, length 4). pg's own sendCopyFromChunk and endCopyFrom would encode the text through
+ * the Buffer polyfill, copy it once more into its writer, and write twice; a CPU profile of a database load put a
+ * socket write at a fixed cost per call (a 500-byte page query cost the isolate about what a 150 KB group did), and
+ * the polyfill's encoding at 5 % of the isolate.
+ */
+export function copyInMessages(text: string): Uint8Array {
+  const bytes = utf8.encode(text);
+  const message = new Uint8Array(5 + bytes.length + 5);
+  const view = new DataView(message.buffer);
+  message[0] = 0x64;
+  view.setInt32(1, 4 + bytes.length);
+  message.set(bytes, 5);
+  message[5 + bytes.length] = 0x63;
+  view.setInt32(6 + bytes.length, 4);
+  return message;
 }
 
 /**
@@ -469,25 +527,36 @@ function copyEscape(text: string): string {
 
 /**
  * The plan's rows in COPY text format, one line each: `\N` for NULL, booleans as t/f, numbers as JavaScript writes
- * them (as the JSON form sent them), json cells as their JSON text. The temp table's column types parse each cell as
- * the jsonb form's casts did, so both forms load the same values.
+ * them (as the JSON form sent them), json cells as their JSON text, then `constants` on every line. The temp table's
+ * column types parse each cell as the jsonb form's casts did, so both forms load the same values.
  */
-function copyText(plan: LoadPlan): string {
-  const json = [...plan.columns.map((column) => column.type === "json"), false];
+export function copyText(plan: LoadPlan, constants: readonly string[] = []): string {
+  // Decided once per column: only text and json cells can hold a character COPY must escape. Every other cell is
+  // text its column's type check accepted (digits, ISO dates and timestamps: load-plan.ts toCell) or a number or a
+  // boolean, and is written as it is.
+  const text = [...plan.columns.map((column) => (column.type === "json" ? JSON_CELL : column.type === "string" ? TEXT_CELL : OTHER_CELL)), OTHER_CELL];
+  const width = text.length;
+  // Values every row carries (the metadata of a straight copy), escaped once, after the row's own cells.
+  const suffix = constants.map((value) => `\t${copyEscape(value)}`).join("");
   let out = "";
   for (const row of plan.rows) {
-    for (let i = 0; i < row.length; i++) {
+    for (let i = 0; i < width; i++) {
       const cell = row[i] as Cell;
       if (i > 0) out += "\t";
       if (cell === null) out += "\\N";
+      else if (typeof cell === "string") out += text[i] === OTHER_CELL ? cell : copyEscape(text[i] === JSON_CELL ? withoutNul(cell) : cell);
       else if (typeof cell === "boolean") out += cell ? "t" : "f";
-      else if (typeof cell === "number") out += String(cell);
-      else out += copyEscape(json[i] ? withoutNul(cell) : cell);
+      else out += String(cell);
     }
+    out += suffix;
     out += "\n";
   }
   return out;
 }
+
+const OTHER_CELL = 0;
+const TEXT_CELL = 1;
+const JSON_CELL = 2;
 
 /** Opens and closes a bare TCP connection, so an unreachable host fails at `network`, before any login. */
 async function probeTcp(hostname: string, port: number): Promise<void> {
