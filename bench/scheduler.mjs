@@ -9,7 +9,8 @@
 // (--cases runs only the cases named, for a shorter comparison; the summary lines need the cases they compare)
 import { spawnSync } from "node:child_process";
 import http from "node:http";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { api, commandLine, root, seed, startFakeApi, startWorker } from "./lib.mjs";
 
@@ -86,6 +87,29 @@ function counts(worker) {
   return row;
 }
 
+/**
+ * Runs begun (their tracker started: no longer pending), read straight from the local D1's SQLite file, so the
+ * benchmark can poll every 50 ms while the starts run (a `wrangler d1 execute` takes a second or more).
+ */
+function controlPlane(worker) {
+  const dir = join(worker.dir, "v3/d1/miniflare-D1DatabaseObject");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")) {
+    const db = new DatabaseSync(join(dir, file), { readOnly: true });
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'loader_runs'").get()) return db;
+    db.close();
+  }
+  throw new Error("no local D1 file with loader_runs");
+}
+
+async function untilBegun(db, runs, deadline) {
+  for (;;) {
+    const { begun } = db.prepare("SELECT count(*) AS begun FROM loader_runs WHERE status <> 'pending'").get();
+    if (begun >= runs) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** One cron tick through wrangler's scheduled route; it answers once the handler has finished. */
 async function tick(worker) {
   if (process.env.BENCH_DEBUG) console.error("tick");
@@ -111,18 +135,24 @@ async function measure(fake, label, total, due, port) {
     await seedLoaders(worker, fake, total);
     makeDue(worker, due);
     const before = counts(worker);
+    const db = controlPlane(worker);
     const ticks = [];
     let after = before;
+    const began = performance.now();
     while (after.due > 0 && ticks.length < 5) {
       ticks.push(await tick(worker));
       after = counts(worker);
     }
     const started = after.runs - before.runs;
+    // The ticks hand the starts to the queue; the runs begin in its consumers, after or alongside the tick.
+    const allBegun = await untilBegun(db, after.runs, began + 15 * 60_000);
+    const begunSeconds = (performance.now() - began) / 1000;
+    db.close();
     const line = `  ${label.padEnd(36)} ${String(started).padStart(6)} runs started in ${ticks.length} tick(s): ${ticks.map((s) => `${s.toFixed(2)} s`).join(", ")}` +
-      `  (${((ticks.reduce((a, b) => a + b, 0) * 1000) / Math.max(started, 1)).toFixed(1)} ms a run; ${after.dispatched} of them running, none left due: ${after.due === 0})`;
+      `  (${((ticks.reduce((a, b) => a + b, 0) * 1000) / Math.max(started, 1)).toFixed(1)} ms a run); every run begun ${allBegun ? `${begunSeconds.toFixed(2)} s` : "NOT within 15 min"} after the first tick; none left due: ${after.due === 0}`;
     console.log(line);
     if (started !== due) throw new Error(`${label}: ${started} runs for ${due} due loaders`);
-    return { total, due, started, ticks, seconds_first_tick: ticks[0], ms_per_run: (ticks.reduce((a, b) => a + b, 0) * 1000) / started };
+    return { total, due, started, ticks, seconds_first_tick: ticks[0], seconds_all_begun: allBegun ? begunSeconds : null, ms_per_run: (ticks.reduce((a, b) => a + b, 0) * 1000) / started };
   } finally {
     await worker.stop();
   }
@@ -138,7 +168,9 @@ try {
   const large = await run("large", `${DUE} due among ${TOTAL}`, TOTAL, DUE, 18792);
   const many = await run("many", `${MANY} due among ${TOTAL}`, TOTAL, MANY, 18793);
   const oneTick = large ?? small;
-  if (oneTick) console.log(`  one tick, ${DUE} due among ${oneTick.total}: ${oneTick.seconds_first_tick.toFixed(2)} s (target < 10 s) ${oneTick.ticks.length === 1 && oneTick.seconds_first_tick < 10 ? "met" : "NOT met"}`);
+  // Judged on the tick: it is what holds the cron's minute, and it started every run in the DESIGN §2 sense (a
+  // pending run whose start is handed to the queue); the time until every tracker began is printed beside it.
+  if (oneTick) console.log(`  one tick, ${DUE} due among ${oneTick.total}: ${oneTick.seconds_first_tick.toFixed(2)} s (target < 10 s) ${oneTick.ticks.length === 1 && oneTick.seconds_first_tick < 10 ? "met" : "NOT met"}; every run begun after ${oneTick.seconds_all_begun?.toFixed(2) ?? "(not within 15 min)"} s`);
   if (large && small) console.log(`  O(due): ${DUE} due among ${TOTAL} / among ${DUE}: ratio ${(large.seconds_first_tick / small.seconds_first_tick).toFixed(2)} (target ≈ 1)`);
   if (many) console.log(`  ${MANY} due: ${many.ticks.length} tick(s) (target ≤ 2) ${many.ticks.length <= 2 ? "met" : "NOT met"}`);
   if (baseline && oneTick) console.log(`  ms a run vs the 100-due baseline tick: ${DUE} due ${(oneTick.ms_per_run / baseline.ms_per_run).toFixed(2)}${many ? `, ${MANY} due ${(many.ms_per_run / baseline.ms_per_run).toFixed(2)}` : ""} (≤ 1: batching scales)`);

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { handleStartMessages } from "../../src/scheduler/start-messages";
 import { runSchedulerTick } from "../../src/scheduler/tick";
 import { bootstrapWorkspace, createD1Source } from "../helpers/api";
 import { createRestLoader, fakeControl, restConfig, uniqueName } from "../helpers/engine";
@@ -33,6 +34,34 @@ async function dueLoaders(count: number, dueAt: string) {
   return { owner, ids };
 }
 
+/** Waits until none of the workspace's runs is pending: every start message the tick sent has reached its tracker. */
+async function allBegun(workspaceId: string, timeoutMs = 90_000) {
+  const started = Date.now();
+  for (;;) {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM loader_runs WHERE workspace_id = ? AND status = 'pending'").bind(workspaceId).first<{ n: number }>();
+    if (row!.n === 0) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`${row!.n} runs still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** run.started events per run of the workspace: one per tracker that began. */
+async function startEvents(workspaceId: string) {
+  const rows = await env.DB.prepare(
+    "SELECT r.id, (SELECT count(*) FROM run_events e WHERE e.run_id = r.id AND e.type = 'run.started') AS n FROM loader_runs r WHERE r.workspace_id = ?",
+  )
+    .bind(workspaceId)
+    .all<{ id: string; n: number }>();
+  return new Map(rows.results.map((r) => [r.id, r.n]));
+}
+
+/** A queue delivery as the consumer sees it, recording what the handler decided. */
+function delivery(body: unknown) {
+  const outcome = { acked: 0, retried: 0 };
+  const msg = { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body, ack: () => void outcome.acked++, retry: () => void outcome.retried++ };
+  return { msg: msg as unknown as Message<unknown>, outcome };
+}
+
 async function runCounts(workspaceId: string) {
   const rows = await env.DB.prepare("SELECT loader_id, count(*) AS runs FROM loader_runs WHERE workspace_id = ? GROUP BY loader_id").bind(workspaceId).all<{ loader_id: string; runs: number }>();
   return new Map(rows.results.map((r) => [r.loader_id, r.runs]));
@@ -64,6 +93,58 @@ describe("scheduler tick in batches", () => {
     const again = await runSchedulerTick(env, at);
     expect(again.started.filter((id) => ids.includes(id))).toEqual([]);
     expect((await runCounts(owner.workspaceId)).size).toBe(LOADERS);
+
+    // The starts went through the queue: every run's tracker began, once.
+    await allBegun(owner.workspaceId);
+    const begun = await startEvents(owner.workspaceId);
+    expect(begun.size).toBe(LOADERS);
+    expect([...begun.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("a start message delivered twice starts its run once", async () => {
+    const { owner, ids } = await dueLoaders(2, "2031-03-01T10:00:00Z");
+    const tick = await runSchedulerTick(env, Date.parse("2031-03-01T10:00:00Z"));
+    expect(tick.started.filter((id) => ids.includes(id)).sort()).toEqual(ids);
+    const run = await env.DB.prepare("SELECT id FROM loader_runs WHERE loader_id = ?").bind(ids[0]).first<{ id: string }>();
+    const body = { kind: "start", runId: run!.id, loaderId: ids[0], workspaceId: owner.workspaceId };
+    // The queue's own delivery of the tick's message races these two.
+    const [a, b] = [delivery(body), delivery(body)];
+    await handleStartMessages([a.msg, b.msg], env, false);
+    expect([a.outcome, b.outcome]).toEqual([{ acked: 1, retried: 0 }, { acked: 1, retried: 0 }]);
+    await allBegun(owner.workspaceId);
+    const again = delivery(body);
+    await handleStartMessages([again.msg], env, false);
+    expect(again.outcome.acked).toBe(1);
+    const begun = await startEvents(owner.workspaceId);
+    expect(begun.get(run!.id)).toBe(1);
+    expect([...begun.values()]).toEqual([1, 1]);
+  });
+
+  it("a lost start leaves its run pending until the stuck-run pass sends it again; a dead-lettered one is acked", async () => {
+    const { owner, ids } = await dueLoaders(2, "2999-01-01T00:00:00Z");
+    const runId = crypto.randomUUID();
+    // A run as the tick inserts it, whose start message never arrived.
+    await env.DB.prepare(
+      `INSERT INTO loader_runs (id, loader_id, workspace_id, status, "trigger", started_at, streams_total, streams, snapshot, created_at)
+       SELECT ?, l.id, l.workspace_id, 'pending', 'schedule', '2031-04-01T09:00:00Z', 1,
+         '[{"name":"items","sync_mode":"full_refresh","status":"pending","rows_loaded":0,"error_message":""}]',
+         json_object('revision', l.revision, 'loader_type', l.loader_type, 'source_id', l.source_id, 'target_schema', l.target_schema,
+           'selected_streams', json(l.selected_streams), 'config', l.config, 'config_secrets', l.config_secrets,
+           'source', json_object('source_type', 'd1', 'config', '{}', 'config_secrets', NULL)), '2031-04-01T09:00:00Z'
+       FROM loaders l WHERE l.id = ?`,
+    )
+      .bind(runId, ids[0])
+      .run();
+    const dead = delivery({ kind: "start", runId, loaderId: ids[0], workspaceId: owner.workspaceId });
+    await handleStartMessages([dead.msg], env, true);
+    expect(dead.outcome).toEqual({ acked: 1, retried: 0 });
+    expect((await env.DB.prepare("SELECT status FROM loader_runs WHERE id = ?").bind(runId).first<any>()).status).toBe("pending");
+    // Not yet stuck (under two minutes old): left alone.
+    expect((await runSchedulerTick(env, Date.parse("2031-04-01T09:01:00Z"))).redispatched).not.toContain(runId);
+    const tick = await runSchedulerTick(env, Date.parse("2031-04-01T09:05:00Z"));
+    expect(tick.redispatched).toContain(runId);
+    await allBegun(owner.workspaceId);
+    expect((await startEvents(owner.workspaceId)).get(runId)).toBe(1);
   });
 
   it("a loader with a live run is skipped without rolling back the others in its batch", async () => {
