@@ -539,6 +539,9 @@ export class RunTracker extends DurableObject<Env> {
       kind === "configuration" ? 1 : 0,
       streamName,
     );
+    // The failed lane says so; the stream's other lanes stop at their next report (the stream is no longer running).
+    if (lane !== undefined) this.ctx.storage.sql.exec("UPDATE lanes SET status = 'failed', lease_token = NULL WHERE stream = ? AND lane = ?", streamName, lane);
+    this.ctx.storage.sql.exec("UPDATE lanes SET status = 'cancelled', lease_token = NULL WHERE stream = ? AND status = 'running'", streamName);
     log("warn", "stream failed", { run_id: run.run_id, stream: streamName, kind, error: text });
     await this.settle();
     return true;
@@ -555,6 +558,7 @@ export class RunTracker extends DurableObject<Env> {
       } else {
         sql.exec("UPDATE run SET status = 'cancelled', cancel_reason = ? WHERE id = 1", reason);
         sql.exec("UPDATE streams SET status = 'cancelled', lease_token = NULL WHERE status IN ('pending', 'running')");
+        sql.exec("UPDATE lanes SET status = 'cancelled', lease_token = NULL WHERE status = 'running'");
       }
       await this.flush(true, { completedAt: isoSeconds(new Date()) });
       await this.ctx.storage.deleteAlarm();

@@ -11,6 +11,7 @@ import { createLoader, d1Rows, triggerAndWait, uniqueName, waitForRun } from "..
 import { breakLane, killFirstLane, trackerView, waitForTracker } from "../helpers/key-ranges";
 import { postgresReader } from "../helpers/postgres";
 import { as } from "../helpers/api";
+import { waitFor } from "../helpers/wait";
 
 const { query, dropAfterAll } = postgresReader();
 const RANGE_ROWS = 6000;
@@ -120,5 +121,27 @@ describe("key-range split: PostgreSQL → D1", () => {
     // The run's staging is gone: the failing lane dropped it, and no later lane finalized anything.
     const staging = await env.WAREHOUSE.prepare("select name from sqlite_master where type = 'table' and name like ?").bind(`${table("big")}__stage_%`).all();
     expect(staging.results).toEqual([]);
+    const lanes = (await trackerView(runId)).lanes;
+    expect(lanes[1]).toMatchObject({ status: "failed" });
+    expect(lanes.filter((l) => l.status === "running")).toEqual([]);
+  });
+
+  it("stops every lane when the run is cancelled: no staging is left and no table is swapped in", async () => {
+    const schema = await sourceSchema("select generate_series(1, 12000) union all select 12000 + 500 * generate_series(1, 6000)");
+    const { owner, loader, table } = await loaderFor(schema, ["big"]);
+    const runId = await trigger(owner, loader.id);
+    await waitForTracker(runId, (v) => v.lanes.some((l) => l.lane === 0 && l.pages >= 4 && l.status === "running"), "lane 0 past its first chunk");
+    const tables = async () => (await env.WAREHOUSE.prepare("select name from sqlite_master where type = 'table' and name like ?").bind(`${table("big")}%`).all()).results;
+    expect((await tables()).map((t) => String(t.name))).toEqual([expect.stringContaining("__stage_")]);
+    const cancelled = await as(owner)(`/loaders/${loader.id}/runs/${runId}/cancel`, { method: "POST" });
+    expect(cancelled.json.status).toBe("cancelled");
+    // Each lane's consumer in flight notices at its next report or heartbeat; the one that does drops the staging.
+    await waitFor(async () => (await tables()).length === 0, "staging dropped", 30_000);
+    const view = await trackerView(runId);
+    expect(view.streams[0]).toMatchObject({ status: "cancelled" });
+    expect(view.lanes.map((l) => l.status).filter((s) => s === "running")).toEqual([]);
+    // A lane's message still queued or redelivered finds the run cancelled and writes nothing.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await tables()).toEqual([]);
   });
 });
