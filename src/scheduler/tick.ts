@@ -92,11 +92,13 @@ export async function runSchedulerTick(env: Env, scheduledTime: number): Promise
   }
   const claimedMs = Date.now() - began;
 
-  // The literal `status = 'pending'` (not a bound value) lets SQLite use the partial index loader_runs_pending_created.
+  // The literal `status = 'pending'` (not a bound value) lets SQLite use the partial index loader_runs_pending_created; oldest
+  // first, in the index's own order, so a backlog larger than one pass is worked through from its oldest run.
   const stuck = await ctx.db
     .select({ id: loaderRuns.id, loaderId: loaderRuns.loaderId, workspaceId: loaderRuns.workspaceId })
     .from(loaderRuns)
     .where(and(sql`${loaderRuns.status} = 'pending'`, lt(loaderRuns.createdAt, isoSeconds(new Date(scheduledTime - STUCK_PENDING_MS)))))
+    .orderBy(asc(loaderRuns.createdAt))
     .limit(STUCK_BATCH);
   await handOff(env, stuck.map((run) => ({ runId: run.id, loaderId: run.loaderId, workspaceId: run.workspaceId })));
   result.redispatched.push(...stuck.map((run) => run.id));
