@@ -6,8 +6,7 @@
 // processes per million rows, so that the split's own cost shows: locally every lane runs in the one workerd, so the
 // split can only cost here; on Cloudflare each lane is a queue consumer of its own (README, Performance).
 // Usage: node bench/db-ranges.mjs [--rows 1000000 --lanes 4 --repeat 3 --port 18897]
-import pg from "pg";
-import { api, commandLine, pgUrl, startWorker, workerdCpuSeconds } from "./lib.mjs";
+import { api, commandLine, pgQuery, pgUrl, seedPostgresItems, startWorker, workerdCpuSeconds } from "./lib.mjs";
 
 const cli = commandLine();
 const ROWS = Number(cli.value("rows", 1_000_000));
@@ -17,30 +16,6 @@ const REPEAT = Number(cli.value("repeat", 3));
 const PORT = Number(cli.value("port", 18897));
 const SCHEMA = "bench_db_ranges";
 const login = new URL(pgUrl());
-
-async function pgQuery(sql) {
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function seed() {
-  await pgQuery(`
-    DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA};
-    CREATE TABLE ${SCHEMA}.items (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, name text, amount numeric(12,2),
-      qty int, active bool, attrs jsonb, updated_at timestamp);
-    INSERT INTO ${SCHEMA}.items
-    SELECT i, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', 'item ' || i || ' with a name of some length',
-           (i % 100000) / 100.0, CASE WHEN i % 10 = 0 THEN NULL ELSE i % 5000 END, i % 2 = 0,
-           jsonb_build_object('color', 'c' || (i % 7), 'n', i, 'tags', jsonb_build_array('a', 'b')),
-           timestamp '2024-06-01 00:00:00' + i * interval '1 second'
-      FROM generate_series(1, ${ROWS}) AS i;
-    ANALYZE ${SCHEMA}.items;`);
-}
 
 /** One full_refresh run of the table through `worker`; checks every key arrived once, answers rows/s and CPU. */
 async function load(worker, targetSchema) {
@@ -82,7 +57,7 @@ async function load(worker, targetSchema) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 console.log(`key-range split: ${ROWS.toLocaleString("en")} rows from PostgreSQL, full_refresh into PostgreSQL, 1 lane vs ${LANES}, ${REPEAT} repeat(s) alternated, medians`);
-await seed();
+await seedPostgresItems(SCHEMA, ROWS);
 for (const port of [PORT, PORT + 1]) {
   if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) throw new Error(`port ${port} is in use; pass --port`);
 }

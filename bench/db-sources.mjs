@@ -7,9 +7,8 @@
 //   --profile: a CPU profile of the Worker's isolate during each engine run (through wrangler's inspector), printed
 //              as the functions with the most self time.
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
-import pg from "pg";
-import { api, commandLine, cpuProfile, pgUrl, startWorker } from "./lib.mjs";
+import { readFileSync } from "node:fs";
+import { api, commandLine, cpuProfile, pgQuery, pgUrl, seedPostgresItems, startWorker, workerdCpuSeconds } from "./lib.mjs";
 
 const cli = commandLine();
 const ROWS = Number(cli.value("rows", 1_000_000));
@@ -41,31 +40,6 @@ function sh(command, { input } = {}) {
 const psql = (database = pgLogin.pathname.slice(1)) =>
   `psql -X -q -v ON_ERROR_STOP=1 -h ${pgLogin.hostname} -p ${pgLogin.port || 5432} -U ${decodeURIComponent(pgLogin.username) || "postgres"} -d ${database}`;
 const mysql = () => `mysql -h ${mysqlLogin.hostname} -P ${mysqlLogin.port || 3306} -u ${decodeURIComponent(mysqlLogin.username) || "root"}`;
-
-async function pgQuery(sql) {
-  const client = new pg.Client({ connectionString: pgUrl() });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The same deterministic rows in both databases: row i has key i, a JSON document, a NULL in every 10th `qty`. */
-async function seedPostgres() {
-  await pgQuery(`
-    DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA};
-    CREATE TABLE ${SCHEMA}.items (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, name text, amount numeric(12,2),
-      qty int, active bool, attrs jsonb, updated_at timestamp);
-    INSERT INTO ${SCHEMA}.items
-    SELECT i, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' + (i % 1000) * interval '1 microsecond',
-           'item ' || i || ' with a name of some length', (i % 100000) / 100.0, CASE WHEN i % 10 = 0 THEN NULL ELSE i % 5000 END,
-           i % 2 = 0, jsonb_build_object('color', 'c' || (i % 7), 'n', i, 'tags', jsonb_build_array('a', 'b')),
-           timestamp '2024-06-01 00:00:00' + i * interval '1 second'
-      FROM generate_series(1, ${ROWS}) AS i;
-    ANALYZE ${SCHEMA}.items;`);
-}
 
 async function seedMysql() {
   await sh(`${mysql()} -e "DROP DATABASE IF EXISTS ${MYSQL_DB}; CREATE DATABASE ${MYSQL_DB}"`);
@@ -106,34 +80,6 @@ async function pipeBaseline(source) {
   await pgQuery(`DROP TABLE ${table}`);
   if (count !== ROWS) throw new Error(`pipe loaded ${count} of ${ROWS}`);
   return { seconds, rowsPerSecond: ROWS / seconds };
-}
-
-/**
- * CPU seconds (user + system) used so far by every workerd process below `pid`: what an engine run costs whatever
- * else the machine runs, where rows/s on 2 shared cores move with other agents' load. Linux counts in 1/100 s.
- */
-function workerdCpuSeconds(pid) {
-  const processes = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // The command line, not the thread name in `stat` (workerd renames its main thread).
-      const workerd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[0].endsWith("/workerd");
-      processes.push({ pid: Number(entry), ppid: Number(fields[1]), workerd, ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {}
-  }
-  let ticks = 0;
-  const visit = (parent) => {
-    for (const p of processes) {
-      if (p.ppid !== parent) continue;
-      if (p.workerd) ticks += p.ticks;
-      visit(p.pid);
-    }
-  };
-  visit(pid);
-  return ticks / 100;
 }
 
 /** CPU seconds a process has used, or undefined once it is gone. */
@@ -216,7 +162,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const fmt = (n) => n.toFixed(0).padStart(8);
 
 console.log(`database sources: ${ROWS.toLocaleString("en")} rows, full_refresh into PostgreSQL, ${REPEAT} repeat(s), medians`);
-if (SOURCES.includes("postgresql")) await seedPostgres();
+if (SOURCES.includes("postgresql")) await seedPostgresItems(SCHEMA, ROWS);
 else await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
 if (SOURCES.includes("mysql")) await seedMysql();
 // A worker already listening there (another benchmark's) would answer in place of this one's.

@@ -195,6 +195,36 @@ export async function loaderRun(worker, loader, { warehouse = "postgresql", poll
   return { run: current, rows: current.rows_loaded, seconds };
 }
 
+/** One statement (or several, simple protocol) on the benchmarks' PostgreSQL, on a connection of its own: its rows. */
+export async function pgQuery(sql) {
+  const client = new pg.Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The database benchmarks' table, `schema`.items, of `rows` deterministic rows: row i has key i, a timestamptz with
+ * microseconds, text, numeric, a NULL in every 10th `qty`, a bool, a JSON document and a timestamp. Analyzed, so the
+ * catalog's estimate (what a key-range split reads) is the row count.
+ */
+export async function seedPostgresItems(schema, rows) {
+  await pgQuery(`
+    DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};
+    CREATE TABLE ${schema}.items (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, name text, amount numeric(12,2),
+      qty int, active bool, attrs jsonb, updated_at timestamp);
+    INSERT INTO ${schema}.items
+    SELECT i, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' + (i % 1000) * interval '1 microsecond',
+           'item ' || i || ' with a name of some length', (i % 100000) / 100.0, CASE WHEN i % 10 = 0 THEN NULL ELSE i % 5000 END,
+           i % 2 = 0, jsonb_build_object('color', 'c' || (i % 7), 'n', i, 'tags', jsonb_build_array('a', 'b')),
+           timestamp '2024-06-01 00:00:00' + i * interval '1 second'
+      FROM generate_series(1, ${rows}) AS i;
+    ANALYZE ${schema}.items;`);
+}
+
 /** Rows of one table in the benchmarks' PostgreSQL. */
 export async function countRows(schema, table) {
   const client = new pg.Client({ connectionString: pgUrl() });
