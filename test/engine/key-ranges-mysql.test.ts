@@ -4,7 +4,9 @@
  * also across a lane's consumer dying mid-range. A table under the threshold stays whole. RANGE_ROWS=6000 in the
  * tests (vitest.config.ts); InnoDB's row estimate is a sample, so the split's count of ranges is only bounded here.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { extractChunk } from "../../src/engine/extract-chunk";
 import { as, bootstrapWorkspace } from "../helpers/api";
 import { createLoader, uniqueName, waitForRun } from "../helpers/engine";
 import { killFirstLane, trackerView, waitForTracker } from "../helpers/key-ranges";
@@ -75,6 +77,35 @@ describe("key-range split: MariaDB → PostgreSQL", () => {
     expect(done).toMatchObject({ status: "completed", rows_loaded: 18000 });
     const view = await trackerView(runId);
     expect(view.lanes[0]).toMatchObject({ status: "completed", restarts: 1 });
+    const keys = await loadedKeys("big");
+    expect(keys).toHaveLength(18000);
+    expect(new Set(keys).size).toBe(18000);
+    expect(keys).toEqual(await sourceKeys());
+  });
+  it("lanes that really run at once (consumers of their own, as Queues scales them) load every key once", async () => {
+    // The local queue hands out one message at a time, so its consumer alone runs lanes one after another. Here every
+    // lane is also run by a consumer of its own, all at once: the queue's delivery of the same lane then finds the
+    // lane held and is dropped as a duplicate, or holds it and this one is; either way at most one runs each lane.
+    const { owner, loader, runId, sourceKeys, loadedKeys } = await load("SELECT seq AS k FROM seq_1_to_18000", ["big"]);
+    const split = await waitForTracker(runId, (v) => v.lanes.length >= 3, "lanes");
+    const outcomes = await Promise.all(
+      split.lanes.map((lane) =>
+        extractChunk(
+          env,
+          { kind: "extract", runId, loaderId: loader.id, workspaceId: owner.workspaceId, stream: "big", chunk: lane.chunk, lane: lane.lane },
+          { id: `own-consumer-${lane.lane}`, attempts: 1 },
+          { maxPages: 1_000, maxMilliseconds: 60_000 },
+        ),
+      ),
+    );
+    // The queue's one consumer can hold one lane at a time, so at least all but one ran here, side by side.
+    const ranHere = outcomes.filter((o) => o.note === "key range completed" || o.note === "stream completed");
+    expect(ranHere.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(split.lanes.length - 1);
+    expect(outcomes.filter((o) => o.note === "stream completed").length).toBeLessThanOrEqual(1);
+    const done = await waitForRun(owner, loader.id, runId);
+    expect(done).toMatchObject({ status: "completed", rows_loaded: 18000 });
+    const view = await trackerView(runId);
+    expect(view.lanes.every((l) => l.status === "completed")).toBe(true);
     const keys = await loadedKeys("big");
     expect(keys).toHaveLength(18000);
     expect(new Set(keys).size).toBe(18000);
