@@ -673,6 +673,20 @@ export class RunTracker extends DurableObject<Env> {
     log("info", "run finished", { run_id: run.run_id, status: failed.length > 0 ? "failed" : "completed" });
   }
 
+  /**
+   * While a retry is scheduled, the run object and its events (services/runs/run-events.ts) show the attempt that
+   * failed, why, and when the next is due. A stream read as key ranges shows its lane whose retry is due last (the
+   * stream's own row holds no lease once split); the error names the range.
+   */
+  private retryOf(s: StreamRow): Pick<RunStreamSummary, "attempts" | "last_error" | "retry_at"> {
+    if (s.status !== "running") return {};
+    const leases: LeaseRow[] = s.ranges > 0 ? this.lanes(s.name) : [{ ...s, lane: null }];
+    const retrying = leases.filter((l) => l.status === "running" && l.due_at > 0 && l.last_error).sort((a, b) => b.due_at - a.due_at)[0];
+    if (!retrying) return {};
+    const range = retrying.lane === null || s.ranges === 0 ? "" : `key range ${retrying.lane + 1} of ${s.ranges}: `;
+    return { attempts: retrying.deliveries, last_error: `${range}${retrying.last_error}`, retry_at: new Date(retrying.due_at).toISOString() };
+  }
+
   private async flush(force: boolean, extra: { jobId?: string; completedAt?: string } = {}): Promise<void> {
     const run = this.run();
     if (!run) return;
@@ -689,11 +703,7 @@ export class RunTracker extends DurableObject<Env> {
       ...(s.rows_skipped > 0 ? { rows_skipped: s.rows_skipped } : {}),
       error_message: s.error_message,
       ...(s.schema_changes && s.schema_changes !== "[]" ? { schema_changes: JSON.parse(s.schema_changes) as SchemaChange[] } : {}),
-      // While a retry is scheduled, the run object and its events (services/runs/run-events.ts) show the attempt that
-      // failed, why, and when the next is due.
-      ...(s.status === "running" && s.due_at > 0 && s.last_error
-        ? { attempts: s.deliveries, last_error: s.last_error, retry_at: new Date(s.due_at).toISOString() }
-        : {}),
+      ...this.retryOf(s),
     }));
     await writeRunProgress(this.services(), run.run_id, {
       status: run.status,
