@@ -2,9 +2,8 @@
 import { createApp } from "./api/app";
 import type { Env } from "./env";
 import { settings } from "./env";
-import { DEAD_LETTER_SUFFIX, handleQueue } from "./engine/queue-handler";
+import { handleQueue } from "./engine/queue-handler";
 import { reviveWatchdogs } from "./engine/revive";
-import { handleStartMessages, isStartMessage } from "./scheduler/start-messages";
 import { runSchedulerTick } from "./scheduler/tick";
 
 const app = createApp();
@@ -18,16 +17,7 @@ export default {
   },
   async queue(batch, env) {
     settings(env);
-    // Run starts (the tick's hand-off) and extract chunks share the queue; each kind goes to its own handler.
-    const starts = batch.messages.filter((msg) => isStartMessage(msg.body));
-    if (starts.length > 0) await handleStartMessages(starts, env, batch.queue.endsWith(DEAD_LETTER_SUFFIX));
-    if (starts.length === batch.messages.length) return;
-    const extracts = batch.messages.filter((msg) => !isStartMessage(msg.body));
-    const rest: MessageBatch<unknown> =
-      starts.length === 0
-        ? batch
-        : { ...batch, queue: batch.queue, messages: extracts, ackAll: () => extracts.forEach((msg) => msg.ack()), retryAll: (options) => extracts.forEach((msg) => msg.retry(options)) };
-    await handleQueue(rest, env);
+    await handleQueue(batch, env);
   },
 } satisfies ExportedHandler<Env>;
 

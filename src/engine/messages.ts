@@ -1,4 +1,7 @@
-/** The one queue message shape, shared by the producer (RunTracker) and the consumers. */
+/**
+ * The extract message shape, shared by the producer (RunTracker) and the consumers. The tick's run starts share the
+ * queue in a shape of their own (scheduler/start-messages.ts).
+ */
 import { z } from "zod";
 
 export const extractMessage = z.object({

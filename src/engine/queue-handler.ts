@@ -9,6 +9,7 @@ import { runTracker } from "./dispatch";
 import { extractChunk } from "./extract-chunk";
 import { extractMessage } from "./messages";
 import { retryDelaySeconds } from "./retry-delay";
+import { handleStartMessages, isStartMessage } from "../scheduler/start-messages";
 
 export const DEAD_LETTER_SUFFIX = "-dlq";
 
@@ -16,7 +17,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: 
   const { CHUNK_MAX_PAGES, CHUNK_MAX_SECONDS } = settings(env);
   const budget = { maxPages: CHUNK_MAX_PAGES, maxMilliseconds: CHUNK_MAX_SECONDS * 1000 };
   const deadLetter = batch.queue.endsWith(DEAD_LETTER_SUFFIX);
+  // Run starts (the tick's hand-off, scheduler/start-messages.ts) share the queue with extract chunks.
+  const starts = batch.messages.filter((msg) => isStartMessage(msg.body));
+  if (starts.length > 0) await handleStartMessages(starts, env, deadLetter);
   for (const msg of batch.messages) {
+    if (isStartMessage(msg.body)) continue;
     const parsed = extractMessage.safeParse(msg.body);
     if (!parsed.success) {
       log("error", "malformed queue message dropped", { queue: batch.queue, id: msg.id });
