@@ -205,6 +205,16 @@ export class RunTracker extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<LeaseRow>("SELECT * FROM lanes WHERE stream = ? ORDER BY lane", streamName).toArray();
   }
 
+  /** Every lease of a stream: its own row while it is read in one piece, else its lanes. */
+  private leasesOf(s: StreamRow): LeaseRow[] {
+    return s.ranges < 2 ? [{ ...s, lane: null }] : this.lanes(s.name);
+  }
+
+  /** Whether a lane of the stream other than `lane` has yet to complete (the stream's last lane finalizes it). */
+  private lanesOpenBesides(streamName: string, lane: number): boolean {
+    return this.lanes(streamName).some((other) => other.lane !== lane && other.status !== "completed");
+  }
+
   /** The lease a message names: the stream's own row, or its lane's when the stream is split. */
   private leaseOf(s: StreamRow, lane: number | undefined): LeaseRow | null {
     if (s.ranges < 2) return lane === undefined ? { ...s, lane: null } : null;
@@ -428,8 +438,7 @@ export class RunTracker extends DurableObject<Env> {
   finishLane(streamName: string, chunk: number, leaseToken: string, usage?: RunUsage, changes?: SchemaChange[]): "completed" | "finalize" | "lease_lost" {
     const held = this.holds(streamName, chunk, leaseToken);
     if (this.run()?.status !== "running" || !held || held.l.lane === null) return "lease_lost";
-    const others = this.lanes(streamName).filter((l) => l.lane !== held.l.lane && l.status !== "completed");
-    if (others.length === 0) return "finalize";
+    if (!this.lanesOpenBesides(streamName, held.l.lane)) return "finalize";
     this.count(usage);
     this.noteSchemaChanges(held.s, changes);
     this.updateLease(streamName, held.l, "status = 'completed', lease_token = NULL, last_progress_at = ?", Date.now());
@@ -462,7 +471,7 @@ export class RunTracker extends DurableObject<Env> {
     if (!run || run.status !== "running" || !held) return false;
     const { s, l } = held;
     // A split stream completes from its last lane only (finishLane), after every other lane's data is committed.
-    if (l.lane !== null && this.lanes(streamName).some((other) => other.lane !== l.lane && other.status !== "completed")) return false;
+    if (l.lane !== null && this.lanesOpenBesides(streamName, l.lane)) return false;
     this.noteSchemaChanges(s, changes);
     if (l.lane !== null) this.updateLease(streamName, l, "status = 'completed', lease_token = NULL, last_progress_at = ?", Date.now());
     if (s.sync_mode === "incremental" && s.pending_state) {
@@ -582,7 +591,7 @@ export class RunTracker extends DurableObject<Env> {
     const { leaseMs, watchdogMs, stallMs } = this.timing();
     for (const s of this.streams()) {
       // A split stream's leases are its lanes': each is watched, and restarted from its own checkpoint, on its own.
-      for (const l of s.ranges < 2 ? [{ ...s, lane: null }] : this.lanes(s.name)) {
+      for (const l of this.leasesOf(s)) {
         if (this.stream(s.name)?.status !== "running" || l.status !== "running") continue;
         // A stream waiting for a delayed chunk holds no lease and is not stalled: only its message's arrival is due.
         const why = l.lease_token
@@ -680,10 +689,9 @@ export class RunTracker extends DurableObject<Env> {
    */
   private retryOf(s: StreamRow): Pick<RunStreamSummary, "attempts" | "last_error" | "retry_at"> {
     if (s.status !== "running") return {};
-    const leases: LeaseRow[] = s.ranges > 0 ? this.lanes(s.name) : [{ ...s, lane: null }];
-    const retrying = leases.filter((l) => l.status === "running" && l.due_at > 0 && l.last_error).sort((a, b) => b.due_at - a.due_at)[0];
+    const retrying = this.leasesOf(s).filter((l) => l.status === "running" && l.due_at > 0 && l.last_error).sort((a, b) => b.due_at - a.due_at)[0];
     if (!retrying) return {};
-    const range = retrying.lane === null || s.ranges === 0 ? "" : `key range ${retrying.lane + 1} of ${s.ranges}: `;
+    const range = retrying.lane === null ? "" : `key range ${retrying.lane + 1} of ${s.ranges}: `;
     return { attempts: retrying.deliveries, last_error: `${range}${retrying.last_error}`, retry_at: new Date(retrying.due_at).toISOString() };
   }
 
