@@ -111,7 +111,7 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
  * out per type: a page's type check then costs a `typeof` per cell where the column's type is settled, instead of
  * `valueType` and `widen` (a CPU profile of a database load put the per-value check at a sixth of the write). It may
  * answer false where the value fits after all (the caller then widens the slow way), never true where it does not;
- * test/warehouses/types.test.ts checks that against valueType and widen.
+ * test/warehouses/write-fast-paths.test.ts checks that against valueType and widen.
  */
 export function keepsType(type: InferredType, hint: StringHint): (value: unknown) => boolean {
   switch (type) {
