@@ -47,6 +47,9 @@ export default defineConfig(async () => {
                   // Tables of a few thousand rows split into key ranges (test/engine/key-ranges*.test.ts); the
                   // source tests' 4,500-row tables stay whole.
                   RANGE_ROWS: "6000",
+                  // Engine tests page database sources by 1,000 rows, as their page and chunk counts assume; the
+                  // growth to 10,000 is tested on the kit (test/kit/page-rows.test.ts).
+                  MAX_PAGE_ROWS: "1000",
                 },
                 queueConsumers: { "loaders-extract": { maxBatchTimeout: 0.05 } },
               },

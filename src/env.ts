@@ -3,6 +3,7 @@
  * deployment fails loudly in one place instead of deep inside a run.
  */
 import { z } from "zod";
+import { MAX_PAGE_ROWS } from "../connectors/kit/sql-source";
 
 /**
  * The bindings and vars of wrangler.toml come from `npm run types` (wrangler types → src/env.generated.d.ts, committed);
@@ -18,6 +19,7 @@ export interface Env extends WranglerEnv {
   STALL_SECONDS?: string;
   BUDGET_MAX_WAIT_SECONDS?: string;
   RANGE_ROWS?: string;
+  MAX_PAGE_ROWS?: string;
 }
 
 const keyringSchema = z.object({
@@ -57,6 +59,8 @@ const settingsSchema = z.object({
    * rows are a few chunks: below that a split saves little and costs a lane's messages and leases.
    */
   RANGE_ROWS: z.coerce.number().int().min(1).default(2_000_000),
+  /** The most rows one statement of a database source asks for (connectors/kit/sql-source.ts nextPageRows). */
+  MAX_PAGE_ROWS: z.coerce.number().int().min(10).default(MAX_PAGE_ROWS),
   HOST_OVERRIDES: z
     .string()
     .default("{}")

@@ -101,6 +101,8 @@ export interface ConnectorContext {
    * are coalesced). The engine keeps the lease alive by itself while the chunk runs; this is for progress.
    */
   heartbeat?(): Promise<void>;
+  /** Database sources: the most rows one page statement asks for (the deployment's MAX_PAGE_ROWS); absent, the kit's. */
+  maxPageRows?: number;
 }
 
 /** A token bucket's shape: `capacity` tokens at most, `refillPerSecond` restored continuously. */

@@ -13,8 +13,17 @@ import { z } from "zod";
 import { checkpointParser } from "./checkpoint";
 import { ConnectorError } from "./errors";
 
-/** Rows per statement: small enough for any row width to stay well inside a Worker's memory and 60 s. */
+/** Rows of a read's first statement. */
 export const PAGE_ROWS = 1000;
+/**
+ * Each full page lets the next statement ask for twice its rows, up to MAX_PAGE_ROWS, while a page stays within
+ * about PAGE_BYTES (its rows' measured width): a statement's round trip and a write group's COPY and report cost
+ * the same at 1,000 rows as at 10,000, and at 1,000 a page they held one stream to half its rows/s
+ * (bench/db-sources.mjs), while a table of wide rows still reads in pages a Worker's 128 MB holds with the next one
+ * prefetched and the group being written.
+ */
+export const MAX_PAGE_ROWS = 10_000;
+export const PAGE_BYTES = 4 * 1024 * 1024;
 /** How far behind the high-water mark an incremental read starts again (timestamp and date cursors). */
 export const SAFETY_WINDOW_MINUTES = 5;
 const KEY_PREFIX = "__loaders_key_";
@@ -25,6 +34,38 @@ export interface SourceSession {
   /** The same, each row as its values in select-list order: what page reads decode into records themselves. */
   queryArrays(text: string, values?: unknown[]): Promise<{ columns: string[]; rows: unknown[][] }>;
   close(): Promise<void>;
+}
+
+/** About how many bytes a value takes: text by its length, JSON by its text, anything else as a machine word. */
+function valueBytes(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (value === null || value === undefined) return 1;
+  if (typeof value === "object" && !(value instanceof Date)) {
+    if (ArrayBuffer.isView(value)) return value.byteLength;
+    try {
+      return JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)).length;
+    } catch {
+      return 1024;
+    }
+  }
+  return 8;
+}
+
+/**
+ * The row limit of the statement after a page read with `limit` that returned `rows` (value arrays or records):
+ * twice the limit after a full page, capped by `maxRows` (MAX_PAGE_ROWS) and by PAGE_BYTES over the widest of three sampled
+ * rows (first, middle, last), never below 10.
+ */
+export function nextPageRows(limit: number, rows: readonly (readonly unknown[] | Record<string, unknown>)[], maxRows = MAX_PAGE_ROWS): number {
+  if (rows.length < limit || rows.length === 0) return limit;
+  let widest = 1;
+  for (const at of [0, rows.length >> 1, rows.length - 1]) {
+    const row = rows[at]!;
+    let bytes = 0;
+    for (const value of Array.isArray(row) ? row : Object.values(row)) bytes += valueBytes(value);
+    if (bytes > widest) widest = bytes;
+  }
+  return Math.max(Math.min(10, maxRows), Math.min(maxRows, limit * 2, Math.floor(PAGE_BYTES / widest)));
 }
 
 /**
@@ -69,7 +110,7 @@ export interface SqlDialect {
   keylessOrder(table: SourceTable): string;
 }
 
-export async function* readKeyset(session: SourceSession, dialect: SqlDialect, request: ReadRequest, signal: AbortSignal): AsyncGenerator<Page> {
+export async function* readKeyset(session: SourceSession, dialect: SqlDialect, request: ReadRequest, signal: AbortSignal, maxPageRows = MAX_PAGE_ROWS): AsyncGenerator<Page> {
   const table = request.stream as SourceTable;
   if (!table.schema || !table.columnTypes) {
     throw new ConnectorError("configuration", `stream "${request.stream.name}" is not a table of this database; rediscover the streams`);
@@ -78,35 +119,37 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
   const checkpoint = request.checkpoint;
   const locator = dialect.locator(table.kind);
   if (table.primary_key.length > 0) {
-    yield* byKey(session, dialect, table, from, request, signal);
+    yield* byKey(session, dialect, table, from, request, signal, maxPageRows);
   } else if (locator) {
     let after = checkpoint ? parseLocatorCheckpoint(checkpoint).locator : locator.start;
-    for (;;) {
+    for (let limit = Math.min(PAGE_ROWS, maxPageRows); ; ) {
       if (signal.aborted) return;
       const { columns, rows } = await session.queryArrays(
-        `SELECT t.*, ${dialect.text(locator.expression)} AS ${LOCATOR} FROM ${from} WHERE ${locator.expression} > ${dialect.param(1, locator.type)} ORDER BY ${locator.expression} LIMIT ${PAGE_ROWS}`,
+        `SELECT t.*, ${dialect.text(locator.expression)} AS ${LOCATOR} FROM ${from} WHERE ${locator.expression} > ${dialect.param(1, locator.type)} ORDER BY ${locator.expression} LIMIT ${limit}`,
         [after],
       );
       if (rows.length === 0) return;
       const width = columns.length - 1;
       after = rows[rows.length - 1]![width] as string;
       yield { records: recordsOf(columns, rows, width), checkpoint: { locator: after } };
-      if (rows.length < PAGE_ROWS) return;
+      if (rows.length < limit) return;
+      limit = nextPageRows(limit, rows, maxPageRows);
     }
   } else {
     let offset = checkpoint ? parseOffsetCheckpoint(checkpoint).offset : 0;
-    for (;;) {
+    for (let limit = Math.min(PAGE_ROWS, maxPageRows); ; ) {
       if (signal.aborted) return;
-      const rows = await session.query(`SELECT t.* FROM ${from} ORDER BY ${dialect.keylessOrder(table)} LIMIT ${PAGE_ROWS} OFFSET ${offset}`);
+      const rows = await session.query(`SELECT t.* FROM ${from} ORDER BY ${dialect.keylessOrder(table)} LIMIT ${limit} OFFSET ${offset}`);
       if (rows.length === 0) return;
       offset += rows.length;
       yield { records: rows, checkpoint: { offset } };
-      if (rows.length < PAGE_ROWS) return;
+      if (rows.length < limit) return;
+      limit = nextPageRows(limit, rows, maxPageRows);
     }
   }
 }
 
-async function* byKey(session: SourceSession, dialect: SqlDialect, table: SourceTable, from: string, request: ReadRequest, signal: AbortSignal): AsyncGenerator<Page> {
+async function* byKey(session: SourceSession, dialect: SqlDialect, table: SourceTable, from: string, request: ReadRequest, signal: AbortSignal, maxPageRows: number): AsyncGenerator<Page> {
   const incremental = request.sync_mode === "incremental" && table.cursor_field !== null;
   const order = incremental ? [table.cursor_field as string, ...table.primary_key] : table.primary_key;
   const column = (name: string) => `t.${dialect.quote(name)}`;
@@ -125,7 +168,7 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
     }
   }
   const floor = incremental && !after && typeof request.state?.cursor === "string" ? request.state.cursor : null;
-  for (;;) {
+  for (let limit = Math.min(PAGE_ROWS, maxPageRows); ; ) {
     if (signal.aborted) return;
     const conditions: string[] = [];
     const values: unknown[] = [];
@@ -144,7 +187,7 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
       values.push(...until);
     }
     const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-    const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${PAGE_ROWS}`, values);
+    const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${limit}`, values);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     const width = columns.length - order.length;
@@ -153,7 +196,8 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
     // Rows come in cursor order, so the page's last cursor is the greatest read so far in this run.
     if (incremental) page.state = { cursor: after[0] as string };
     yield page;
-    if (rows.length < PAGE_ROWS) return;
+    if (rows.length < limit) return;
+    limit = nextPageRows(limit, rows, maxPageRows);
   }
 }
 
@@ -314,7 +358,7 @@ export function sqlSourceConnector<C extends JsonObject>(parts: SqlSourceParts<C
     async *read(ctx, config, request) {
       const session = await parts.open(config, ctx.development === true);
       try {
-        yield* readKeyset(session, parts.dialect, request, ctx.signal);
+        yield* readKeyset(session, parts.dialect, request, ctx.signal, ctx.maxPageRows);
       } finally {
         await session.close();
       }

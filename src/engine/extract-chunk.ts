@@ -129,6 +129,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     tokens: tokenStoreFor(counted, { workspaceId: message.workspaceId, loaderId: message.loaderId }),
     budget: shared.budget,
     heartbeat: () => lease.progress(),
+    maxPageRows: config.MAX_PAGE_ROWS,
   };
   let warehouse: WarehouseAdapter | undefined;
   let target: StreamTarget | undefined;

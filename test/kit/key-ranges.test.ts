@@ -156,7 +156,7 @@ describe("splitKeyset against PostgreSQL", () => {
       expect(pages[0]!.checkpoint).toEqual({ after: [String(PAGE_ROWS)] });
       expect(statements).toEqual([
         `SELECT t.*, t."id"::text AS __loaders_key_0 FROM "${schema}"."small" AS t ORDER BY t."id" LIMIT ${PAGE_ROWS}`,
-        `SELECT t.*, t."id"::text AS __loaders_key_0 FROM "${schema}"."small" AS t WHERE (t."id") > ($1::integer) ORDER BY t."id" LIMIT ${PAGE_ROWS}`,
+        `SELECT t.*, t."id"::text AS __loaders_key_0 FROM "${schema}"."small" AS t WHERE (t."id") > ($1::integer) ORDER BY t."id" LIMIT ${2 * PAGE_ROWS}`,
       ]);
     });
   });

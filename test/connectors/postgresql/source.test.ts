@@ -99,7 +99,7 @@ describe("postgresql source", () => {
     expect(new Set(records(events).map((r) => r.at)).size).toBe(EVENTS);
 
     const view = await read("active_customers");
-    expect(view.map((p) => p.checkpoint)).toEqual([{ offset: PAGE_ROWS }, { offset: 2 * PAGE_ROWS }, { offset: CUSTOMERS / 2 }]);
+    expect(view.map((p) => p.checkpoint)).toEqual([{ offset: PAGE_ROWS }, { offset: CUSTOMERS / 2 }]);
     expect(new Set(records(view).map((r) => r.id)).size).toBe(CUSTOMERS / 2);
   });
 
