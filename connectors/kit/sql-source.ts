@@ -18,7 +18,7 @@ export const PAGE_ROWS = 1000;
 /**
  * Each full page lets the next statement ask for twice its rows, up to MAX_PAGE_ROWS, while a page stays within
  * about PAGE_BYTES (its rows' measured width): a statement's round trip and a write group's COPY and report cost
- * the same at 1,000 rows as at 10,000, and at 1,000 a page they held one stream to half its rows/s
+ * the same at 1,000 rows as at 10,000, and at 1,000 a page one stream moved about a fifth fewer rows/s
  * (bench/db-sources.mjs), while a table of wide rows still reads in pages a Worker's 128 MB holds with the next one
  * prefetched and the group being written.
  */
@@ -51,12 +51,14 @@ function valueBytes(value: unknown): number {
   return 8;
 }
 
+type PageRow = readonly unknown[] | Record<string, unknown>;
+
 /**
  * The row limit of the statement after a page read with `limit` that returned `rows` (value arrays or records):
  * twice the limit after a full page, capped by `maxRows` (MAX_PAGE_ROWS) and by PAGE_BYTES over the widest of three sampled
  * rows (first, middle, last), never below 10.
  */
-export function nextPageRows(limit: number, rows: readonly (readonly unknown[] | Record<string, unknown>)[], maxRows = MAX_PAGE_ROWS): number {
+export function nextPageRows(limit: number, rows: readonly PageRow[], maxRows = MAX_PAGE_ROWS): number {
   if (rows.length < limit || rows.length === 0) return limit;
   let widest = 1;
   for (const at of [0, rows.length >> 1, rows.length - 1]) {
@@ -66,6 +68,24 @@ export function nextPageRows(limit: number, rows: readonly (readonly unknown[] |
     if (bytes > widest) widest = bytes;
   }
   return Math.max(Math.min(10, maxRows), Math.min(maxRows, limit * 2, Math.floor(PAGE_BYTES / widest)));
+}
+
+/**
+ * The LIMIT of each statement of one read: `limit` for the next statement; `more(rows)` after each page, false
+ * where the page came back short (the read's end), else the limit grows for the next one (nextPageRows).
+ */
+function pageLimits(maxPageRows: number): { readonly limit: number; more(rows: readonly PageRow[]): boolean } {
+  let limit = Math.min(PAGE_ROWS, maxPageRows);
+  return {
+    get limit() {
+      return limit;
+    },
+    more(rows) {
+      if (rows.length < limit) return false;
+      limit = nextPageRows(limit, rows, maxPageRows);
+      return true;
+    },
+  };
 }
 
 /**
@@ -122,29 +142,27 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
     yield* byKey(session, dialect, table, from, request, signal, maxPageRows);
   } else if (locator) {
     let after = checkpoint ? parseLocatorCheckpoint(checkpoint).locator : locator.start;
-    for (let limit = Math.min(PAGE_ROWS, maxPageRows); ; ) {
+    for (const pages = pageLimits(maxPageRows); ; ) {
       if (signal.aborted) return;
       const { columns, rows } = await session.queryArrays(
-        `SELECT t.*, ${dialect.text(locator.expression)} AS ${LOCATOR} FROM ${from} WHERE ${locator.expression} > ${dialect.param(1, locator.type)} ORDER BY ${locator.expression} LIMIT ${limit}`,
+        `SELECT t.*, ${dialect.text(locator.expression)} AS ${LOCATOR} FROM ${from} WHERE ${locator.expression} > ${dialect.param(1, locator.type)} ORDER BY ${locator.expression} LIMIT ${pages.limit}`,
         [after],
       );
       if (rows.length === 0) return;
       const width = columns.length - 1;
       after = rows[rows.length - 1]![width] as string;
       yield { records: recordsOf(columns, rows, width), checkpoint: { locator: after } };
-      if (rows.length < limit) return;
-      limit = nextPageRows(limit, rows, maxPageRows);
+      if (!pages.more(rows)) return;
     }
   } else {
     let offset = checkpoint ? parseOffsetCheckpoint(checkpoint).offset : 0;
-    for (let limit = Math.min(PAGE_ROWS, maxPageRows); ; ) {
+    for (const pages = pageLimits(maxPageRows); ; ) {
       if (signal.aborted) return;
-      const rows = await session.query(`SELECT t.* FROM ${from} ORDER BY ${dialect.keylessOrder(table)} LIMIT ${limit} OFFSET ${offset}`);
+      const rows = await session.query(`SELECT t.* FROM ${from} ORDER BY ${dialect.keylessOrder(table)} LIMIT ${pages.limit} OFFSET ${offset}`);
       if (rows.length === 0) return;
       offset += rows.length;
       yield { records: rows, checkpoint: { offset } };
-      if (rows.length < limit) return;
-      limit = nextPageRows(limit, rows, maxPageRows);
+      if (!pages.more(rows)) return;
     }
   }
 }
@@ -168,7 +186,7 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
     }
   }
   const floor = incremental && !after && typeof request.state?.cursor === "string" ? request.state.cursor : null;
-  for (let limit = Math.min(PAGE_ROWS, maxPageRows); ; ) {
+  for (const pages = pageLimits(maxPageRows); ; ) {
     if (signal.aborted) return;
     const conditions: string[] = [];
     const values: unknown[] = [];
@@ -187,7 +205,7 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
       values.push(...until);
     }
     const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-    const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${limit}`, values);
+    const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${pages.limit}`, values);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     const width = columns.length - order.length;
@@ -196,8 +214,7 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
     // Rows come in cursor order, so the page's last cursor is the greatest read so far in this run.
     if (incremental) page.state = { cursor: after[0] as string };
     yield page;
-    if (rows.length < limit) return;
-    limit = nextPageRows(limit, rows, maxPageRows);
+    if (!pages.more(rows)) return;
   }
 }
 
