@@ -221,6 +221,12 @@ export interface ReadRequest {
 
 export interface Page {
   records: SourceRecord[];
+  /**
+   * The same records as the source sent them in PostgreSQL's COPY text format, where it did (a PostgreSQL source's
+   * page reads): a warehouse that loads COPY text may copy their cells as they are instead of building records
+   * (src/warehouses/copy-through.ts). `records` is then decoded only if something reads it.
+   */
+  copyText?: CopyTextRows;
   /** Resumes the read right after this page, within the same run. Must be small (it travels in queue messages). */
   checkpoint: JsonObject;
   /** The stream state to commit if the stream ends after this page (incremental: the greatest cursor seen). */
@@ -237,6 +243,27 @@ export interface Page {
    * counters, so a skipped row is reported, never silently lost.
    */
   skippedRows?: number;
+}
+
+/**
+ * What a field's COPY text holds, as its source type decides: `integer` an integer literal (int2/int4/int8),
+ * `boolean` t or f, `timestamp` a timestamp as a UTC session writes it (`2024-05-01 10:00:00.123456`, with `+00`
+ * for timestamptz), `text` text whose record value is the text itself (text, varchar, numeric, date, uuid, …),
+ * `other` anything whose record value needs its parser (json, bytea, floats, arrays, …).
+ */
+export type CopyCellKind = "integer" | "boolean" | "timestamp" | "text" | "other";
+
+/** A page's rows as COPY text (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"). */
+export interface CopyTextRows {
+  /** One line per record, in record order, each ending in a newline; fields tab-separated, escaped, `\N` for NULL. */
+  text: string;
+  /** The lines' count. */
+  count: number;
+  /** Record field names: the first `columns.length` fields of each line (a line may carry more, the read's own). */
+  columns: string[];
+  kinds: CopyCellKind[];
+  /** Each field's record value from its unescaped text (never `\N`, which is null). */
+  values: ((text: string) => unknown)[];
 }
 
 /** How large a key range of a split read should be, and how many ranges one stream may have at most. */

@@ -8,7 +8,7 @@
  * - A keyless relation pages by the engine's row locator where it has one (PostgreSQL's ctid), else by OFFSET over
  *   its rows in a total order, which is exact while the data does not change during the read.
  */
-import type { Connector, JsonObject, LoaderTypeSpec, Page, ReadRequest, SourceRecord, SplitLimits, StreamSpec } from "./contract";
+import type { Connector, CopyTextRows, JsonObject, LoaderTypeSpec, Page, ReadRequest, SourceRecord, SplitLimits, StreamSpec } from "./contract";
 import { z } from "zod";
 import { checkpointParser } from "./checkpoint";
 import { ConnectorError } from "./errors";
@@ -32,7 +32,7 @@ const LOCATOR = "__loaders_locator";
 export interface SourceSession {
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
   /** The same, each row as its values in select-list order: what page reads decode into records themselves. */
-  queryArrays(text: string, values?: unknown[]): Promise<{ columns: string[]; rows: unknown[][] }>;
+  queryArrays(text: string, values?: unknown[]): Promise<ArrayRows>;
   close(): Promise<void>;
 }
 
@@ -51,6 +51,18 @@ function valueBytes(value: unknown): number {
   return 8;
 }
 
+/**
+ * A page's rows as value arrays. A session that read them as COPY text (postgresql/copy.ts) also gives their count,
+ * one row at a time, and the text itself, and decodes `rows` only when they are read.
+ */
+export interface ArrayRows {
+  columns: string[];
+  readonly rows: unknown[][];
+  count?: number;
+  row?(index: number): unknown[];
+  copyText?(width: number): CopyTextRows;
+}
+
 type PageRow = readonly unknown[] | Record<string, unknown>;
 
 /**
@@ -59,10 +71,14 @@ type PageRow = readonly unknown[] | Record<string, unknown>;
  * rows (first, middle, last), never below 10.
  */
 export function nextPageRows(limit: number, rows: readonly PageRow[], maxRows = MAX_PAGE_ROWS): number {
-  if (rows.length < limit || rows.length === 0) return limit;
+  return nextLimit(limit, rows.length, (at) => rows[at]!, maxRows);
+}
+
+function nextLimit(limit: number, count: number, rowAt: (index: number) => PageRow, maxRows: number): number {
+  if (count < limit || count === 0) return limit;
   let widest = 1;
-  for (const at of [0, rows.length >> 1, rows.length - 1]) {
-    const row = rows[at]!;
+  for (const at of [0, count >> 1, count - 1]) {
+    const row = rowAt(at);
     let bytes = 0;
     for (const value of Array.isArray(row) ? row : Object.values(row)) bytes += valueBytes(value);
     if (bytes > widest) widest = bytes;
@@ -74,18 +90,41 @@ export function nextPageRows(limit: number, rows: readonly PageRow[], maxRows = 
  * The LIMIT of each statement of one read: `limit` for the next statement; `more(rows)` after each page, false
  * where the page came back short (the read's end), else the limit grows for the next one (nextPageRows).
  */
-function pageLimits(maxPageRows: number): { readonly limit: number; more(rows: readonly PageRow[]): boolean } {
+function pageLimits(maxPageRows: number): { readonly limit: number; more(count: number, rowAt: (index: number) => PageRow): boolean } {
   let limit = Math.min(PAGE_ROWS, maxPageRows);
   return {
     get limit() {
       return limit;
     },
-    more(rows) {
-      if (rows.length < limit) return false;
-      limit = nextPageRows(limit, rows, maxPageRows);
+    more(count, rowAt) {
+      if (count < limit) return false;
+      limit = nextLimit(limit, count, rowAt, maxPageRows);
       return true;
     },
   };
+}
+
+/** A page's rows counted and read one at a time, without decoding the rest where the session can. */
+function rowsOf(result: ArrayRows): { count: number; rowAt: (index: number) => unknown[] } {
+  if (result.count !== undefined && result.row) return { count: result.count, rowAt: (index) => result.row!(index) };
+  return { count: result.rows.length, rowAt: (index) => result.rows[index]! };
+}
+
+/** A page whose records are built when first read, with the rows' COPY text where the session read them so. */
+function pageOf(result: ArrayRows, width: number, checkpoint: JsonObject): Page {
+  let records: SourceRecord[] | undefined;
+  const page: Page = {
+    get records() {
+      records ??= recordsOf(result.columns, result.rows, width);
+      return records;
+    },
+    set records(value) {
+      records = value;
+    },
+    checkpoint,
+  };
+  if (result.copyText) page.copyText = result.copyText(width);
+  return page;
 }
 
 /**
@@ -144,15 +183,16 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
     let after = checkpoint ? parseLocatorCheckpoint(checkpoint).locator : locator.start;
     for (const pages = pageLimits(maxPageRows); ; ) {
       if (signal.aborted) return;
-      const { columns, rows } = await session.queryArrays(
+      const result = await session.queryArrays(
         `SELECT t.*, ${dialect.text(locator.expression)} AS ${LOCATOR} FROM ${from} WHERE ${locator.expression} > ${dialect.param(1, locator.type)} ORDER BY ${locator.expression} LIMIT ${pages.limit}`,
         [after],
       );
-      if (rows.length === 0) return;
-      const width = columns.length - 1;
-      after = rows[rows.length - 1]![width] as string;
-      yield { records: recordsOf(columns, rows, width), checkpoint: { locator: after } };
-      if (!pages.more(rows)) return;
+      const { count, rowAt } = rowsOf(result);
+      if (count === 0) return;
+      const width = result.columns.length - 1;
+      after = rowAt(count - 1)[width] as string;
+      yield pageOf(result, width, { locator: after });
+      if (!pages.more(count, rowAt)) return;
     }
   } else {
     let offset = checkpoint ? parseOffsetCheckpoint(checkpoint).offset : 0;
@@ -162,7 +202,7 @@ export async function* readKeyset(session: SourceSession, dialect: SqlDialect, r
       if (rows.length === 0) return;
       offset += rows.length;
       yield { records: rows, checkpoint: { offset } };
-      if (!pages.more(rows)) return;
+      if (!pages.more(rows.length, (index) => rows[index]!)) return;
     }
   }
 }
@@ -205,16 +245,17 @@ async function* byKey(session: SourceSession, dialect: SqlDialect, table: Source
       values.push(...until);
     }
     const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-    const { columns, rows } = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${pages.limit}`, values);
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1]!;
-    const width = columns.length - order.length;
+    const result = await session.queryArrays(`SELECT t.*, ${keys} FROM ${from}${where} ORDER BY ${orderBy} LIMIT ${pages.limit}`, values);
+    const { count, rowAt } = rowsOf(result);
+    if (count === 0) return;
+    const last = rowAt(count - 1);
+    const width = result.columns.length - order.length;
     after = order.map((_, i) => last[width + i] as string);
-    const page: Page = { records: recordsOf(columns, rows, width), checkpoint: (until ? { after, until } : { after }) as JsonObject };
+    const page = pageOf(result, width, (until ? { after, until } : { after }) as JsonObject);
     // Rows come in cursor order, so the page's last cursor is the greatest read so far in this run.
     if (incremental) page.state = { cursor: after[0] as string };
     yield page;
-    if (!pages.more(rows)) return;
+    if (!pages.more(count, rowAt)) return;
   }
 }
 

@@ -7,7 +7,8 @@ import { ConnectorError } from "../kit/errors";
 import { redact } from "../kit/http-errors";
 import { SQLSTATE_HINTS, postgresClientConfig, postgresFailureKind, sqlstate } from "../kit/postgres";
 import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
-import { type Parser, copyPage } from "./copy";
+import type { CopyCellKind } from "../kit/contract";
+import { type CopyFieldType, type Parser, copyPage } from "./copy";
 import type { PostgresqlConfig } from "./spec";
 
 /** Hyperdrive cuts statements at 60 s (research §6); a page is sized to take far less, this bounds a stuck one. */
@@ -43,10 +44,14 @@ const typeParsers = {
 /** pg's parser of a type it has none for (text, varchar, numeric, …): the text itself. */
 const noParse = types.getTypeParser(0 as never, "text");
 
-/** What a page read runs a field of type `oid` through; undefined where the text is the value, as pg gives it. */
-function parserOf(oid: number): Parser | undefined {
+/** Types whose COPY text is a literal of a known form (kit/contract.ts CopyCellKind); a date's value is its text. */
+const KINDS: Record<number, CopyCellKind> = { 21: "integer", 23: "integer", [OID.int8]: "integer", 16: "boolean", [OID.date]: "text", [OID.timestamp]: "timestamp", [OID.timestamptz]: "timestamp" };
+
+/** What a page read runs a field of type `oid` through (none where the text is the value, as pg gives it). */
+function fieldTypeOf(oid: number): CopyFieldType {
   const parse = typeParsers.getTypeParser(oid, "text") as Parser;
-  return parse === noParse ? undefined : parse;
+  if (parse === noParse) return { parse: undefined, kind: "text" };
+  return { parse, kind: KINDS[oid] ?? "other" };
 }
 
 export function connectionError(error: unknown, config: PostgresqlConfig): ConnectorError {
@@ -95,7 +100,7 @@ export async function openSession(config: PostgresqlConfig, development: boolean
     },
     async queryArrays(text, values = []) {
       try {
-        return await copyPage(client as never, text, values, parserOf);
+        return await copyPage(client as never, text, values, fieldTypeOf);
       } catch (error) {
         throw connectionError(error, config);
       }

@@ -10,11 +10,10 @@
  * statements run in one implicit transaction: the table's lock holds its definition between them.
  */
 import { Query } from "pg";
+import type { CopyCellKind, CopyTextRows } from "../kit/contract";
+import { unescapeCopyText } from "../kit/copy-text";
 
-export interface CopyPage {
-  columns: string[];
-  rows: unknown[][];
-}
+export { unescapeCopyText };
 
 export type Parser = (text: string) => unknown;
 
@@ -65,75 +64,94 @@ function literalOf(value: unknown, literal: (value: string) => string): string {
   throw new Error(`a page statement's value must be text, a number or a boolean, not ${typeof value}`);
 }
 
-const ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
-
-/**
- * One field of COPY's text format without its backslash escapes: `\b \f \n \r \t \v`, octal `\NNN`, hex `\xHH`,
- * and a backslash before any other character stands for that character (https://www.postgresql.org/docs/current/sql-copy.html,
- * "Text Format"). COPY TO itself writes only the named ones and `\\`.
- */
-export function unescapeCopyText(field: string): string {
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const slash = field.indexOf("\\", at);
-    if (slash < 0) return out + field.slice(at);
-    out += field.slice(at, slash);
-    const next = field[slash + 1];
-    if (next === undefined) return `${out}\\`;
-    const named = ESCAPES[next];
-    if (named !== undefined) {
-      out += named;
-      at = slash + 2;
-    } else if (next >= "0" && next <= "7") {
-      let end = slash + 1;
-      while (end < slash + 4 && field[end]! >= "0" && field[end]! <= "7") end++;
-      out += String.fromCharCode(parseInt(field.slice(slash + 1, end), 8) & 0xff);
-      at = end;
-    } else if (next === "x" && /[0-9a-fA-F]/.test(field[slash + 2] ?? "")) {
-      const end = /[0-9a-fA-F]/.test(field[slash + 3] ?? "") ? slash + 4 : slash + 3;
-      out += String.fromCharCode(parseInt(field.slice(slash + 2, end), 16));
-      at = end;
-    } else {
-      out += next;
-      at = slash + 2;
-    }
-  }
-}
-
 /**
  * The rows of a COPY text-format output of `width` columns, each field unescaped and run through its column's
  * parser (`\N` is NULL). A row with another number of fields means the output is not what was described: refused.
  */
 export function decodeCopyRows(text: string, parsers: readonly (Parser | undefined)[]): unknown[][] {
-  const width = parsers.length;
-  const rows: unknown[][] = [];
+  const ends = lineEnds(text);
   const escaped = text.includes("\\");
-  let at = 0;
-  while (at < text.length) {
+  return ends.map((end, index) => decodeCopyLine(text, index === 0 ? 0 : ends[index - 1]! + 1, end, parsers, escaped, index));
+}
+
+/** Where each line of a COPY output ends (its newline). */
+function lineEnds(text: string): number[] {
+  const ends: number[] = [];
+  for (let at = 0; at < text.length; ) {
     const end = text.indexOf("\n", at);
     if (end < 0) throw new Error("COPY output ends inside a row");
-    const row = new Array<unknown>(width);
-    for (let i = 0; i < width; i++) {
-      const tab = text.indexOf("\t", at);
-      const last = i === width - 1;
-      if (last ? tab >= 0 && tab < end : tab < 0 || tab > end) throw new Error(`COPY row ${rows.length + 1} does not have ${width} fields`);
-      const stop = last ? end : tab;
-      let field = text.slice(at, stop);
-      at = stop + 1;
-      if (escaped && field.includes("\\")) {
-        if (field === "\\N") {
-          row[i] = null;
-          continue;
-        }
-        field = unescapeCopyText(field);
-      }
-      const parse = parsers[i];
-      row[i] = parse ? parse(field) : field;
-    }
-    rows.push(row);
+    ends.push(end);
+    at = end + 1;
   }
-  return rows;
+  return ends;
+}
+
+/** One line's fields, `text` from `at` to its newline at `end`; `escaped` false where the output has no backslash. */
+function decodeCopyLine(text: string, at: number, end: number, parsers: readonly (Parser | undefined)[], escaped: boolean, index: number): unknown[] {
+  const width = parsers.length;
+  const row = new Array<unknown>(width);
+  for (let i = 0; i < width; i++) {
+    const tab = text.indexOf("\t", at);
+    const last = i === width - 1;
+    if (last ? tab >= 0 && tab < end : tab < 0 || tab > end) throw new Error(`COPY row ${index + 1} does not have ${width} fields`);
+    const stop = last ? end : tab;
+    let field = text.slice(at, stop);
+    at = stop + 1;
+    if (escaped && field.includes("\\")) {
+      if (field === "\\N") {
+        row[i] = null;
+        continue;
+      }
+      field = unescapeCopyText(field);
+    }
+    const parse = parsers[i];
+    row[i] = parse ? parse(field) : field;
+  }
+  return row;
+}
+
+/**
+ * A page read by COPY: its rows decoded only where something reads them — one row (the last one's key is the
+ * checkpoint), or all of them for records — while a warehouse that loads COPY text takes `copyText` as it came.
+ */
+export class CopyPage {
+  readonly count: number;
+  private readonly ends: number[];
+  private readonly escaped: boolean;
+  private decoded: unknown[][] | null = null;
+
+  constructor(
+    readonly columns: string[],
+    private readonly text: string,
+    private readonly parsers: readonly (Parser | undefined)[],
+    private readonly kinds: readonly CopyCellKind[],
+  ) {
+    this.ends = text.length === 0 ? [] : lineEnds(text);
+    this.count = this.ends.length;
+    this.escaped = text.includes("\\");
+  }
+
+  row(index: number): unknown[] {
+    if (this.decoded) return this.decoded[index]!;
+    return decodeCopyLine(this.text, index === 0 ? 0 : this.ends[index - 1]! + 1, this.ends[index]!, this.parsers, this.escaped, index);
+  }
+
+  get rows(): unknown[][] {
+    this.decoded ??= this.ends.map((_, index) => this.row(index));
+    return this.decoded;
+  }
+
+  /** The first `width` fields of each line as records' fields (the rest are the read's own helper columns). */
+  copyText(width: number): CopyTextRows {
+    const identity = (text: string) => text;
+    return {
+      text: this.text,
+      count: this.count,
+      columns: this.columns.slice(0, width),
+      kinds: this.kinds.slice(0, width),
+      values: this.parsers.slice(0, width).map((parse) => parse ?? identity),
+    };
+  }
 }
 
 // A leading U+FEFF is the value's own character, as pg's own decoding keeps it.
@@ -168,15 +186,21 @@ export interface CopyClient {
   escapeLiteral(value: string): string;
 }
 
+/** How a field of a column type is decoded: its parser (none where the text is the value) and what its text holds. */
+export interface CopyFieldType {
+  parse: Parser | undefined;
+  kind: CopyCellKind;
+}
+
 /**
  * The rows of `select` (with `$n` placeholders for `values`) read by COPY, each value as a DataRow would give it:
- * `parserOf` is the type parser the session gives a column's type OID, undefined where the text is the value.
+ * `typeOf` says how the session decodes a column's type OID.
  */
 export async function copyPage(
   client: CopyClient,
   select: string,
   values: readonly unknown[],
-  parserOf: (oid: number) => Parser | undefined,
+  typeOf: (oid: number) => CopyFieldType,
 ): Promise<CopyPage> {
   const statement = inlineValues(select, values, (value) => client.escapeLiteral(value));
   const query = new Query(`SELECT * FROM (${statement}) AS page LIMIT 0; COPY (${statement}) TO STDOUT`) as Query & {
@@ -198,6 +222,11 @@ export async function copyPage(
   });
   const fields = described as RowDescription["fields"] | null;
   if (!fields) throw new Error("PostgreSQL sent no row description for a page");
-  const parsers = fields.map((field) => parserOf(field.dataTypeID));
-  return { columns: fields.map((field) => field.name), rows: page.length === 0 ? [] : decodeCopyRows(page.text(), parsers) };
+  const types = fields.map((field) => typeOf(field.dataTypeID));
+  return new CopyPage(
+    fields.map((field) => field.name),
+    page.length === 0 ? "" : page.text(),
+    types.map((type) => type.parse),
+    types.map((type) => type.kind),
+  );
 }

@@ -9,7 +9,7 @@
  * It returns an outcome; only the queue loop decides ack or retry.
  */
 import { catalogFor } from "../../connectors/registry";
-import { type Connector, type ConnectorContext, type JsonObject, type Page, type StreamSpec, isResumeLater } from "../../connectors/kit/contract";
+import { type Connector, type ConnectorContext, type JsonObject, type Page, type SourceRecord, type StreamSpec, isResumeLater } from "../../connectors/kit/contract";
 import { ConnectorError, isConnectorError } from "../../connectors/kit/errors";
 import { createHttpClient } from "../../connectors/kit/http";
 import type { Env } from "../env";
@@ -20,7 +20,7 @@ import { loadRunConfigs } from "../services/runs/run-lifecycle";
 import { syncModeProblem } from "../services/loaders/validate-loader";
 import { AppError } from "../lib/errors";
 import { createWarehouse, isWarehouseError, warehouseDeps } from "../warehouses";
-import { type StreamTarget, type WarehouseAdapter, batchIdFor, chunkIdFor } from "../warehouses/contract";
+import { type StreamTarget, type WarehouseAdapter, type WriteBatch, batchIdFor, chunkIdFor } from "../warehouses/contract";
 import type { SchemaChange } from "../warehouses/schema-changes";
 import { chunkBudgetFor } from "./budget-client";
 import { holdLease } from "./chunk-lease";
@@ -213,12 +213,12 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // page on, under other groupings (keyless streams; contract.ts, replaces_from).
       let replacedEarlier = false;
       const flush = async (closesChunk: boolean) => {
-        const records = batch.flatMap((p) => p.records);
-        if (records.length > 0) {
+        const rows = batch.reduce((sum, p) => sum + recordCount(p), 0);
+        if (rows > 0) {
           const batchId = batchIdFor(message.runId, idStream, pageSeq);
           const replaces = warehouse!.commitScope === "batch" && !replacedEarlier ? { replaces_from: claim.pages } : {};
-          await warehouse!.stage(target!, { batch_id: batchId, records, synced_at: new Date().toISOString(), ...replaces });
-          meter.usage.rows_written += records.length;
+          await warehouse!.stage(target!, writeBatchOf([...batch], { batch_id: batchId, synced_at: new Date().toISOString(), ...replaces }));
+          meter.usage.rows_written += rows;
           if (replaces.replaces_from !== undefined) replacedEarlier = true;
           staged.push(batchId);
         }
@@ -226,7 +226,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         const state = [...batch].reverse().find((p) => p.state)?.state ?? unreported?.state;
         pageSeq += batch.length;
         unreported = {
-          rows: (unreported?.rows ?? 0) + records.length,
+          rows: (unreported?.rows ?? 0) + rows,
           pages: (unreported?.pages ?? 0) + batch.length,
           skipped: (unreported?.skipped ?? 0) + batch.reduce((sum, p) => sum + (p.skippedRows ?? 0), 0),
           checkpoint,
@@ -281,7 +281,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
           }
           const page = result.value;
           batch.push(page);
-          batchRows += page.records.length;
+          batchRows += recordCount(page);
           pagesThisChunk += 1;
           meter.usage.pages += 1;
           const resumeAfter = page.resumeAfterSeconds;
@@ -344,4 +344,26 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     await warehouse?.close().catch(() => undefined);
     warehouseWork.abort();
   }
+}
+
+/** A page's records, counted without decoding them where the page came as COPY text. */
+function recordCount(page: Page): number {
+  return page.copyText?.count ?? page.records.length;
+}
+
+/**
+ * A group's write: its records built from its pages only if the warehouse reads them (a spread of the result would
+ * read them), and the pages' COPY text where every page has it (warehouses/contract.ts WriteBatch).
+ */
+function writeBatchOf(pages: Page[], fields: Omit<WriteBatch, "records" | "copy_text">): WriteBatch {
+  let records: SourceRecord[] | undefined;
+  const write: WriteBatch = {
+    ...fields,
+    get records() {
+      records ??= pages.flatMap((page) => page.records);
+      return records;
+    },
+  };
+  if (pages.every((page) => page.copyText)) write.copy_text = pages.map((page) => page.copyText!);
+  return write;
 }

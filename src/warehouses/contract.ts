@@ -36,7 +36,7 @@
  *   BigQuery `jobReference.jobId`, Databricks a deterministic staging name).
  */
 import type { z } from "zod";
-import type { RecordSchema, SourceRecord, SyncMode } from "../../connectors/kit/contract";
+import type { CopyTextRows, RecordSchema, SourceRecord, SyncMode } from "../../connectors/kit/contract";
 import type { HttpClient } from "../../connectors/kit/http";
 import type { SchemaWatch } from "./schema-changes";
 import type { StatementObserver } from "./sql";
@@ -63,6 +63,11 @@ export interface WriteBatch {
   /** Deterministic for (run, stream, first page of the group): a redelivered batch replaces, never adds. */
   batch_id: string;
   records: SourceRecord[];
+  /**
+   * The group's pages as COPY text, where every one of them came so (kit/contract.ts CopyTextRows): an adapter
+   * may load these instead of `records`, which are then decoded only if it reads them.
+   */
+  copy_text?: CopyTextRows[];
   /** ISO timestamp stored in `_loader_synced_at`. */
   synced_at: string;
   /** Keyless streams: first remove this run's rows of the stream from batches of this page sequence on (see above). */

@@ -57,6 +57,10 @@ export interface LoadPlan {
   cursor: ColumnSpec | null;
   /** One row per kept record: a cell per `columns` entry, then `_loader_deleted_at`. */
   rows: Cell[][];
+  /** The record field each of `columns` is written from. */
+  fields: string[];
+  /** For each of `columns`: whether a value fits its type as it is, where another would have widened it (types.ts keepsType). */
+  admits: ((value: unknown) => boolean)[];
 }
 
 export interface PlanOptions {
@@ -100,6 +104,7 @@ function planWrite(target: StreamTarget, records: SourceRecord[], existing: Tabl
   const known: ColumnSpec[] = [];
   const columns: ColumnSpec[] = [];
   const sources: string[] = [];
+  const admits: ((value: unknown) => boolean)[] = [];
   for (const field of fields) {
     const name = names.get(field) as string;
     const property = properties[field];
@@ -120,6 +125,7 @@ function planWrite(target: StreamTarget, records: SourceRecord[], existing: Tabl
     if (!carried.has(field)) continue;
     columns.push({ name, type });
     sources.push(field);
+    admits.push(keepsType(type, hint));
   }
 
   const wanted = [...known, ...METADATA_COLUMNS];
@@ -166,6 +172,8 @@ function planWrite(target: StreamTarget, records: SourceRecord[], existing: Tabl
       primaryKey.length > 0
         ? keepNewest(rows, keyIndexes, target, cursor ? columns.indexOf(cursor) : -1, cursor?.type)
         : rows,
+    fields: sources,
+    admits,
   };
 }
 

@@ -19,6 +19,9 @@ import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableN
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } from "./types";
 import { postgresqlSpec } from "./postgresql/spec";
+import { copyInMessages, copyText, copyThrough } from "./postgresql/copy-text";
+import { unescapeCopyText } from "../../connectors/kit/copy-text";
+import type { CopyTextRows, SourceRecord } from "../../connectors/kit/contract";
 import { parseWarehouseConfig } from "./specs";
 
 export type SslMode = "disable" | "require" | "verify-full";
@@ -124,6 +127,10 @@ export class PostgresWarehouse implements WarehouseAdapter {
 
   /** Writes straight into the write table: one atomic, idempotent upsert per group is the commit (commitScope "batch"). */
   async stage(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
+    if (batch.copy_text) {
+      const copied = await this.copyThroughStraight(target, batch, batch.copy_text);
+      if (copied !== null) return { rows_staged: copied };
+    }
     if (batch.records.length === 0) return { rows_staged: 0 };
     const table = this.writeTable(target);
     const plan = planLoad(target, batch.records, await this.shape(table), { live: await this.liveShape(target), sameStorage });
@@ -177,6 +184,40 @@ export class PostgresWarehouse implements WarehouseAdapter {
   private copiesStraight(target: StreamTarget, table: QualifiedName, plan: LoadPlan): boolean {
     const key = qualify(table);
     return target.sync_mode === "full_refresh" && plan.primaryKeyReady && this.indexed.has(key) && !this.keysMet.has(key);
+  }
+
+  /**
+   * A straight copy of a PostgreSQL source's COPY text, cells as they came where they are the same values
+   * (postgresql/copy-text.ts copyThrough): no record is built and no row planned, the isolate's largest costs
+   * in bench/db-sources.mjs's profile. Planned from the group's first record, decoded alone; null where the group
+   * must go the records' way (not a straight copy, a cell its column's type would widen for, a key already there).
+   */
+  private async copyThroughStraight(target: StreamTarget, batch: WriteBatch, pages: CopyTextRows[]): Promise<number | null> {
+    if (target.sync_mode !== "full_refresh" || pages.every((page) => page.count === 0)) return null;
+    const table = this.writeTable(target);
+    const key = qualify(table);
+    if (!this.indexed.has(key) || this.keysMet.has(key)) return null;
+    const firstRecord = firstRecordOf(pages);
+    const options = { live: await this.liveShape(target), sameStorage };
+    const shape = await this.shape(table);
+    const probe = planLoad({ ...target, schema_watch: undefined }, [firstRecord], shape, options);
+    if (!probe.primaryKeyReady) return null;
+    const constants = [target.run_id, batch.synced_at, batch.batch_id];
+    const through = copyThrough(probe, pages, probe.primaryKey, constants);
+    if (!through) return null;
+    // The group's schema changes are its first record's: every other cell fits the types that record gave.
+    await this.applySchemaChanges(table, planLoad(target, [firstRecord], shape, options));
+    const columns = [...through.columns, META.deletedAt, META.runId, META.syncedAt, META.batchId];
+    try {
+      return await this.copyIn(`COPY ${key} (${columnList(columns)}) FROM STDIN`, through.text);
+    } catch (error) {
+      if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
+        this.keysMet.add(key);
+        return null;
+      }
+      this.forget(table);
+      throw error;
+    }
   }
 
   /** The rows copied, or null where a key was already there (the caller upserts the group instead). */
@@ -487,77 +528,6 @@ interface CopyConnection {
   stream: { write(bytes: Uint8Array): unknown };
 }
 
-const utf8 = new TextEncoder();
-
-/**
- * A copy's whole input as the protocol's messages in one buffer: CopyData (`d`, its length, the text's UTF-8
- * bytes), then CopyDone (`c`, length 4). pg's own sendCopyFromChunk and endCopyFrom would encode the text through
- * the Buffer polyfill, copy it once more into its writer, and write twice; a CPU profile of a database load put a
- * socket write at a fixed cost per call (a 500-byte page query cost the isolate about what a 150 KB group did), and
- * the polyfill's encoding at 5 % of the isolate.
- */
-export function copyInMessages(text: string): Uint8Array {
-  const bytes = utf8.encode(text);
-  const message = new Uint8Array(5 + bytes.length + 5);
-  const view = new DataView(message.buffer);
-  message[0] = 0x64;
-  view.setInt32(1, 4 + bytes.length);
-  message.set(bytes, 5);
-  message[5 + bytes.length] = 0x63;
-  view.setInt32(6 + bytes.length, 4);
-  return message;
-}
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22P05); sources occasionally send it. It is dropped — from
- * JSON text only where it is an escape, not where a backslash before it is itself escaped.
- */
-function withoutNul(json: string): string {
-  if (!json.includes("\\u0000")) return json;
-  return json.replace(/((?:^|[^\\])(?:\\\\)*)\\u0000/g, "$1");
-}
-
-const COPY_SPECIAL = /[\\\n\r\t\0]/;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "" };
-
-/** A text cell in COPY's text format: backslash, newline, carriage return and tab escaped, NUL dropped (see above). */
-function copyEscape(text: string): string {
-  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t\0]/g, (c) => COPY_ESCAPES[c]!) : text;
-}
-
-/**
- * The plan's rows in COPY text format, one line each: `\N` for NULL, booleans as t/f, numbers as JavaScript writes
- * them (as the JSON form sent them), json cells as their JSON text, then `constants` on every line. The temp table's
- * column types parse each cell as the jsonb form's casts did, so both forms load the same values.
- */
-export function copyText(plan: LoadPlan, constants: readonly string[] = []): string {
-  // Decided once per column: only text and json cells can hold a character COPY must escape. Every other cell is
-  // text its column's type check accepted (digits, ISO dates and timestamps: load-plan.ts toCell) or a number or a
-  // boolean, and is written as it is.
-  const text = [...plan.columns.map((column) => (column.type === "json" ? JSON_CELL : column.type === "string" ? TEXT_CELL : OTHER_CELL)), OTHER_CELL];
-  const width = text.length;
-  // Values every row carries (the metadata of a straight copy), escaped once, after the row's own cells.
-  const suffix = constants.map((value) => `\t${copyEscape(value)}`).join("");
-  let out = "";
-  for (const row of plan.rows) {
-    for (let i = 0; i < width; i++) {
-      const cell = row[i] as Cell;
-      if (i > 0) out += "\t";
-      if (cell === null) out += "\\N";
-      else if (typeof cell === "string") out += text[i] === OTHER_CELL ? cell : copyEscape(text[i] === JSON_CELL ? withoutNul(cell) : cell);
-      else if (typeof cell === "boolean") out += cell ? "t" : "f";
-      else out += String(cell);
-    }
-    out += suffix;
-    out += "\n";
-  }
-  return out;
-}
-
-const OTHER_CELL = 0;
-const TEXT_CELL = 1;
-const JSON_CELL = 2;
-
 /** Opens and closes a bare TCP connection, so an unreachable host fails at `network`, before any login. */
 async function probeTcp(hostname: string, port: number): Promise<void> {
   const socket = connect({ hostname, port });
@@ -585,4 +555,16 @@ export function classifyPostgresError(error: unknown, config: PostgresConfig): W
   const kind: WarehouseErrorKind = postgresFailureKind(error);
   const hint = SQLSTATE_HINTS[code];
   return new WarehouseError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`, { sqlstate: code });
+}
+
+/** The first line of a group's COPY text pages as a record. */
+function firstRecordOf(pages: CopyTextRows[]): SourceRecord {
+  const page = pages.find((p) => p.count > 0)!;
+  const line = page.text.slice(0, page.text.indexOf("\n")).split("\t");
+  const record: SourceRecord = {};
+  page.columns.forEach((column, i) => {
+    const field = line[i]!;
+    record[column] = field === "\\N" ? null : (page.values[i]!(field.includes("\\") ? unescapeCopyText(field) : field) as never);
+  });
+  return record;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StreamTarget } from "../../src/warehouses/contract";
 import { planLoad } from "../../src/warehouses/load-plan";
-import { copyInMessages, copyText } from "../../src/warehouses/postgresql";
+import { copyInMessages, copyText } from "../../src/warehouses/postgresql/copy-text";
 import { COLUMN_TYPES, type InferredType, type StringHint, keepsType, valueType, widen } from "../../src/warehouses/types";
 
 const HINTS: StringHint[] = [null, "timestamp", "date", "decimal"];

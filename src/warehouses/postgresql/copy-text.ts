@@ -1,0 +1,229 @@
+/**
+ * COPY text (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format") as the PostgreSQL warehouse writes
+ * it: from a load plan's rows, or straight from a PostgreSQL source's COPY output (copyThrough).
+ */
+import type { CopyCellKind, CopyTextRows } from "../../../connectors/kit/contract";
+import { unescapeCopyText } from "../../../connectors/kit/copy-text";
+import { type Cell, type LoadPlan, toCell } from "../load-plan";
+import type { ColumnType } from "../types";
+
+const utf8 = new TextEncoder();
+
+/**
+ * A copy's whole input as the protocol's messages in one buffer: CopyData (`d`, its length, the text's UTF-8
+ * bytes), then CopyDone (`c`, length 4). pg's own sendCopyFromChunk and endCopyFrom would encode the text through
+ * the Buffer polyfill, copy it once more into its writer, and write twice; a CPU profile of a database load put a
+ * socket write at a fixed cost per call (a 500-byte page query cost the isolate about what a 150 KB group did), and
+ * the polyfill's encoding at 5 % of the isolate.
+ */
+export function copyInMessages(text: string): Uint8Array {
+  const bytes = utf8.encode(text);
+  const message = new Uint8Array(5 + bytes.length + 5);
+  const view = new DataView(message.buffer);
+  message[0] = 0x64;
+  view.setInt32(1, 4 + bytes.length);
+  message.set(bytes, 5);
+  message[5 + bytes.length] = 0x63;
+  view.setInt32(6 + bytes.length, 4);
+  return message;
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22P05); sources occasionally send it. It is dropped — from
+ * JSON text only where it is an escape, not where a backslash before it is itself escaped.
+ */
+function withoutNul(json: string): string {
+  if (!json.includes("\\u0000")) return json;
+  return json.replace(/((?:^|[^\\])(?:\\\\)*)\\u0000/g, "$1");
+}
+
+const COPY_SPECIAL = /[\\\n\r\t\0]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "" };
+
+/** A text cell in COPY's text format: backslash, newline, carriage return and tab escaped, NUL dropped (see above). */
+function copyEscape(text: string): string {
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t\0]/g, (c) => COPY_ESCAPES[c]!) : text;
+}
+
+// Decided once per column: only text and json cells can hold a character COPY must escape. Every other cell is
+// text its column's type check accepted (digits, ISO dates and timestamps: load-plan.ts toCell) or a number or a
+// boolean, and is written as it is.
+const OTHER_CELL = 0;
+const TEXT_CELL = 1;
+const JSON_CELL = 2;
+type CellClass = typeof OTHER_CELL | typeof TEXT_CELL | typeof JSON_CELL;
+
+const cellClassOf = (type: ColumnType): CellClass => (type === "json" ? JSON_CELL : type === "string" ? TEXT_CELL : OTHER_CELL);
+
+function cellText(cell: Cell, kind: CellClass): string {
+  if (cell === null) return "\\N";
+  if (typeof cell === "string") return kind === OTHER_CELL ? cell : copyEscape(kind === JSON_CELL ? withoutNul(cell) : cell);
+  if (typeof cell === "boolean") return cell ? "t" : "f";
+  return String(cell);
+}
+
+/** Values every line carries after its own cells (the metadata of a straight copy), escaped once. */
+const suffixOf = (constants: readonly string[]) => constants.map((value) => `\t${copyEscape(value)}`).join("");
+
+/**
+ * The plan's rows in COPY text format, one line each: `\N` for NULL, booleans as t/f, numbers as JavaScript writes
+ * them (as the JSON form sent them), json cells as their JSON text, then `constants` on every line. The temp table's
+ * column types parse each cell as the jsonb form's casts did, so both forms load the same values.
+ */
+export function copyText(plan: LoadPlan, constants: readonly string[] = []): string {
+  const kinds: CellClass[] = [...plan.columns.map((column) => cellClassOf(column.type)), OTHER_CELL];
+  const width = kinds.length;
+  const suffix = suffixOf(constants);
+  let out = "";
+  for (const row of plan.rows) {
+    for (let i = 0; i < width; i++) {
+      if (i > 0) out += "\t";
+      out += cellText(row[i] as Cell, kinds[i]!);
+    }
+    out += suffix;
+    out += "\n";
+  }
+  return out;
+}
+
+/**
+ * The group's source lines as the lines copyText would write from their records — a cell per plan column in the
+ * source's column order, `\N` for `_loader_deleted_at`, then `constants` — without building a record: a cell whose
+ * source text is a literal its column reads as the same value goes as it is (integers, t/f, UTC timestamps, text);
+ * any other is decoded to its record value and written as copyText writes it. Null where a line must go the records'
+ * way: a value its column's type does not admit (the records would widen the column first), a NULL key (refused
+ * there), a source column the plan does not write as its own.
+ *
+ * `plan` is planned from the group's first record, so its types are the ones the records would get wherever every
+ * cell fits them. Duplicate keys within the group are not merged here: the straight copy's unique index refuses them.
+ */
+export function copyThrough(
+  plan: LoadPlan,
+  pages: readonly CopyTextRows[],
+  primaryKey: readonly string[],
+  constants: readonly string[],
+): { columns: string[]; text: string } | null {
+  const first = pages[0];
+  if (!first) return null;
+  const columnOf = new Map(plan.fields.map((field, index) => [field, index]));
+  if (plan.columns.length !== first.columns.length) return null;
+  const order: number[] = [];
+  for (const field of first.columns) {
+    const index = columnOf.get(field);
+    if (index === undefined) return null;
+    order.push(index);
+  }
+  for (const page of pages) {
+    if (page.columns.length !== first.columns.length || page.columns.some((name, i) => name !== first.columns[i] || page.kinds[i] !== first.kinds[i])) return null;
+  }
+  const width = order.length;
+  const types = order.map((index) => plan.columns[index]!.type);
+  const admits = order.map((index) => plan.admits[index]!);
+  const classes = types.map(cellClassOf);
+  const keys = new Set(primaryKey);
+  const isKey = order.map((index) => keys.has(plan.columns[index]!.name));
+  // A cell goes as it is only where its column admits what its record value would be; for these kinds that depends
+  // only on the value's form, so one value of each form decides it for the column.
+  const fast = first.kinds.map((kind, i) => {
+    const test = asItIs(kind, types[i]!);
+    return test !== never && SAMPLES[kind].every((sample) => test(sample, 0, sample.length) && admits[i]!(first.values[i]!(sample))) ? test : never;
+  });
+  const suffix = `\t\\N${suffixOf(constants)}\n`;
+
+  let out = "";
+  for (const page of pages) {
+    const { text, values } = page;
+    for (let at = 0, line = 0; line < page.count; line++) {
+      const end = text.indexOf("\n", at);
+      if (end < 0) return null;
+      // `copied` is where the run of cells written as they are began; a decoded cell ends it.
+      let copied = at;
+      for (let i = 0; i < width; i++) {
+        let stop = text.indexOf("\t", at);
+        if (stop < 0 || stop > end) {
+          if (i !== width - 1) return null;
+          stop = end;
+        }
+        const isNull = stop - at === 2 && text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === 78;
+        if (isNull) {
+          if (isKey[i]) return null;
+        } else if (!fast[i]!(text, at, stop)) {
+          const raw = text.slice(at, stop);
+          const value = values[i]!(raw.includes("\\") ? unescapeCopyText(raw) : raw);
+          if (!admits[i]!(value)) return null;
+          out += text.slice(copied, at);
+          out += cellText(toCell(value, types[i]!), classes[i]!);
+          copied = stop;
+        }
+        at = stop + 1;
+        if (i === width - 1) {
+          out += text.slice(copied, stop);
+          out += suffix;
+        }
+      }
+      at = end + 1;
+    }
+  }
+  return { columns: order.map((index) => plan.columns[index]!.name), text: out };
+}
+
+/** Whether a cell's source text (from `at` to `stop`) is what copyText would write for its record value. */
+type AsItIs = (text: string, at: number, stop: number) => boolean;
+
+const never: AsItIs = () => false;
+const always: AsItIs = () => true;
+// Up to 15 digits is below 2^53: the number a record would carry prints as the same digits.
+const safeInteger: AsItIs = (text, at, stop) => stop - at - (text.charCodeAt(at) === 45 ? 1 : 0) <= 15;
+
+/**
+ * `YYYY-MM-DD HH:MM:SS[.fraction]` with nothing, `+00`, `+00:00` or `+0000` after it: the same instant the record's
+ * RFC 3339 form names (connectors/kit/sql-source.ts isoTimestamp), in the warehouse's UTC session. Any other text
+ * (`infinity`, BC, a five-digit year) goes through isoTimestamp and the column's type check.
+ */
+const utcTimestamp: AsItIs = (text, at, stop) => {
+  if (stop - at < 19) return false;
+  for (let i = 0; i < 19; i++) {
+    const code = text.charCodeAt(at + i);
+    const wanted = i === 4 || i === 7 ? 45 : i === 10 ? 32 : i === 13 || i === 16 ? 58 : -1;
+    if (wanted >= 0 ? code !== wanted : code < 48 || code > 57) return false;
+  }
+  let end = at + 19;
+  if (text.charCodeAt(end) === 46) {
+    const start = ++end;
+    while (end < stop && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+    if (end === start) return false;
+  }
+  const zone = stop - end;
+  if (zone === 0) return true;
+  if (text.charCodeAt(end) !== 43 || text.charCodeAt(end + 1) !== 48 || text.charCodeAt(end + 2) !== 48) return false;
+  if (zone === 3) return true;
+  if (zone === 5) return text.charCodeAt(end + 3) === 48 && text.charCodeAt(end + 4) === 48;
+  return zone === 6 && text.charCodeAt(end + 3) === 58 && text.charCodeAt(end + 4) === 48 && text.charCodeAt(end + 5) === 48;
+};
+
+/** Texts of each kind's extreme forms that a column's type must admit (as record values) for its cells to go as they are. */
+const SAMPLES: Record<CopyCellKind, string[]> = {
+  integer: ["0", "-999999999999999"],
+  boolean: ["t", "f"],
+  timestamp: ["2000-01-01 00:00:00", "2000-01-01 00:00:00.123456+00"],
+  text: ["", "text"],
+  other: [],
+};
+
+/** Where a source cell of `kind` can go to a column of `type` as it is (see copyThrough). */
+function asItIs(kind: CopyCellKind, type: ColumnType): AsItIs {
+  switch (kind) {
+    case "integer":
+      // A record's integer is a number (int2, int4) or a BigInt (int8); each prints as PostgreSQL wrote it.
+      return type === "big_integer" || type === "decimal" || type === "string" ? always : type === "integer" ? safeInteger : never;
+    case "boolean":
+      return type === "boolean" ? always : never;
+    case "timestamp":
+      return type === "timestamp" ? utcTimestamp : never;
+    case "text":
+      // COPY's escapes read back to the same text the record carries.
+      return type === "string" ? always : never;
+    case "other":
+      return never;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * A PostgreSQL source's COPY text copied through into the PostgreSQL warehouse (postgresql/copy-text.ts
+ * copyThrough): the same table, value for value and type for type, as the records' way writes from the same pages,
+ * and the records' way taken wherever a cell would not be the same value as it came (widening values, NULL keys,
+ * keys already there).
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { CopyTextRows, Page, ReadRequest } from "../../connectors/kit/contract";
+import { type SourceTable, isoTimestamp, readKeyset } from "../../connectors/kit/sql-source";
+import { openSession, postgresDialect } from "../../connectors/postgresql/connection";
+import { discoverTables } from "../../connectors/postgresql/discover";
+import { postgresqlConnector } from "../../connectors/postgresql";
+import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import { planLoad } from "../../src/warehouses/load-plan";
+import { tableName } from "../../src/warehouses/naming";
+import { postgresSchemaName } from "../../src/warehouses/postgresql";
+import { copyThrough } from "../../src/warehouses/postgresql/copy-text";
+import { pgConfig } from "../helpers/api";
+import { uniqueName } from "../helpers/engine";
+import { postgresReader } from "../helpers/postgres";
+import { type Statement, postgresHarness, uniqueSchema } from "./harness";
+
+const { query, columnTypes, dropAfterAll } = postgresReader();
+const wh = postgresHarness();
+const SYNCED_AT = "2024-05-01T12:00:00.000Z";
+
+afterAll(async () => {
+  await wh.close();
+});
+
+const COLUMNS = `id bigint primary key, i2 smallint, i4 int, i8 bigint, f8 double precision, n numeric, n2 numeric(12,2),
+  b boolean, t text, vc varchar(20), j json, jb jsonb, ts timestamp, tstz timestamptz, d date, u uuid, by bytea,
+  ia int[], e text`;
+
+/** Values each of whose cells goes as it is or through its parser, never widening a column. */
+const PLAIN_ROWS = `
+  (1, 1, -2147483648, 999999999999999, 1.5, 123.4500, 0.10, true, E'tab\\there\\nline\\r\\\\back \\\\N ünï €😀', 'x',
+   '{"a": "t\\tb", "b": [1, 2.50]}', '{"k": "v\\\\n", "n": 7}', '2024-05-01 10:00:00.123456', '2024-05-01 10:00:00.5+02',
+   '2024-02-29', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff0a09', '{1,NULL,3}', E'\\\\.'),
+  (2, null, null, -999999999999999, 2.5e-300, 'NaN', null, false, '', null, 'null', '[]', '2000-01-01 00:00:00',
+   '1970-01-01 00:00:00+00', null, null, '\\x', '{}', E'\\\\N'),
+  (3, 32767, 7, 0, -0.0, -0.01, -5.00, null, E'\\ufeffbom first', 'ünï', '"str"', '{"nested": {"deep": [true, null]}}',
+   '0999-12-31 23:59:59.999999', '2024-12-31 23:59:59+00', '0001-01-01', null, null, null, E'line\\nbreak')`;
+
+/** Rows whose values the records' way widens a column for, or writes otherwise than as they came. */
+const WIDENING_ROWS = `
+  (10, 1, 1, 9223372036854775807, 'NaN', 1, 1, true, 'a', 'a', '{}', '{}', 'infinity', '-infinity', 'infinity', null, null, null, 'x'),
+  (11, 1, 1, 1, 1, 1, 1, true, 'a', 'a', '{}', '{}', '0044-03-15 12:00:00 BC', '10000-01-01 00:00:00+00', '0044-03-15 BC', null, null, null, 'x')`;
+
+async function sourceTable(schema: string, name: string, rows: string): Promise<SourceTable> {
+  await query(`create table ${schema}.${name} (${COLUMNS})`);
+  await query(`insert into ${schema}.${name} values ${rows}`);
+  const config = postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] });
+  const session = await openSession(config, true);
+  try {
+    return (await discoverTables(session, config)).find((t) => t.table === name)!;
+  } finally {
+    await session.close();
+  }
+}
+
+async function readPages(schema: string, table: SourceTable, maxPageRows: number): Promise<Page[]> {
+  const session = await openSession(postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }), true);
+  const request: ReadRequest = { stream: table, sync_mode: "full_refresh", state: null, checkpoint: null };
+  const pages: Page[] = [];
+  try {
+    for await (const page of readKeyset(session, postgresDialect, request, new AbortController().signal, maxPageRows)) pages.push(page);
+  } finally {
+    await session.close();
+  }
+  return pages;
+}
+
+const targetOf = (schema: string, table: SourceTable): StreamTarget => ({
+  schema,
+  stream: table.name,
+  sync_mode: "full_refresh",
+  primary_key: table.primary_key,
+  cursor_field: null,
+  json_schema: table.json_schema,
+  run_id: "run-1",
+});
+
+/** Loads each page as a group, with its COPY text or with its records only; the statements sent. */
+async function load(table: SourceTable, pages: Page[], withCopyText: boolean): Promise<{ schema: string; statements: Statement[] }> {
+  const schema = uniqueSchema("thru");
+  dropAfterAll(schema);
+  const statements: Statement[] = [];
+  const adapter = wh.adapter(statements);
+  const target = targetOf(schema, table);
+  try {
+    await adapter.prepareStream(target);
+    for (const [index, page] of pages.entries()) {
+      const batch: WriteBatch = { batch_id: `b${index}`, records: page.records, synced_at: SYNCED_AT };
+      if (withCopyText) batch.copy_text = [page.copyText!];
+      await adapter.stage(target, batch);
+    }
+    await adapter.finalizeStream(target);
+  } finally {
+    await adapter.close();
+  }
+  return { schema, statements };
+}
+
+/** The warehouse table a loaded source table became. */
+const loaded = (schema: string, table: SourceTable) => `"${postgresSchemaName(schema)}"."${tableName(table.name)}"`;
+
+/** Rows of one table that the other lacks, both ways, compared as JSON (every value as its type gives it). */
+async function differences(a: string, b: string, table: SourceTable): Promise<unknown[]> {
+  const rows = (schema: string) => `SELECT to_jsonb(x) AS row FROM ${loaded(schema, table)} AS x`;
+  return query(`(${rows(a)} EXCEPT ${rows(b)}) UNION ALL (${rows(b)} EXCEPT ${rows(a)})`);
+}
+
+const throughCopies = (statements: Statement[]) => statements.filter((s) => /^COPY .* FROM STDIN$/.test(s.sql) && !s.sql.includes("TRUNCATE"));
+const upserts = (statements: Statement[]) => statements.filter((s) => s.sql.includes("INSERT INTO"));
+
+describe("postgresql source COPY text copied through", () => {
+  it("writes the table the records' way writes, cells as they came, without an upsert", async () => {
+    const source = uniqueName("thru_src");
+    dropAfterAll(source);
+    await query(`create schema ${source}`);
+    const table = await sourceTable(source, "plain", PLAIN_ROWS);
+    // One row a page: each group is planned from its own first record, so each row's types are decided alone.
+    for (const maxPageRows of [1, 10]) {
+      const pages = await readPages(source, table, maxPageRows);
+      expect(pages.every((page) => page.copyText)).toBe(true);
+      const through = await load(table, pages, true);
+      const records = await load(table, pages, false);
+      expect(await differences(through.schema, records.schema, table)).toEqual([]);
+      expect(await columnTypes(postgresSchemaName(through.schema), tableName(table.name))).toEqual(await columnTypes(postgresSchemaName(records.schema), tableName(table.name)));
+      expect((await query(`SELECT count(*)::int AS n FROM ${loaded(through.schema, table)}`))[0]).toEqual({ n: 3 });
+      // Every group went through: one COPY each, no upsert, and the source's own text in it (not records' ISO forms).
+      expect(throughCopies(through.statements)).toHaveLength(pages.length);
+      expect(upserts(through.statements)).toHaveLength(0);
+      const sent = throughCopies(through.statements).map((s) => s.params[0]).join("");
+      expect(sent).toContain("2024-05-01 10:00:00.123456\t2024-05-01 08:00:00.5+00");
+      expect(sent).toContain("tab\\there\\nline\\r\\\\back \\\\N");
+    }
+  });
+
+  it("takes the records' way for a group with a value the records would widen a column for, with the same result", async () => {
+    const source = uniqueName("thru_src");
+    dropAfterAll(source);
+    await query(`create schema ${source}`);
+    const table = await sourceTable(source, "edge", `${PLAIN_ROWS},${WIDENING_ROWS}`);
+    const pages = await readPages(source, table, 10);
+    expect(pages).toHaveLength(1);
+    const through = await load(table, pages, true);
+    const records = await load(table, pages, false);
+    expect(await differences(through.schema, records.schema, table)).toEqual([]);
+    expect(await columnTypes(postgresSchemaName(through.schema), tableName(table.name))).toEqual(await columnTypes(postgresSchemaName(records.schema), tableName(table.name)));
+    expect(throughCopies(through.statements).filter((s) => !s.sql.includes("loaders_copy"))).toHaveLength(1);
+    expect(await query(`SELECT i8::text AS i8, ts::text AS ts FROM ${loaded(through.schema, table)} WHERE id IN (10, 11) ORDER BY id`)).toEqual([
+      { i8: "9223372036854775807", ts: "infinity" },
+      { i8: "1", ts: "0044-03-15 12:00:00 BC" },
+    ]);
+  });
+
+  it("a redelivered group meets its keys already there and is upserted, then so is the chunk's next group", async () => {
+    const source = uniqueName("thru_src");
+    dropAfterAll(source);
+    await query(`create schema ${source}`);
+    const table = await sourceTable(source, "plain", PLAIN_ROWS);
+    const pages = await readPages(source, table, 1);
+    const schema = uniqueSchema("thru");
+    dropAfterAll(schema);
+    const statements: Statement[] = [];
+    const adapter = wh.adapter(statements);
+    const target = targetOf(schema, table);
+    try {
+      await adapter.prepareStream(target);
+      const group = (index: number): WriteBatch => ({ batch_id: `b${index}`, records: pages[index]!.records, copy_text: [pages[index]!.copyText!], synced_at: SYNCED_AT });
+      await adapter.stage(target, group(0));
+      expect(await adapter.stage(target, group(0))).toEqual({ rows_staged: 1 });
+      await adapter.stage(target, group(1));
+      expect(upserts(statements)).toHaveLength(2);
+      await adapter.finalizeStream(target);
+    } finally {
+      await adapter.close();
+    }
+    expect(await query(`SELECT id::int AS id FROM ${loaded(schema, table)} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+});
+
+describe("copyThrough", () => {
+  const target: StreamTarget = {
+    schema: "s",
+    stream: "items",
+    sync_mode: "full_refresh",
+    primary_key: ["id"],
+    cursor_field: null,
+    json_schema: { type: "object", properties: { id: { type: ["integer", "null"] }, name: { type: ["string", "null"] }, at: { type: ["string", "null"], format: "date-time" } } },
+    run_id: "r",
+  };
+  const rows = (text: string, columns = ["id", "name", "at"]): CopyTextRows => ({
+    text,
+    count: text.split("\n").length - 1,
+    columns,
+    kinds: columns.map((c) => (c === "id" ? "integer" : c === "at" ? "timestamp" : "text")),
+    values: columns.map((c) => (c === "id" ? (t: string) => BigInt(t) : c === "at" ? isoTimestamp : (t: string) => t)),
+  });
+  const plan = planLoad(target, [{ id: 1n, name: "a", at: "2024-01-01T00:00:00Z" }], null);
+
+  it("copies cells as they came, with the metadata after them, and only the record's fields", () => {
+    expect(copyThrough(plan, [rows("1\ta\\tb\t2024-01-01 00:00:00\tkey1\n2\t\\N\t\\N\tkey2\n")], ["id"], ["r", "s", "b"])).toEqual({
+      columns: ["id", "name", "at"],
+      text: "1\ta\\tb\t2024-01-01 00:00:00\t\\N\tr\ts\tb\n2\t\\N\t\\N\t\\N\tr\ts\tb\n",
+    });
+  });
+
+  it("decodes a cell that is not in its plain form and writes it as copyText would", () => {
+    expect(copyThrough(plan, [rows("3\tx\t2024-01-01T00:00:00Z\tk\n")], ["id"], [])?.text).toBe("3\tx\t2024-01-01T00:00:00Z\t\\N\n");
+  });
+
+  it("gives the group to the records' way: a NULL key, a value that widens, a field the plan does not write", () => {
+    expect(copyThrough(plan, [rows("\\N\ta\t\\N\tk\n")], ["id"], [])).toBeNull();
+    expect(copyThrough(plan, [rows("1\ta\tinfinity\tk\n")], ["id"], [])).toBeNull();
+    expect(copyThrough(plan, [rows("9223372036854775807\ta\t\\N\tk\n")], ["id"], [])).toBeNull();
+    expect(copyThrough(plan, [rows("1\ta\t\\N\tx\tk\n", ["id", "name", "at", "other"])], ["id"], [])).toBeNull();
+    expect(copyThrough(plan, [rows("1\ta\n")], ["id"], [])).toBeNull();
+  });
+});
