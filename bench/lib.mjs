@@ -3,7 +3,7 @@
 // run over the fake REST API.
 import { spawn } from "node:child_process";
 import pg from "pg";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,6 +82,11 @@ export async function startWorker({ fakePort, port, extraArgs = [], localObserva
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "true", X_LOCAL_OBSERVABILITY: String(localObservability) },
   });
+  if (process.env.BENCH_WORKER_LOG) {
+    const log = createWriteStream(process.env.BENCH_WORKER_LOG, { flags: "a" });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     try {

@@ -212,15 +212,41 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // The attempt's first write also removes what an earlier attempt of this chunk may have written from its start
       // page on, under other groupings (keyless streams; contract.ts, replaces_from).
       let replacedEarlier = false;
+      // Where the adapter writes a keyed stream's groups side by side (stageConcurrency), a group's stage starts while
+      // the one before it is still being written, and each group is committed and reported in order once its own
+      // stage resolved: the checkpoint still describes written data only. Keyless streams stay one at a time, since
+      // an attempt's first write removes what the attempt's later groups would be writing (replaces_from).
+      const stagesAhead = warehouse.commitScope === "batch" && target.primary_key.length > 0 && (warehouse.stageConcurrency ?? 1) > 1;
+      let ahead: WrittenGroup | null = null;
+      const reportGroup = async (group: WrittenGroup) => {
+        await group.written;
+        if (group.batchIds.length > 0) await warehouse!.commit(target!, { chunk_id: chunkId, batch_ids: group.batchIds, replaces_from: claim.pages });
+        return tracked.reportPage(message.stream, message.chunk, leaseToken, { ...group.report, schema_changes: takeSchemaChanges() });
+      };
+      /** The group being written ahead, settled before the chunk ends so no write outlives it. */
+      const settleAhead = async () => {
+        const group = ahead;
+        ahead = null;
+        await group?.written.catch(() => undefined);
+      };
       const flush = async (closesChunk: boolean) => {
+        if (batch.length === 0 && !unreported) {
+          const group = ahead;
+          ahead = null;
+          return group ? reportGroup(group) : ({ continue: true } as const);
+        }
         const rows = batch.reduce((sum, p) => sum + recordCount(p), 0);
+        let written: Promise<void> = Promise.resolve();
         if (rows > 0) {
           const batchId = batchIdFor(message.runId, idStream, pageSeq);
           const replaces = warehouse!.commitScope === "batch" && !replacedEarlier ? { replaces_from: claim.pages } : {};
-          await warehouse!.stage(target!, writeBatchOf([...batch], { batch_id: batchId, synced_at: new Date().toISOString(), ...replaces }));
-          meter.usage.rows_written += rows;
+          written = warehouse!.stage(target!, writeBatchOf([...batch], { batch_id: batchId, synced_at: new Date().toISOString(), ...replaces })).then(() => {
+            meter.usage.rows_written += rows;
+          });
           if (replaces.replaces_from !== undefined) replacedEarlier = true;
           staged.push(batchId);
+          if (stagesAhead) written.catch(() => undefined);
+          else await written;
         }
         const checkpoint = batch[batch.length - 1]?.checkpoint ?? unreported!.checkpoint;
         const state = [...batch].reverse().find((p) => p.state)?.state ?? unreported?.state;
@@ -235,6 +261,19 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         batch.length = 0;
         batchRows = 0;
         if (warehouse!.commitScope === "chunk" && !closesChunk) return { continue: true } as const;
+        if (stagesAhead) {
+          const group: WrittenGroup = { written, batchIds: staged.splice(0), report: unreported };
+          unreported = null;
+          const before = ahead;
+          ahead = group;
+          if (before) {
+            const reported = await reportGroup(before);
+            if (!reported.continue) return reported;
+          }
+          if (!closesChunk) return { continue: true } as const;
+          ahead = null;
+          return reportGroup(group);
+        }
         if (staged.length > 0) await warehouse!.commit(target!, { chunk_id: chunkId, batch_ids: [...staged], replaces_from: claim.pages });
         staged.length = 0;
         const report = { ...unreported, schema_changes: takeSchemaChanges() };
@@ -246,6 +285,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       // superseded). It ends with whatever group it has open: the group's batch id is still its first page's, and a
       // redelivery restarts at the last reported checkpoint, so a group cut shorter on a retry replaces the same id.
       const stop = async (reported: { continue: false; reason: "cancelled" | "lease_lost" }): Promise<ChunkOutcome> => {
+        await settleAhead();
         if (reported.reason === "cancelled") await warehouse!.abortStream(target!).catch(() => undefined);
         // No RPC ends a stopped chunk, so its counts go in one of their own (added to a run that has ended too).
         await tracked.recordUsage(meter.snapshot()).catch(() => undefined);
@@ -254,7 +294,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
       const endChunk = async (delaySeconds: number, note: string): Promise<ChunkOutcome> => {
         // A cancelled or superseded chunk writes nothing more: the run's staging goes, or the new owner rewrites it.
         if (lease.stopped === "cancelled" || lease.stopped === "lease_lost") return stop({ continue: false, reason: lease.stopped });
-        if (batch.length > 0 || unreported) {
+        if (batch.length > 0 || unreported || ahead) {
           const reported = await flush(true);
           if (!reported.continue) return stop(reported);
         }
@@ -301,11 +341,12 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
           const reported = await flush(false);
           if (!reported.continue) return await stop(reported);
         }
-        if (batch.length > 0 || unreported) {
+        if (batch.length > 0 || unreported || ahead) {
           const reported = await flush(true);
           if (!reported.continue) return await stop(reported);
         }
       } finally {
+        await settleAhead();
         lease.release();
         await pages.return?.().catch(() => undefined);
       }
@@ -344,6 +385,13 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
     await warehouse?.close().catch(() => undefined);
     warehouseWork.abort();
   }
+}
+
+/** A group whose stage was started, with what its report will say once the stage resolved. */
+interface WrittenGroup {
+  written: Promise<void>;
+  batchIds: string[];
+  report: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject; skipped?: number };
 }
 
 /** A page's records, counted without decoding them where the page came as COPY text. */

@@ -29,6 +29,9 @@
  *   confirms, so the engine commits and reports after every group, as often as it reads. "chunk": staging is
  *   invisible until `commit` (Snowflake, BigQuery, Databricks: a per-run staging table or load jobs, then one
  *   MERGE), so the engine stages every group of the chunk and commits once, at the chunk's end, before reporting.
+ * - `stageConcurrency` (1 where absent): how many `stage` calls of one keyed stream a "batch" adapter takes at once.
+ *   Above 1 the engine stages a group while the one before it is still being written, and reports each group in
+ *   order once its own stage resolved (PostgreSQL: two connections, about 1.6x the rows a server writes per second).
  * - Every failure leaves an adapter as a WarehouseError (errors.ts) classified configuration / retryable / data;
  *   the engine fails the stream at once on configuration and data, and retries the chunk on retryable.
  * - Statements or jobs sent to a remote warehouse carry ids derived from (run, stream, chunk, batch), so a
@@ -93,6 +96,8 @@ export interface ConnectionTestStep {
 
 export interface WarehouseAdapter {
   readonly commitScope: CommitScope;
+  /** Stages of one keyed stream the adapter writes side by side (see above); 1 where absent. */
+  readonly stageConcurrency?: number;
   /** Runs network → authentication → authorization → `SELECT 1`, yielding each step as it completes. */
   testConnection(): AsyncIterable<ConnectionTestStep>;
   prepareStream(target: StreamTarget): Promise<void>;

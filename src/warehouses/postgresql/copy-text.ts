@@ -124,11 +124,13 @@ export function copyThrough(
   const isKey = order.map((index) => keys.has(plan.columns[index]!.name));
   // A cell goes as it is only where its column admits what its record value would be; for these kinds that depends
   // only on the value's form, so one value of each form decides it for the column.
-  const fast = first.kinds.map((kind, i) => {
-    const test = asItIs(kind, types[i]!);
-    return test !== never && SAMPLES[kind].every((sample) => test(sample, 0, sample.length) && admits[i]!(first.values[i]!(sample))) ? test : never;
+  const modes = first.kinds.map((kind, i) => {
+    const mode = asItIs(kind, types[i]!);
+    const fits = SAMPLES[kind].every((sample) => FORM_TESTS[mode](sample, 0, sample.length) && admits[i]!(first.values[i]!(sample)));
+    return fits ? mode : DECODE;
   });
   const suffix = `\t\\N${suffixOf(constants)}\n`;
+  const last = width - 1;
 
   let out = "";
   for (const page of pages) {
@@ -138,29 +140,31 @@ export function copyThrough(
       if (end < 0) return null;
       // `copied` is where the run of cells written as they are began; a decoded cell ends it.
       let copied = at;
+      let stop = at;
       for (let i = 0; i < width; i++) {
-        let stop = text.indexOf("\t", at);
+        stop = text.indexOf("\t", at);
         if (stop < 0 || stop > end) {
-          if (i !== width - 1) return null;
+          if (i !== last) return null;
           stop = end;
         }
-        const isNull = stop - at === 2 && text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === 78;
-        if (isNull) {
-          if (isKey[i]) return null;
-        } else if (!fast[i]!(text, at, stop)) {
-          const raw = text.slice(at, stop);
-          const value = values[i]!(raw.includes("\\") ? unescapeCopyText(raw) : raw);
-          if (!admits[i]!(value)) return null;
-          out += text.slice(copied, at);
-          out += cellText(toCell(value, types[i]!), classes[i]!);
-          copied = stop;
+        const mode = modes[i]!;
+        // Text as it is needs no look unless it is a key, which must not be NULL.
+        if (mode !== AS_IT_IS || isKey[i]) {
+          if (stop - at === 2 && text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === 78) {
+            if (isKey[i]) return null;
+          } else if (mode === DECODE || (mode !== AS_IT_IS && !FORM_TESTS[mode](text, at, stop))) {
+            const raw = text.slice(at, stop);
+            const value = values[i]!(raw.includes("\\") ? unescapeCopyText(raw) : raw);
+            if (!admits[i]!(value)) return null;
+            out += text.slice(copied, at);
+            out += cellText(toCell(value, types[i]!), classes[i]!);
+            copied = stop;
+          }
         }
         at = stop + 1;
-        if (i === width - 1) {
-          out += text.slice(copied, stop);
-          out += suffix;
-        }
       }
+      out += text.slice(copied, stop);
+      out += suffix;
       at = end + 1;
     }
   }
@@ -168,37 +172,45 @@ export function copyThrough(
 }
 
 /** Whether a cell's source text (from `at` to `stop`) is what copyText would write for its record value. */
-type AsItIs = (text: string, at: number, stop: number) => boolean;
+type FormTest = (text: string, at: number, stop: number) => boolean;
 
-const never: AsItIs = () => false;
-const always: AsItIs = () => true;
-// Up to 15 digits is below 2^53: the number a record would carry prints as the same digits.
-const safeInteger: AsItIs = (text, at, stop) => stop - at - (text.charCodeAt(at) === 45 ? 1 : 0) <= 15;
+const AS_IT_IS = 0;
+const SAFE_INTEGER = 1;
+const UTC_TIMESTAMP = 2;
+const DECODE = 3;
+type Mode = typeof AS_IT_IS | typeof SAFE_INTEGER | typeof UTC_TIMESTAMP | typeof DECODE;
 
-/**
- * `YYYY-MM-DD HH:MM:SS[.fraction]` with nothing, `+00`, `+00:00` or `+0000` after it: the same instant the record's
- * RFC 3339 form names (connectors/kit/sql-source.ts isoTimestamp), in the warehouse's UTC session. Any other text
- * (`infinity`, BC, a five-digit year) goes through isoTimestamp and the column's type check.
- */
-const utcTimestamp: AsItIs = (text, at, stop) => {
-  if (stop - at < 19) return false;
-  for (let i = 0; i < 19; i++) {
-    const code = text.charCodeAt(at + i);
-    const wanted = i === 4 || i === 7 ? 45 : i === 10 ? 32 : i === 13 || i === 16 ? 58 : -1;
-    if (wanted >= 0 ? code !== wanted : code < 48 || code > 57) return false;
-  }
-  let end = at + 19;
-  if (text.charCodeAt(end) === 46) {
-    const start = ++end;
-    while (end < stop && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-    if (end === start) return false;
-  }
-  const zone = stop - end;
-  if (zone === 0) return true;
-  if (text.charCodeAt(end) !== 43 || text.charCodeAt(end + 1) !== 48 || text.charCodeAt(end + 2) !== 48) return false;
-  if (zone === 3) return true;
-  if (zone === 5) return text.charCodeAt(end + 3) === 48 && text.charCodeAt(end + 4) === 48;
-  return zone === 6 && text.charCodeAt(end + 3) === 58 && text.charCodeAt(end + 4) === 48 && text.charCodeAt(end + 5) === 48;
+/** Where `YYYY-MM-DD HH:MM:SS` has its digits. */
+const TIMESTAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+const FORM_TESTS: Record<Mode, FormTest> = {
+  [AS_IT_IS]: () => true,
+  // Up to 15 digits is below 2^53: the number a record would carry prints as the same digits.
+  [SAFE_INTEGER]: (text, at, stop) => stop - at - (text.charCodeAt(at) === 45 ? 1 : 0) <= 15,
+  /**
+   * `YYYY-MM-DD HH:MM:SS[.fraction]` with nothing, `+00`, `+00:00` or `+0000` after it: the same instant the record's
+   * RFC 3339 form names (connectors/kit/sql-source.ts isoTimestamp), in the warehouse's UTC session. Any other text
+   * (`infinity`, BC, a five-digit year) goes through isoTimestamp and the column's type check.
+   */
+  [UTC_TIMESTAMP]: (text, at, stop) => {
+    if (stop - at < 19) return false;
+    const code = (k: number) => text.charCodeAt(at + k);
+    if (code(4) !== 45 || code(7) !== 45 || code(10) !== 32 || code(13) !== 58 || code(16) !== 58) return false;
+    for (const k of TIMESTAMP_DIGITS) if (code(k) - 48 > 9 || code(k) < 48) return false;
+    let end = at + 19;
+    if (text.charCodeAt(end) === 46) {
+      const start = ++end;
+      while (end < stop && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+      if (end === start) return false;
+    }
+    const zone = stop - end;
+    if (zone === 0) return true;
+    if (text.charCodeAt(end) !== 43 || text.charCodeAt(end + 1) !== 48 || text.charCodeAt(end + 2) !== 48) return false;
+    if (zone === 3) return true;
+    if (zone === 5) return text.charCodeAt(end + 3) === 48 && text.charCodeAt(end + 4) === 48;
+    return zone === 6 && text.charCodeAt(end + 3) === 58 && text.charCodeAt(end + 4) === 48 && text.charCodeAt(end + 5) === 48;
+  },
+  [DECODE]: () => false,
 };
 
 /** Texts of each kind's extreme forms that a column's type must admit (as record values) for its cells to go as they are. */
@@ -210,20 +222,20 @@ const SAMPLES: Record<CopyCellKind, string[]> = {
   other: [],
 };
 
-/** Where a source cell of `kind` can go to a column of `type` as it is (see copyThrough). */
-function asItIs(kind: CopyCellKind, type: ColumnType): AsItIs {
+/** Where a source cell of `kind` can go to a column of `type` as it is, and what its text must look like (see copyThrough). */
+function asItIs(kind: CopyCellKind, type: ColumnType): Mode {
   switch (kind) {
     case "integer":
       // A record's integer is a number (int2, int4) or a BigInt (int8); each prints as PostgreSQL wrote it.
-      return type === "big_integer" || type === "decimal" || type === "string" ? always : type === "integer" ? safeInteger : never;
+      return type === "big_integer" || type === "decimal" || type === "string" ? AS_IT_IS : type === "integer" ? SAFE_INTEGER : DECODE;
     case "boolean":
-      return type === "boolean" ? always : never;
+      return type === "boolean" ? AS_IT_IS : DECODE;
     case "timestamp":
-      return type === "timestamp" ? utcTimestamp : never;
+      return type === "timestamp" ? UTC_TIMESTAMP : DECODE;
     case "text":
       // COPY's escapes read back to the same text the record carries.
-      return type === "string" ? always : never;
+      return type === "string" ? AS_IT_IS : DECODE;
     case "other":
-      return never;
+      return DECODE;
   }
 }
