@@ -2,19 +2,17 @@
  * Stages of one adapter that may run side by side (`shared`: straight copies, each a single statement on a
  * connection of its own) and work that must run alone (`exclusive`: DDL, or a temp table filled and then merged on the
  * one connection, which a second group would refill in between). An exclusive section waits for the shared ones
- * running and holds back those that come after it, in the order they were asked for.
+ * running; shared ones asked for while an exclusive one waits or runs start after it; exclusive ones run in order.
  */
 export class StageLock {
   private running = 0;
+  /** Exclusive sections queued or running. */
+  private exclusives = 0;
   private tail: Promise<void> = Promise.resolve();
   private readonly idle: (() => void)[] = [];
 
   async shared<T>(work: () => Promise<T>): Promise<T> {
-    // Until no exclusive section was queued while waiting for the last one.
-    for (let tail = this.tail; ; tail = this.tail) {
-      await tail;
-      if (tail === this.tail) break;
-    }
+    while (this.exclusives > 0) await this.tail;
     this.running += 1;
     try {
       return await work();
@@ -25,9 +23,14 @@ export class StageLock {
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.exclusives += 1;
     const run = this.tail.then(async () => {
-      while (this.running > 0) await new Promise<void>((wake) => this.idle.push(wake));
-      return work();
+      try {
+        while (this.running > 0) await new Promise<void>((wake) => this.idle.push(wake));
+        return await work();
+      } finally {
+        this.exclusives -= 1;
+      }
     });
     this.tail = run.then(
       () => undefined,
