@@ -249,9 +249,10 @@ export interface Page {
  * What a field's COPY text holds, as its source type decides: `integer` an integer literal (int2/int4/int8),
  * `boolean` t or f, `timestamp` a timestamp as a UTC session writes it (`2024-05-01 10:00:00.123456`, with `+00`
  * for timestamptz), `text` text whose record value is the text itself (text, varchar, numeric, date, uuid, …),
- * `other` anything whose record value needs its parser (json, bytea, floats, arrays, …).
+ * `jsonb` JSON as PostgreSQL's jsonb writes it (normalized: no duplicate keys, numbers as numeric text), `other`
+ * anything else whose record value needs its parser (json, bytea, floats, arrays, …).
  */
-export type CopyCellKind = "integer" | "boolean" | "timestamp" | "text" | "other";
+export type CopyCellKind = "integer" | "boolean" | "timestamp" | "text" | "jsonb" | "other";
 
 /** A page's rows as COPY text (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"). */
 export interface CopyTextRows {

@@ -45,7 +45,16 @@ const typeParsers = {
 const noParse = types.getTypeParser(0 as never, "text");
 
 /** Types whose COPY text is a literal of a known form (kit/contract.ts CopyCellKind); a date's value is its text. */
-const KINDS: Record<number, CopyCellKind> = { 21: "integer", 23: "integer", [OID.int8]: "integer", 16: "boolean", [OID.date]: "text", [OID.timestamp]: "timestamp", [OID.timestamptz]: "timestamp" };
+const KINDS: Record<number, CopyCellKind> = {
+  21: "integer",
+  23: "integer",
+  [OID.int8]: "integer",
+  16: "boolean",
+  [OID.date]: "text",
+  [OID.timestamp]: "timestamp",
+  [OID.timestamptz]: "timestamp",
+  3802: "jsonb",
+};
 
 /** What a page read runs a field of type `oid` through (none where the text is the value, as pg gives it). */
 function fieldTypeOf(oid: number): CopyFieldType {

@@ -177,8 +177,9 @@ type FormTest = (text: string, at: number, stop: number) => boolean;
 const AS_IT_IS = 0;
 const SAFE_INTEGER = 1;
 const UTC_TIMESTAMP = 2;
-const DECODE = 3;
-type Mode = typeof AS_IT_IS | typeof SAFE_INTEGER | typeof UTC_TIMESTAMP | typeof DECODE;
+const PLAIN_JSONB = 3;
+const DECODE = 4;
+type Mode = typeof AS_IT_IS | typeof SAFE_INTEGER | typeof UTC_TIMESTAMP | typeof PLAIN_JSONB | typeof DECODE;
 
 /** Where `YYYY-MM-DD HH:MM:SS` has its digits. */
 const TIMESTAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
@@ -210,6 +211,38 @@ const FORM_TESTS: Record<Mode, FormTest> = {
     if (zone === 5) return text.charCodeAt(end + 3) === 48 && text.charCodeAt(end + 4) === 48;
     return zone === 6 && text.charCodeAt(end + 3) === 58 && text.charCodeAt(end + 4) === 48 && text.charCodeAt(end + 5) === 48;
   },
+  /**
+   * jsonb text that the records' JSON.parse and JSON.stringify would give back as the same jsonb: whitespace aside,
+   * jsonb writes strings and literals as JSON.stringify does; a number only where it is an integer of up to 15 digits
+   * (a double prints it back alike; `1.0` or 2^60 would not). No backslash (its escapes are left to the parser), and
+   * not the bare `null`, which a record carries as SQL NULL.
+   */
+  [PLAIN_JSONB]: (text, at, stop) => {
+    if (stop - at === 4 && text.startsWith("null", at)) return false;
+    for (let i = at; i < stop; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 34) {
+        // A string runs to the next quote; one with an escape (a backslash) goes to the parser.
+        for (i++; i < stop; i++) {
+          const inside = text.charCodeAt(i);
+          if (inside === 34) break;
+          if (inside === 92) return false;
+        }
+        if (i >= stop) return false;
+      } else if (code === 45 || (code >= 48 && code <= 57)) {
+        const start = code === 45 ? i + 1 : i;
+        let end = start;
+        while (end < stop && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+        const digits = end - start;
+        if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(start) === 48)) return false;
+        // A fraction or an exponent, or `-0`, prints otherwise as a double.
+        const next = text.charCodeAt(end);
+        if (next === 46 || next === 101 || next === 69 || (code === 45 && digits === 1 && text.charCodeAt(start) === 48)) return false;
+        i = end - 1;
+      }
+    }
+    return true;
+  },
   [DECODE]: () => false,
 };
 
@@ -219,6 +252,7 @@ const SAMPLES: Record<CopyCellKind, string[]> = {
   boolean: ["t", "f"],
   timestamp: ["2000-01-01 00:00:00", "2000-01-01 00:00:00.123456+00"],
   text: ["", "text"],
+  jsonb: ["{}", '{"a": [1, "b", true, null]}'],
   other: [],
 };
 
@@ -235,6 +269,8 @@ function asItIs(kind: CopyCellKind, type: ColumnType): Mode {
     case "text":
       // COPY's escapes read back to the same text the record carries.
       return type === "string" ? AS_IT_IS : DECODE;
+    case "jsonb":
+      return type === "json" ? PLAIN_JSONB : DECODE;
     case "other":
       return DECODE;
   }
