@@ -21,6 +21,7 @@ import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } 
 import { postgresqlSpec } from "./postgresql/spec";
 import { copyInMessages, copyText, copyThrough } from "./postgresql/copy-text";
 import { StageLock } from "./stage-lock";
+import type { SchemaChange } from "./schema-changes";
 import { unescapeCopyText } from "../../connectors/kit/copy-text";
 import type { CopyTextRows, SourceRecord } from "../../connectors/kit/contract";
 import { parseWarehouseConfig } from "./specs";
@@ -68,7 +69,7 @@ export class PostgresWarehouse implements WarehouseAdapter {
   get commitScope(): CommitScope {
     return "batch";
   }
-  /** Two straight copies of COPY text at once (contract.ts): the server writes two groups about 1.6x as fast as one. */
+  /** Two straight copies at once (contract.ts), of COPY text or of records: the server writes two groups about 1.6x as fast as one. */
   readonly stageConcurrency = 2;
   private connecting: Promise<Client> | null = null;
   private client: Client | null = null;
@@ -138,7 +139,29 @@ export class PostgresWarehouse implements WarehouseAdapter {
       const copied = await this.lock.shared(() => this.copyThroughStraight(target, batch, batch.copy_text!));
       if (copied !== null) return { rows_staged: copied };
     }
+    if (batch.records.length === 0) return { rows_staged: 0 };
+    const copied = await this.lock.shared(() => this.stageStraight(target, batch));
+    if (copied !== null) return { rows_staged: copied };
     return this.lock.exclusive(() => this.stageRecords(target, batch));
+  }
+
+  /**
+   * A full_refresh group of records copied straight (copiesStraight) beside another group's copy, where its table
+   * needs no DDL first; null where the group must go alone (DDL, or a key already there: the upsert). The plan's
+   * schema changes are held until it is known to be this way, so the exclusive way does not see them twice.
+   */
+  private async stageStraight(target: StreamTarget, batch: WriteBatch): Promise<number | null> {
+    if (target.sync_mode !== "full_refresh") return null;
+    const table = this.writeTable(target);
+    const key = qualify(table);
+    if (!this.indexed.has(key) || this.keysMet.has(key)) return null;
+    const held: SchemaChange[] = [];
+    const watch = target.schema_watch;
+    const watched = watch ? { ...target, schema_watch: { policy: watch.policy, observe: (changes: SchemaChange[]) => held.push(...changes) } } : target;
+    const plan = planLoad(watched, batch.records, await this.shape(table), { live: await this.liveShape(target), sameStorage });
+    if (plan.create || plan.add.length > 0 || plan.widen.length > 0 || !this.copiesStraight(target, table, plan)) return null;
+    if (held.length > 0) watch!.observe(held);
+    return this.onWriter((client) => this.copyStraight(table, plan, target, batch, client));
   }
 
   private async stageRecords(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
@@ -222,17 +245,26 @@ export class PostgresWarehouse implements WarehouseAdapter {
     // Held against the live table as the records' plan would be: every other cell fits the types the first record gave.
     planLoad(target, [firstRecord], shape, options);
     const columns = [...through.columns, META.deletedAt, META.runId, META.syncedAt, META.batchId];
+    return this.onWriter(async (client) => {
+      try {
+        return await this.copyIn(`COPY ${key} (${columnList(columns)}) FROM STDIN`, through.text, client);
+      } catch (error) {
+        if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
+          this.keysMet.add(key);
+          return null;
+        }
+        this.forget(table);
+        throw error;
+      }
+    });
+  }
+
+  /** Runs a copy on a connection no other copy is using at the time (writer). */
+  private async onWriter<T>(copy: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.writer();
     this.copying.add(client);
     try {
-      return await this.copyIn(`COPY ${key} (${columnList(columns)}) FROM STDIN`, through.text, client);
-    } catch (error) {
-      if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
-        this.keysMet.add(key);
-        return null;
-      }
-      this.forget(table);
-      throw error;
+      return await copy(client);
     } finally {
       this.copying.delete(client);
     }
@@ -254,11 +286,11 @@ export class PostgresWarehouse implements WarehouseAdapter {
   }
 
   /** The rows copied, or null where a key was already there (the caller upserts the group instead). */
-  private async copyStraight(table: QualifiedName, plan: LoadPlan, target: StreamTarget, batch: WriteBatch): Promise<number | null> {
+  private async copyStraight(table: QualifiedName, plan: LoadPlan, target: StreamTarget, batch: WriteBatch, on?: Client): Promise<number | null> {
     const columns = [...plan.columns.map((column) => column.name), META.deletedAt, META.runId, META.syncedAt, META.batchId];
     const constants = [target.run_id, batch.synced_at, batch.batch_id];
     try {
-      return await this.copyIn(`COPY ${qualify(table)} (${columnList(columns)}) FROM STDIN`, copyText(plan, constants));
+      return await this.copyIn(`COPY ${qualify(table)} (${columnList(columns)}) FROM STDIN`, copyText(plan, constants), on);
     } catch (error) {
       if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
         this.keysMet.add(qualify(table));
