@@ -221,10 +221,13 @@ export interface ReadRequest {
 
 export interface Page {
   records: SourceRecord[];
+  /** The records' count where the page knows it without building them (a page decoded only when read). */
+  rowCount?: number;
   /**
    * The same records as the source sent them in PostgreSQL's COPY text format, where it did (a PostgreSQL source's
    * page reads): a warehouse that loads COPY text may copy their cells as they are instead of building records
-   * (src/warehouses/copy-through.ts). `records` is then decoded only if something reads it.
+   * (src/warehouses/postgresql/copy-text.ts), made when first read. `records` is then decoded only if something
+   * reads it.
    */
   copyText?: CopyTextRows;
   /** Resumes the read right after this page, within the same run. Must be small (it travels in queue messages). */
@@ -249,10 +252,11 @@ export interface Page {
  * What a field's COPY text holds, as its source type decides: `integer` an integer literal (int2/int4/int8),
  * `boolean` t or f, `timestamp` a timestamp as a UTC session writes it (`2024-05-01 10:00:00.123456`, with `+00`
  * for timestamptz), `text` text whose record value is the text itself (text, varchar, numeric, date, uuid, …),
- * `jsonb` JSON as PostgreSQL's jsonb writes it (normalized: no duplicate keys, numbers as numeric text), `other`
- * anything else whose record value needs its parser (json, bytea, floats, arrays, …).
+ * `jsonb` JSON as PostgreSQL's jsonb writes it (normalized: no duplicate keys, numbers as numeric text), `json` the
+ * record value's own JSON.stringify text, `other` anything else whose record value needs its parser (PostgreSQL
+ * json, bytea, floats, arrays, …).
  */
-export type CopyCellKind = "integer" | "boolean" | "timestamp" | "text" | "jsonb" | "other";
+export type CopyCellKind = "integer" | "boolean" | "timestamp" | "text" | "jsonb" | "json" | "other";
 
 /** A page's rows as COPY text (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"). */
 export interface CopyTextRows {

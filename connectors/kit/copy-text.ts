@@ -38,3 +38,20 @@ export function unescapeCopyText(field: string): string {
     }
   }
 }
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22P05); sources occasionally send it. It is dropped — from
+ * JSON text only where it is an escape, not where a backslash before it is itself escaped.
+ */
+export function withoutNulEscapes(json: string): string {
+  if (!json.includes("\\u0000")) return json;
+  return json.replace(/((?:^|[^\\])(?:\\\\)*)\\u0000/g, "$1");
+}
+
+const COPY_SPECIAL = /[\\\n\r\t\0]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "" };
+
+/** A text cell in COPY's text format: backslash, newline, carriage return and tab escaped, NUL dropped (see above). */
+export function escapeCopyText(text: string): string {
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t\0]/g, (c) => COPY_ESCAPES[c]!) : text;
+}

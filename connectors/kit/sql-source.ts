@@ -60,7 +60,8 @@ export interface ArrayRows {
   readonly rows: unknown[][];
   count?: number;
   row?(index: number): unknown[];
-  copyText?(width: number): CopyTextRows;
+  /** Undefined where the rows can no longer give it (their values were converted for records first). */
+  copyText?(width: number): CopyTextRows | undefined;
 }
 
 type PageRow = readonly unknown[] | Record<string, unknown>;
@@ -121,9 +122,19 @@ function pageOf(result: ArrayRows, width: number, checkpoint: JsonObject): Page 
     set records(value) {
       records = value;
     },
+    rowCount: result.count ?? result.rows.length,
     checkpoint,
   };
-  if (result.copyText) page.copyText = result.copyText(width);
+  if (result.copyText) {
+    let copyText: CopyTextRows | undefined | null = null;
+    Object.defineProperty(page, "copyText", {
+      enumerable: true,
+      get: () => {
+        if (copyText === null) copyText = result.copyText!(width);
+        return copyText;
+      },
+    });
+  }
   return page;
 }
 

@@ -8,7 +8,9 @@ import { Buffer } from "node:buffer";
 import { type TypeCast, createConnection as createCoreConnection } from "mysql2";
 import { ConnectorError, type ConnectorErrorKind, TLS_REFUSED_HINT } from "../kit/errors";
 import { redact } from "../kit/http-errors";
-import { SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
+import { type ArrayRows, SAFETY_WINDOW_MINUTES, type SourceSession, type SqlDialect, isoTimestamp } from "../kit/sql-source";
+import type { CopyCellKind } from "../kit/contract";
+import { escapeCopyText, withoutNulEscapes } from "../kit/copy-text";
 import { UpgradableSocket } from "../kit/upgradable-socket";
 import type { MysqlConfig } from "./spec";
 
@@ -76,6 +78,102 @@ function columnConverter(type: number, length: number): ((value: unknown) => unk
     default:
       return (value) => (value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value);
   }
+}
+
+/**
+ * How a column's cells are written as PostgreSQL COPY text (kit/contract.ts CopyTextRows), from the value mysql2
+ * decoded (before columnConverter): the kind of text, the cell, and the record value a cell's text stands for — the
+ * value columnConverter would make. Null for a type with no such form here (geometry, vectors): the page then has
+ * no COPY text and goes the records' way.
+ */
+interface CopyColumn {
+  kind: CopyCellKind;
+  cell(value: unknown): string;
+  parse(text: string): unknown;
+}
+
+const identity = (text: string) => text;
+const asString = (value: unknown) => value as string;
+
+/** Protocol type codes beyond TYPE (field__types.h): the integer, float, time and string families. */
+const INTEGER_TYPES = new Set([1, 2, 3, 9, 13]);
+const FLOAT_TYPES = new Set([4, 5]);
+const STRING_TYPES = new Set([11, 15, 247, 248, 249, 250, 251, 252, 253, 254, 16]);
+const JSON_TYPE = 245;
+
+function copyColumn(field: { columnType?: number; columnLength?: number; extendedFormat?: string }): CopyColumn | null {
+  const type = field.columnType ?? -1;
+  if (type === JSON_TYPE || field.extendedFormat === "json") {
+    return { kind: "json", cell: (value) => escapeCopyText(withoutNulEscapes(JSON.stringify(value))), parse: (text) => JSON.parse(text) };
+  }
+  switch (type) {
+    case TYPE.longlong:
+      return { kind: "integer", cell: asString, parse: (text) => BigInt(text) };
+    case TYPE.tiny:
+      if (field.columnLength === 1) return { kind: "boolean", cell: (value) => (value !== 0 ? "t" : "f"), parse: (text) => text === "t" };
+      return { kind: "integer", cell: (value) => String(value), parse: Number };
+    case TYPE.datetime:
+    case TYPE.timestamp:
+      return { kind: "timestamp", cell: asString, parse: isoTimestamp };
+    case TYPE.decimal:
+    case TYPE.newdecimal:
+    case TYPE.date:
+    case TYPE.newdate:
+      return { kind: "text", cell: asString, parse: identity };
+  }
+  if (INTEGER_TYPES.has(type)) return { kind: "integer", cell: (value) => String(value), parse: Number };
+  if (FLOAT_TYPES.has(type)) return { kind: "other", cell: (value) => String(value), parse: Number };
+  if (STRING_TYPES.has(type)) {
+    // Binary strings and BIT come as bytes, which records carry as base64 (columnConverter).
+    return {
+      kind: "text",
+      cell: (value) => (value instanceof Uint8Array ? Buffer.from(value).toString("base64") : escapeCopyText(value as string)),
+      parse: identity,
+    };
+  }
+  return null;
+}
+
+/**
+ * A page's rows: the values mysql2 decoded, converted to records' values only where something reads them, and
+ * their COPY text where every column has a form (copyColumn), built when a warehouse asks for it (before records).
+ */
+function arrayRows(columns: string[], raw: unknown[][], converters: (((value: unknown) => unknown) | undefined)[], copy: (CopyColumn | null)[]): ArrayRows {
+  const convert = (values: unknown[]) => {
+    for (let i = 0; i < values.length; i++) {
+      const converter = converters[i];
+      if (converter && values[i] !== null) values[i] = converter(values[i]);
+    }
+    return values;
+  };
+  // `rows` converts in place, once; a row read alone (the checkpoint's, the page size's samples) is a converted copy.
+  let rows: unknown[][] | null = null;
+  const page: ArrayRows = {
+    columns,
+    count: raw.length,
+    row: (index) => (rows ? rows[index]! : convert([...raw[index]!])),
+    get rows() {
+      rows ??= raw.map(convert);
+      return rows;
+    },
+  };
+  if (copy.every((column) => column !== null)) {
+    page.copyText = (width) => {
+      if (rows) return undefined;
+      const forms = copy.slice(0, width) as CopyColumn[];
+      let text = "";
+      for (const values of raw) {
+        for (let i = 0; i < width; i++) {
+          if (i > 0) text += "\t";
+          const value = values[i];
+          text += value === null || value === undefined ? "\\N" : forms[i]!.cell(value);
+        }
+        text += "\n";
+      }
+      return { text, count: raw.length, columns: columns.slice(0, width), kinds: forms.map((form) => form.kind), values: forms.map((form) => form.parse) };
+    };
+  }
+  return page;
 }
 
 /** MySQL and MariaDB error numbers (https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html). */
@@ -187,14 +285,7 @@ export async function openSession(config: MysqlConfig, development: boolean): Pr
         const [rows, fields] = await connection.query({ sql: text, values, rowsAsArray: true, typeCast: true as never });
         const columns = (fields ?? []).map((field) => field.name);
         const converters = (fields ?? []).map((field) => columnConverter(field.columnType ?? -1, field.columnLength ?? 0));
-        const arrays = rows as unknown as unknown[][];
-        for (const row of arrays) {
-          for (let i = 0; i < row.length; i++) {
-            const convert = converters[i];
-            if (convert && row[i] !== null) row[i] = convert(row[i]);
-          }
-        }
-        return { columns, rows: arrays };
+        return arrayRows(columns, rows as unknown as unknown[][], converters, (fields ?? []).map(copyColumn));
       } catch (error) {
         throw connectionError(error, config);
       }

@@ -240,7 +240,7 @@ export async function extractChunk(env: Env, message: ExtractMessage, delivery: 
         if (rows > 0) {
           const batchId = batchIdFor(message.runId, idStream, pageSeq);
           const replaces = warehouse!.commitScope === "batch" && !replacedEarlier ? { replaces_from: claim.pages } : {};
-          written = warehouse!.stage(target!, writeBatchOf([...batch], { batch_id: batchId, synced_at: new Date().toISOString(), ...replaces })).then(() => {
+          written = warehouse!.stage(target!, writeBatchOf([...batch], { batch_id: batchId, synced_at: new Date().toISOString(), ...replaces }, warehouse!.loadsCopyText === true)).then(() => {
             meter.usage.rows_written += rows;
           });
           if (replaces.replaces_from !== undefined) replacedEarlier = true;
@@ -394,16 +394,16 @@ interface WrittenGroup {
   report: { rows: number; pages: number; checkpoint: JsonObject; state?: JsonObject; skipped?: number };
 }
 
-/** A page's records, counted without decoding them where the page came as COPY text. */
+/** A page's records, counted without decoding them where the page can. */
 function recordCount(page: Page): number {
-  return page.copyText?.count ?? page.records.length;
+  return page.rowCount ?? page.records.length;
 }
 
 /**
  * A group's write: its records built from its pages only if the warehouse reads them (a spread of the result would
  * read them), and the pages' COPY text where every page has it (warehouses/contract.ts WriteBatch).
  */
-function writeBatchOf(pages: Page[], fields: Omit<WriteBatch, "records" | "copy_text">): WriteBatch {
+function writeBatchOf(pages: Page[], fields: Omit<WriteBatch, "records" | "copy_text">, withCopyText: boolean): WriteBatch {
   let records: SourceRecord[] | undefined;
   const write: WriteBatch = {
     ...fields,
@@ -412,6 +412,6 @@ function writeBatchOf(pages: Page[], fields: Omit<WriteBatch, "records" | "copy_
       return records;
     },
   };
-  if (pages.every((page) => page.copyText)) write.copy_text = pages.map((page) => page.copyText!);
+  if (withCopyText && pages.every((page) => page.copyText)) write.copy_text = pages.map((page) => page.copyText!);
   return write;
 }

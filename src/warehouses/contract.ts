@@ -98,6 +98,8 @@ export interface WarehouseAdapter {
   readonly commitScope: CommitScope;
   /** Stages of one keyed stream the adapter writes side by side (see above); 1 where absent. */
   readonly stageConcurrency?: number;
+  /** Whether `stage` reads a batch's `copy_text`: pages make it only for an adapter that does. */
+  readonly loadsCopyText?: boolean;
   /** Runs network → authentication → authorization → `SELECT 1`, yielding each step as it completes. */
   testConnection(): AsyncIterable<ConnectionTestStep>;
   prepareStream(target: StreamTarget): Promise<void>;

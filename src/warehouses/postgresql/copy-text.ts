@@ -3,7 +3,7 @@
  * it: from a load plan's rows, or straight from a PostgreSQL source's COPY output (copyThrough).
  */
 import type { CopyCellKind, CopyTextRows } from "../../../connectors/kit/contract";
-import { unescapeCopyText } from "../../../connectors/kit/copy-text";
+import { escapeCopyText, unescapeCopyText, withoutNulEscapes } from "../../../connectors/kit/copy-text";
 import { type Cell, type LoadPlan, toCell } from "../load-plan";
 import type { ColumnType } from "../types";
 
@@ -28,23 +28,6 @@ export function copyInMessages(text: string): Uint8Array {
   return message;
 }
 
-/**
- * PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22P05); sources occasionally send it. It is dropped — from
- * JSON text only where it is an escape, not where a backslash before it is itself escaped.
- */
-function withoutNul(json: string): string {
-  if (!json.includes("\\u0000")) return json;
-  return json.replace(/((?:^|[^\\])(?:\\\\)*)\\u0000/g, "$1");
-}
-
-const COPY_SPECIAL = /[\\\n\r\t\0]/;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "" };
-
-/** A text cell in COPY's text format: backslash, newline, carriage return and tab escaped, NUL dropped (see above). */
-function copyEscape(text: string): string {
-  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t\0]/g, (c) => COPY_ESCAPES[c]!) : text;
-}
-
 // Decided once per column: only text and json cells can hold a character COPY must escape. Every other cell is
 // text its column's type check accepted (digits, ISO dates and timestamps: load-plan.ts toCell) or a number or a
 // boolean, and is written as it is.
@@ -57,13 +40,13 @@ const cellClassOf = (type: ColumnType): CellClass => (type === "json" ? JSON_CEL
 
 function cellText(cell: Cell, kind: CellClass): string {
   if (cell === null) return "\\N";
-  if (typeof cell === "string") return kind === OTHER_CELL ? cell : copyEscape(kind === JSON_CELL ? withoutNul(cell) : cell);
+  if (typeof cell === "string") return kind === OTHER_CELL ? cell : escapeCopyText(kind === JSON_CELL ? withoutNulEscapes(cell) : cell);
   if (typeof cell === "boolean") return cell ? "t" : "f";
   return String(cell);
 }
 
 /** Values every line carries after its own cells (the metadata of a straight copy), escaped once. */
-const suffixOf = (constants: readonly string[]) => constants.map((value) => `\t${copyEscape(value)}`).join("");
+const suffixOf = (constants: readonly string[]) => constants.map((value) => `\t${escapeCopyText(value)}`).join("");
 
 /**
  * The plan's rows in COPY text format, one line each: `\N` for NULL, booleans as t/f, numbers as JavaScript writes
@@ -191,13 +174,18 @@ const FORM_TESTS: Record<Mode, FormTest> = {
   /**
    * `YYYY-MM-DD HH:MM:SS[.fraction]` with nothing, `+00`, `+00:00` or `+0000` after it: the same instant the record's
    * RFC 3339 form names (connectors/kit/sql-source.ts isoTimestamp), in the warehouse's UTC session. Any other text
-   * (`infinity`, BC, a five-digit year) goes through isoTimestamp and the column's type check.
+   * (`infinity`, BC, a five-digit year, `0000-00-00 00:00:00`) goes through isoTimestamp and the column's type check.
    */
   [UTC_TIMESTAMP]: (text, at, stop) => {
     if (stop - at < 19) return false;
     const code = (k: number) => text.charCodeAt(at + k);
     if (code(4) !== 45 || code(7) !== 45 || code(10) !== 32 || code(13) !== 58 || code(16) !== 58) return false;
     for (const k of TIMESTAMP_DIGITS) if (code(k) - 48 > 9 || code(k) < 48) return false;
+    // In range as the record's form must be (types.ts isPlainTimestamp): MySQL's zero date is not.
+    const two = (k: number) => (code(k) - 48) * 10 + code(k + 1) - 48;
+    const month = two(5);
+    const day = two(8);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || two(11) > 23 || two(14) > 59 || two(17) > 59) return false;
     let end = at + 19;
     if (text.charCodeAt(end) === 46) {
       const start = ++end;
@@ -253,6 +241,7 @@ const SAMPLES: Record<CopyCellKind, string[]> = {
   timestamp: ["2000-01-01 00:00:00", "2000-01-01 00:00:00.123456+00"],
   text: ["", "text"],
   jsonb: ["{}", '{"a": [1, "b", true, null]}'],
+  json: ["{}", "[1]", '"text"'],
   other: [],
 };
 
@@ -271,6 +260,9 @@ function asItIs(kind: CopyCellKind, type: ColumnType): Mode {
       return type === "string" ? AS_IT_IS : DECODE;
     case "jsonb":
       return type === "json" ? PLAIN_JSONB : DECODE;
+    case "json":
+      // The record's JSON text is the cell copyText writes for it.
+      return type === "json" ? AS_IT_IS : DECODE;
     case "other":
       return DECODE;
   }
