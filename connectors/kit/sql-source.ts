@@ -60,8 +60,7 @@ export interface ArrayRows {
   readonly rows: unknown[][];
   count?: number;
   row?(index: number): unknown[];
-  /** Undefined where the rows can no longer give it (their values were converted for records first). */
-  copyText?(width: number): CopyTextRows | undefined;
+  copyText?(width: number): CopyTextRows;
 }
 
 type PageRow = readonly unknown[] | Record<string, unknown>;
@@ -126,7 +125,7 @@ function pageOf(result: ArrayRows, width: number, checkpoint: JsonObject): Page 
     checkpoint,
   };
   if (result.copyText) {
-    let copyText: CopyTextRows | undefined | null = null;
+    let copyText: CopyTextRows | null = null;
     Object.defineProperty(page, "copyText", {
       enumerable: true,
       get: () => {

@@ -136,7 +136,7 @@ function copyColumn(field: { columnType?: number; columnLength?: number; extende
 
 /**
  * A page's rows: the values mysql2 decoded, converted to records' values only where something reads them, and
- * their COPY text where every column has a form (copyColumn), built when a warehouse asks for it (before records).
+ * their COPY text where every column has a form (copyColumn), built when a warehouse asks for it.
  */
 function arrayRows(columns: string[], raw: unknown[][], converters: (((value: unknown) => unknown) | undefined)[], copy: (CopyColumn | null)[]): ArrayRows {
   const convert = (values: unknown[]) => {
@@ -146,20 +146,19 @@ function arrayRows(columns: string[], raw: unknown[][], converters: (((value: un
     }
     return values;
   };
-  // `rows` converts in place, once; a row read alone (the checkpoint's, the page size's samples) is a converted copy.
+  // Converted copies, so that mysql2's values stay for the COPY text whatever was read first.
   let rows: unknown[][] | null = null;
   const page: ArrayRows = {
     columns,
     count: raw.length,
     row: (index) => (rows ? rows[index]! : convert([...raw[index]!])),
     get rows() {
-      rows ??= raw.map(convert);
+      rows ??= raw.map((values) => convert([...values]));
       return rows;
     },
   };
   if (copy.every((column) => column !== null)) {
     page.copyText = (width) => {
-      if (rows) return undefined;
       const forms = copy.slice(0, width) as CopyColumn[];
       let text = "";
       for (const values of raw) {

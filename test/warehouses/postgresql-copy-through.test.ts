@@ -12,17 +12,16 @@ import { discoverTables } from "../../connectors/postgresql/discover";
 import { postgresqlConnector } from "../../connectors/postgresql";
 import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
 import { planLoad } from "../../src/warehouses/load-plan";
-import { tableName } from "../../src/warehouses/naming";
-import { postgresSchemaName } from "../../src/warehouses/postgresql";
 import { copyThrough } from "../../src/warehouses/postgresql/copy-text";
 import { pgConfig } from "../helpers/api";
 import { uniqueName } from "../helpers/engine";
 import { postgresReader } from "../helpers/postgres";
+import { copyThroughHarness } from "./copy-through-harness";
 import { type Statement, postgresHarness, uniqueSchema } from "./harness";
 
-const { query, columnTypes, dropAfterAll } = postgresReader();
+const { query, dropAfterAll } = postgresReader();
 const wh = postgresHarness();
-const SYNCED_AT = "2024-05-01T12:00:00.000Z";
+const { targetOf, load, loaded, differences, typesOf, throughCopies, upserts, SYNCED_AT } = copyThroughHarness(wh, query, dropAfterAll);
 
 afterAll(async () => {
   await wh.close();
@@ -77,49 +76,6 @@ async function readPages(schema: string, table: SourceTable, maxPageRows: number
   return pages;
 }
 
-const targetOf = (schema: string, table: SourceTable): StreamTarget => ({
-  schema,
-  stream: table.name,
-  sync_mode: "full_refresh",
-  primary_key: table.primary_key,
-  cursor_field: null,
-  json_schema: table.json_schema,
-  run_id: "run-1",
-});
-
-/** Loads each page as a group, with its COPY text or with its records only; the statements sent. */
-async function load(table: SourceTable, pages: Page[], withCopyText: boolean): Promise<{ schema: string; statements: Statement[] }> {
-  const schema = uniqueSchema("thru");
-  dropAfterAll(schema);
-  const statements: Statement[] = [];
-  const adapter = wh.adapter(statements);
-  const target = targetOf(schema, table);
-  try {
-    await adapter.prepareStream(target);
-    for (const [index, page] of pages.entries()) {
-      const batch: WriteBatch = { batch_id: `b${index}`, records: page.records, synced_at: SYNCED_AT };
-      if (withCopyText) batch.copy_text = [page.copyText!];
-      await adapter.stage(target, batch);
-    }
-    await adapter.finalizeStream(target);
-  } finally {
-    await adapter.close();
-  }
-  return { schema, statements };
-}
-
-/** The warehouse table a loaded source table became. */
-const loaded = (schema: string, table: SourceTable) => `"${postgresSchemaName(schema)}"."${tableName(table.name)}"`;
-
-/** Rows of one table that the other lacks, both ways, compared as JSON (every value as its type gives it). */
-async function differences(a: string, b: string, table: SourceTable): Promise<unknown[]> {
-  const rows = (schema: string) => `SELECT to_jsonb(x) AS row FROM ${loaded(schema, table)} AS x`;
-  return query(`(${rows(a)} EXCEPT ${rows(b)}) UNION ALL (${rows(b)} EXCEPT ${rows(a)})`);
-}
-
-const throughCopies = (statements: Statement[]) => statements.filter((s) => /^COPY .* FROM STDIN$/.test(s.sql) && !s.sql.includes("TRUNCATE"));
-const upserts = (statements: Statement[]) => statements.filter((s) => s.sql.includes("INSERT INTO"));
-
 describe("postgresql source COPY text copied through", () => {
   it("writes the table the records' way writes, cells as they came, without an upsert", async () => {
     const source = uniqueName("thru_src");
@@ -133,7 +89,7 @@ describe("postgresql source COPY text copied through", () => {
       const through = await load(table, pages, true);
       const records = await load(table, pages, false);
       expect(await differences(through.schema, records.schema, table)).toEqual([]);
-      expect(await columnTypes(postgresSchemaName(through.schema), tableName(table.name))).toEqual(await columnTypes(postgresSchemaName(records.schema), tableName(table.name)));
+      expect(await typesOf(through.schema, table)).toEqual(await typesOf(records.schema, table));
       expect((await query(`SELECT count(*)::int AS n FROM ${loaded(through.schema, table)}`))[0]).toEqual({ n: 6 });
       // Every group went through: one COPY each, no upsert, and the source's own text in it (not records' ISO forms).
       expect(throughCopies(through.statements)).toHaveLength(pages.length);
@@ -158,7 +114,7 @@ describe("postgresql source COPY text copied through", () => {
     const through = await load(table, pages, true);
     const records = await load(table, pages, false);
     expect(await differences(through.schema, records.schema, table)).toEqual([]);
-    expect(await columnTypes(postgresSchemaName(through.schema), tableName(table.name))).toEqual(await columnTypes(postgresSchemaName(records.schema), tableName(table.name)));
+    expect(await typesOf(through.schema, table)).toEqual(await typesOf(records.schema, table));
     expect(throughCopies(through.statements).filter((s) => !s.sql.includes("loaders_copy"))).toHaveLength(1);
     expect(await query(`SELECT i8::text AS i8, ts::text AS ts FROM ${loaded(through.schema, table)} WHERE id IN (10, 11) ORDER BY id`)).toEqual([
       { i8: "9223372036854775807", ts: "infinity" },
