@@ -6,6 +6,10 @@ import { env } from "cloudflare:workers";
 import pg from "pg";
 import { afterAll, expect } from "vitest";
 import { workerdSocket } from "../../connectors/kit/postgres";
+import type { SourceTable } from "../../connectors/kit/sql-source";
+import { postgresqlConnector } from "../../connectors/postgresql";
+import { openSession } from "../../connectors/postgresql/connection";
+import { discoverTables } from "../../connectors/postgresql/discover";
 import { as, type Caller, pgConfig } from "./api";
 
 /** A connected client to the test server (PG_URL unless `config` says otherwise); the caller ends it. */
@@ -67,4 +71,15 @@ export async function createPostgresSource(caller: Caller): Promise<string> {
   const res = await as(caller)("/sources", { method: "POST", body: { name: "Postgres", source_type: "postgresql", config: pgConfig() } });
   expect(res.status).toBe(201);
   return res.json.id;
+}
+
+/** The discovered stream of `schema`.`name` as the postgresql connector reads it. */
+export async function discoveredTable(schema: string, name: string): Promise<SourceTable> {
+  const config = postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] });
+  const session = await openSession(config, true);
+  try {
+    return (await discoverTables(session, config)).find((t) => t.table === name)!;
+  } finally {
+    await session.close();
+  }
 }

@@ -11,7 +11,7 @@ import { discoverTables, estimateRows } from "../../connectors/postgresql/discov
 import { postgresqlConnector } from "../../connectors/postgresql";
 import { pgConfig } from "../helpers/api";
 import { uniqueName } from "../helpers/engine";
-import { postgresReader } from "../helpers/postgres";
+import { discoveredTable, postgresReader } from "../helpers/postgres";
 
 const { query, dropAfterAll } = postgresReader();
 
@@ -70,15 +70,6 @@ function recording(session: SourceSession): { session: SourceSession; statements
   };
 }
 
-async function tableOf(schema: string, name: string): Promise<SourceTable> {
-  const session = await openSession(postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }), true);
-  try {
-    return (await discoverTables(session, postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }))).find((t) => t.table === name)!;
-  } finally {
-    await session.close();
-  }
-}
-
 async function withSession<T>(schema: string, use: (s: { session: SourceSession; statements: string[] }) => Promise<T>): Promise<T> {
   const real = await openSession(postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }), true);
   try {
@@ -107,7 +98,7 @@ describe("splitKeyset against PostgreSQL", () => {
     await query(`insert into ${schema}.wide select i * 1000000000000, 'v' || i from generate_series(-1200, 1299) i`);
     await query(`insert into ${schema}.wide values (9007199254740993, 'big')`);
     await query(`analyze ${schema}.wide`);
-    const table = await tableOf(schema, "wide");
+    const table = await discoveredTable(schema, "wide");
     await withSession(schema, async ({ session, statements }) => {
       const ranges = await splitKeyset(session, postgresDialect, estimateRows, fullRefresh(table), limits);
       expect(ranges).toHaveLength(3);
@@ -143,7 +134,7 @@ describe("splitKeyset against PostgreSQL", () => {
     await query(`create schema ${schema}`);
     await query(`create table ${schema}.small (id int primary key, v text)`);
     await query(`insert into ${schema}.small select i, 'v' || i from generate_series(1, ${PAGE_ROWS + 500}) i`);
-    const table = await tableOf(schema, "small");
+    const table = await discoveredTable(schema, "small");
     await withSession(schema, async ({ session, statements }) => {
       // Never analyzed: reltuples is -1, the size unknown.
       expect(await splitKeyset(session, postgresDialect, estimateRows, fullRefresh(table), { rowsPerRange: 10, maxRanges: 16 })).toBeNull();
@@ -170,7 +161,7 @@ describe("splitKeyset against PostgreSQL", () => {
     await query(`create table ${schema}.named (code text primary key)`);
     await query(`create table ${schema}.loose (id int)`);
     await query(`analyze ${schema}.empty`);
-    const [empty, pair, named, loose] = await Promise.all(["empty", "pair", "named", "loose"].map((t) => tableOf(schema, t)));
+    const [empty, pair, named, loose] = await Promise.all(["empty", "pair", "named", "loose"].map((t) => discoveredTable(schema, t)));
     await withSession(schema, async ({ session, statements }) => {
       // An analyzed empty table estimates 0 rows; with a threshold of 0 rows it still has no min and max to cut.
       expect(await splitKeyset(session, postgresDialect, async () => 5000, fullRefresh(empty!), limits)).toBeNull();
@@ -188,7 +179,7 @@ describe("splitKeyset against PostgreSQL", () => {
     dropAfterAll(schema);
     await query(`create schema ${schema}`);
     await query(`create table ${schema}.t (id int primary key)`);
-    const table = await tableOf(schema, "t");
+    const table = await discoveredTable(schema, "t");
     await withSession(schema, async ({ session }) => {
       await expect(readAll(session, fullRefresh(table, {}))).rejects.toMatchObject({ kind: "data" });
       await expect(readAll(session, fullRefresh(table, { until: ["1", "2"] }))).rejects.toMatchObject({ kind: "data", message: expect.stringContaining("2 order values") });

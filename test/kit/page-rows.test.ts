@@ -7,11 +7,10 @@ import { describe, expect, it } from "vitest";
 import type { Page, ReadRequest } from "../../connectors/kit/contract";
 import { MAX_PAGE_ROWS, PAGE_BYTES, PAGE_ROWS, type SourceSession, type SourceTable, nextPageRows, readKeyset } from "../../connectors/kit/sql-source";
 import { openSession, postgresDialect } from "../../connectors/postgresql/connection";
-import { discoverTables } from "../../connectors/postgresql/discover";
 import { postgresqlConnector } from "../../connectors/postgresql";
 import { pgConfig } from "../helpers/api";
 import { uniqueName } from "../helpers/engine";
-import { postgresReader } from "../helpers/postgres";
+import { discoveredTable, postgresReader } from "../helpers/postgres";
 
 const { query, dropAfterAll } = postgresReader();
 
@@ -51,16 +50,6 @@ describe("nextPageRows", () => {
   });
 });
 
-async function tableOf(schema: string, name: string): Promise<SourceTable> {
-  const config = postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] });
-  const session = await openSession(config, true);
-  try {
-    return (await discoverTables(session, config)).find((t) => t.table === name)!;
-  } finally {
-    await session.close();
-  }
-}
-
 /** Every page of a full read, with the LIMIT of each statement sent. */
 async function readWithLimits(schema: string, table: SourceTable): Promise<{ pages: Page[]; limits: number[] }> {
   const real = await openSession(postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }), true);
@@ -87,7 +76,7 @@ describe("page sizes of a PostgreSQL read", () => {
     await query(`create schema ${schema}`);
     await query(`create table ${schema}.items (id int primary key, v text)`);
     await query(`insert into ${schema}.items select i, 'v' || i from generate_series(1, 30000) i`);
-    const { pages, limits } = await readWithLimits(schema, await tableOf(schema, "items"));
+    const { pages, limits } = await readWithLimits(schema, await discoveredTable(schema, "items"));
     expect(limits).toEqual([1000, 2000, 4000, 8000, 10000, 10000]);
     expect(pages.map((p) => p.records.length)).toEqual([1000, 2000, 4000, 8000, 10000, 5000]);
     const keys = pages.flatMap((p) => p.records.map((r) => r.id));
@@ -101,7 +90,7 @@ describe("page sizes of a PostgreSQL read", () => {
     await query(`create table ${schema}.docs (id int primary key, body text)`);
     // 1,500 rows of 20,000 characters: after the first page of 1,000 (20 MB), pages of PAGE_BYTES / 20,000 rows.
     await query(`insert into ${schema}.docs select i, repeat('z', 20000) from generate_series(1, 1500) i`);
-    const { pages, limits } = await readWithLimits(schema, await tableOf(schema, "docs"));
+    const { pages, limits } = await readWithLimits(schema, await discoveredTable(schema, "docs"));
     const perPage = Math.floor(PAGE_BYTES / (20_000 + 8 + 4));
     expect(limits.slice(0, 2)).toEqual([1000, perPage]);
     expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));

@@ -4,7 +4,7 @@
  */
 import type { Page } from "../../connectors/kit/contract";
 import type { SourceTable } from "../../connectors/kit/sql-source";
-import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import type { StreamTarget, WarehouseAdapter, WriteBatch } from "../../src/warehouses/contract";
 import { tableName } from "../../src/warehouses/naming";
 import { postgresSchemaName } from "../../src/warehouses/postgresql";
 import { type Statement, type WarehouseUnderTest, uniqueSchema } from "./harness";
@@ -21,8 +21,8 @@ export function copyThroughHarness(wh: WarehouseUnderTest, query: (sql: string) 
     run_id: "run-1",
   });
 
-  /** Loads each page as a group, with its COPY text or with its records only; the statements sent. */
-  async function load(table: SourceTable, pages: Page[], withCopyText: boolean): Promise<{ schema: string; statements: Statement[] }> {
+  /** A fresh warehouse schema where `stage` writes `table`'s stream (prepared before, finalized after); the statements sent. */
+  async function loadWith(table: SourceTable, stage: (adapter: WarehouseAdapter, target: StreamTarget) => Promise<void>): Promise<{ schema: string; statements: Statement[] }> {
     const schema = uniqueSchema("thru");
     dropAfterAll(schema);
     const statements: Statement[] = [];
@@ -30,17 +30,27 @@ export function copyThroughHarness(wh: WarehouseUnderTest, query: (sql: string) 
     const target = targetOf(schema, table);
     try {
       await adapter.prepareStream(target);
-      for (const [index, page] of pages.entries()) {
-        const batch: WriteBatch = { batch_id: `b${index}`, records: page.records, synced_at: SYNCED_AT };
-        if (withCopyText) batch.copy_text = [page.copyText!];
-        await adapter.stage(target, batch);
-      }
+      await stage(adapter, target);
       await adapter.finalizeStream(target);
     } finally {
       await adapter.close();
     }
     return { schema, statements };
   }
+
+  /** A page as the engine's group would be: with its COPY text, or with its records only. */
+  const groupOf = (page: Page, index: number, withCopyText: boolean): WriteBatch => ({
+    batch_id: `b${index}`,
+    records: page.records,
+    synced_at: SYNCED_AT,
+    ...(withCopyText ? { copy_text: [page.copyText!] } : {}),
+  });
+
+  /** Loads each page as a group. */
+  const load = (table: SourceTable, pages: Page[], withCopyText: boolean) =>
+    loadWith(table, async (adapter, target) => {
+      for (const [index, page] of pages.entries()) await adapter.stage(target, groupOf(page, index, withCopyText));
+    });
 
   /** The warehouse table a loaded source table became. */
   const loaded = (schema: string, table: SourceTable) => `"${postgresSchemaName(schema)}"."${tableName(table.name)}"`;
@@ -58,5 +68,5 @@ export function copyThroughHarness(wh: WarehouseUnderTest, query: (sql: string) 
   const typesOf = (schema: string, table: SourceTable) =>
     query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '${postgresSchemaName(schema)}' AND table_name = '${tableName(table.name)}' ORDER BY ordinal_position`);
 
-  return { targetOf, load, loaded, differences, typesOf, throughCopies, upserts, SYNCED_AT };
+  return { targetOf, load, loadWith, groupOf, loaded, differences, typesOf, throughCopies, upserts };
 }

@@ -8,20 +8,19 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { CopyTextRows, Page, ReadRequest } from "../../connectors/kit/contract";
 import { type SourceTable, isoTimestamp, readKeyset } from "../../connectors/kit/sql-source";
 import { openSession, postgresDialect } from "../../connectors/postgresql/connection";
-import { discoverTables } from "../../connectors/postgresql/discover";
 import { postgresqlConnector } from "../../connectors/postgresql";
-import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import type { StreamTarget } from "../../src/warehouses/contract";
 import { planLoad } from "../../src/warehouses/load-plan";
 import { copyThrough } from "../../src/warehouses/postgresql/copy-text";
 import { pgConfig } from "../helpers/api";
 import { uniqueName } from "../helpers/engine";
-import { postgresReader } from "../helpers/postgres";
+import { discoveredTable, postgresReader } from "../helpers/postgres";
 import { copyThroughHarness } from "./copy-through-harness";
-import { type Statement, postgresHarness, uniqueSchema } from "./harness";
+import { postgresHarness } from "./harness";
 
 const { query, dropAfterAll } = postgresReader();
 const wh = postgresHarness();
-const { targetOf, load, loaded, differences, typesOf, throughCopies, upserts, SYNCED_AT } = copyThroughHarness(wh, query, dropAfterAll);
+const { load, loadWith, groupOf, loaded, differences, typesOf, throughCopies, upserts } = copyThroughHarness(wh, query, dropAfterAll);
 
 afterAll(async () => {
   await wh.close();
@@ -55,13 +54,7 @@ const WIDENING_ROWS = `
 async function sourceTable(schema: string, name: string, rows: string): Promise<SourceTable> {
   await query(`create table ${schema}.${name} (${COLUMNS})`);
   await query(`insert into ${schema}.${name} values ${rows}`);
-  const config = postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] });
-  const session = await openSession(config, true);
-  try {
-    return (await discoverTables(session, config)).find((t) => t.table === name)!;
-  } finally {
-    await session.close();
-  }
+  return discoveredTable(schema, name);
 }
 
 async function readPages(schema: string, table: SourceTable, maxPageRows: number): Promise<Page[]> {
@@ -128,22 +121,12 @@ describe("postgresql source COPY text copied through", () => {
     await query(`create schema ${source}`);
     const table = await sourceTable(source, "plain", PLAIN_ROWS);
     const pages = await readPages(source, table, 1);
-    const schema = uniqueSchema("thru");
-    dropAfterAll(schema);
-    const statements: Statement[] = [];
-    const adapter = wh.adapter(statements);
-    const target = targetOf(schema, table);
-    try {
-      await adapter.prepareStream(target);
-      const group = (index: number): WriteBatch => ({ batch_id: `b${index}`, records: pages[index]!.records, copy_text: [pages[index]!.copyText!], synced_at: SYNCED_AT });
-      await adapter.stage(target, group(0));
-      expect(await adapter.stage(target, group(0))).toEqual({ rows_staged: 1 });
-      await adapter.stage(target, group(1));
-      expect(upserts(statements)).toHaveLength(2);
-      await adapter.finalizeStream(target);
-    } finally {
-      await adapter.close();
-    }
+    const { schema, statements } = await loadWith(table, async (adapter, target) => {
+      await adapter.stage(target, groupOf(pages[0]!, 0, true));
+      expect(await adapter.stage(target, groupOf(pages[0]!, 0, true))).toEqual({ rows_staged: 1 });
+      await adapter.stage(target, groupOf(pages[1]!, 1, true));
+    });
+    expect(upserts(statements)).toHaveLength(2);
     expect(await query(`SELECT id::int AS id FROM ${loaded(schema, table)} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
   });
 });
