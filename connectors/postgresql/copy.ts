@@ -13,8 +13,6 @@ import { Query } from "pg";
 import type { CopyCellKind, CopyTextRows } from "../kit/contract";
 import { unescapeCopyText } from "../kit/copy-text";
 
-export { unescapeCopyText };
-
 export type Parser = (text: string) => unknown;
 
 interface RowDescription {
@@ -64,16 +62,6 @@ function literalOf(value: unknown, literal: (value: string) => string): string {
   throw new Error(`a page statement's value must be text, a number or a boolean, not ${typeof value}`);
 }
 
-/**
- * The rows of a COPY text-format output of `width` columns, each field unescaped and run through its column's
- * parser (`\N` is NULL). A row with another number of fields means the output is not what was described: refused.
- */
-export function decodeCopyRows(text: string, parsers: readonly (Parser | undefined)[]): unknown[][] {
-  const ends = lineEnds(text);
-  const escaped = text.includes("\\");
-  return ends.map((end, index) => decodeCopyLine(text, index === 0 ? 0 : ends[index - 1]! + 1, end, parsers, escaped, index));
-}
-
 /** Where each line of a COPY output ends (its newline). */
 function lineEnds(text: string): number[] {
   const ends: number[] = [];
@@ -113,6 +101,8 @@ function decodeCopyLine(text: string, at: number, end: number, parsers: readonly
 /**
  * A page read by COPY: its rows decoded only where something reads them — one row (the last one's key is the
  * checkpoint), or all of them for records — while a warehouse that loads COPY text takes `copyText` as it came.
+ * Each field is unescaped and run through its column's parser (`\N` is NULL); a row with another number of fields
+ * means the output is not what was described: refused.
  */
 export class CopyPage {
   readonly count: number;

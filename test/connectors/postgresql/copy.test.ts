@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { PAGE_ROWS } from "../../../connectors/kit/sql-source";
-import { decodeCopyRows, inlineValues, unescapeCopyText } from "../../../connectors/postgresql/copy";
+import { unescapeCopyText } from "../../../connectors/kit/copy-text";
+import { CopyPage, inlineValues } from "../../../connectors/postgresql/copy";
 import { openSession } from "../../../connectors/postgresql/connection";
 import { postgresqlConnector } from "../../../connectors/postgresql";
 import { pgConfig } from "../../helpers/api";
@@ -33,15 +34,22 @@ describe("COPY page statements", () => {
     expect(unescapeCopyText("a\\tb\\nc\\\\d\\re\\bf\\fg\\vh")).toBe("a\tb\nc\\d\re\bf\fg\vh");
     expect(unescapeCopyText("\\101\\x42\\q\\")).toBe("ABq\\");
     const parsers = [undefined, (text: string) => Number(text), undefined];
-    expect(decodeCopyRows("a\t1\t\\N\n\t2\t\\\\N\n\\N\t\\N\tx\\ty\n", parsers)).toEqual([
+    const pageRows = (text: string, fieldParsers: typeof parsers) => {
+      const page = new CopyPage(["a", "b", "c"], text, fieldParsers, ["text", "integer", "text"]);
+      const rows = page.rows;
+      // One row read alone decodes as the whole page does.
+      expect(rows.map((_, index) => page.row(index))).toEqual(rows);
+      return rows;
+    };
+    expect(pageRows("a\t1\t\\N\n\t2\t\\\\N\n\\N\t\\N\tx\\ty\n", parsers)).toEqual([
       ["a", 1, null],
       ["", 2, "\\N"],
       [null, null, "x\ty"],
     ]);
-    expect(decodeCopyRows("", parsers)).toEqual([]);
-    expect(() => decodeCopyRows("a\t1\n", parsers)).toThrow(/3 fields/);
-    expect(() => decodeCopyRows("a\t1\tb\tc\n", parsers)).toThrow(/3 fields/);
-    expect(() => decodeCopyRows("a\t1\tb", parsers)).toThrow(/inside a row/);
+    expect(pageRows("", parsers)).toEqual([]);
+    expect(() => pageRows("a\t1\n", parsers)).toThrow(/3 fields/);
+    expect(() => pageRows("a\t1\tb\tc\n", parsers)).toThrow(/3 fields/);
+    expect(() => pageRows("a\t1\tb", parsers)).toThrow(/inside a row/);
   });
 });
 
