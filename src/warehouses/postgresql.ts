@@ -19,10 +19,9 @@ import { META, indexName, quoteIdentifier, schemaName, stableHash, stagingTableN
 import { type LoadDialect, type StatementObserver, columnList, insertStatement } from "./sql";
 import { type ColumnSpec, type ColumnType, POSTGRES_TYPES, postgresColumnType } from "./types";
 import { postgresqlSpec } from "./postgresql/spec";
-import { copyInMessages, copyText, copyThrough } from "./postgresql/copy-text";
+import { copyInMessages, copyText, copyThrough, firstRecordOf } from "./postgresql/copy-text";
 import { StageLock } from "./stage-lock";
 import type { SchemaChange } from "./schema-changes";
-import { unescapeCopyText } from "../../connectors/kit/copy-text";
 import type { CopyTextRows, SourceRecord } from "../../connectors/kit/contract";
 import { parseWarehouseConfig } from "./specs";
 
@@ -149,21 +148,34 @@ export class PostgresWarehouse implements WarehouseAdapter {
 
   /**
    * A full_refresh group of records copied straight (copiesStraight) beside another group's copy, where its table
-   * needs no DDL first; null where the group must go alone (DDL, or a key already there: the upsert). The plan's
-   * schema changes are held until it is known to be this way, so the exclusive way does not see them twice.
+   * needs no DDL first; null where the group must go alone (DDL, or a key already there: the upsert).
    */
   private async stageStraight(target: StreamTarget, batch: WriteBatch): Promise<number | null> {
-    if (target.sync_mode !== "full_refresh") return null;
     const table = this.writeTable(target);
-    const key = qualify(table);
-    if (!this.indexed.has(key) || this.keysMet.has(key)) return null;
+    if (!this.mayCopyStraight(target, table)) return null;
+    const { plan, report } = await this.planHeld(target, table, batch.records);
+    if (needsDdl(plan) || !this.copiesStraight(target, table, plan)) return null;
+    report();
+    return this.onWriter((client) => this.copyStraight(table, plan, target, batch, client));
+  }
+
+  /**
+   * The plan of `records` with its schema changes held until `report`: a way that gives the group up (to the
+   * exclusive way, which plans it again) must not have them seen twice. A blocked change fails the plan, and is
+   * reported with the failure as planLoad reports it.
+   */
+  private async planHeld(target: StreamTarget, table: QualifiedName, records: SourceRecord[]): Promise<{ plan: LoadPlan; report: () => void }> {
     const held: SchemaChange[] = [];
     const watch = target.schema_watch;
-    const watched = watch ? { ...target, schema_watch: { policy: watch.policy, observe: (changes: SchemaChange[]) => held.push(...changes) } } : target;
-    const plan = planLoad(watched, batch.records, await this.shape(table), { live: await this.liveShape(target), sameStorage });
-    if (plan.create || plan.add.length > 0 || plan.widen.length > 0 || !this.copiesStraight(target, table, plan)) return null;
-    if (held.length > 0) watch!.observe(held);
-    return this.onWriter((client) => this.copyStraight(table, plan, target, batch, client));
+    const report = () => held.length > 0 && watch!.observe(held.splice(0));
+    const holding = watch ? { ...target, schema_watch: { policy: watch.policy, observe: (changes: SchemaChange[]) => held.push(...changes) } } : target;
+    const options = { live: await this.liveShape(target), sameStorage };
+    try {
+      return { plan: planLoad(holding, records, await this.shape(table), options), report };
+    } catch (error) {
+      report();
+      throw error;
+    }
   }
 
   private async stageRecords(target: StreamTarget, batch: WriteBatch): Promise<{ rows_staged: number }> {
@@ -218,8 +230,13 @@ export class PostgresWarehouse implements WarehouseAdapter {
    * this instance (a chunk), since a redelivery repeats more than one. Only once the index is ensured.
    */
   private copiesStraight(target: StreamTarget, table: QualifiedName, plan: LoadPlan): boolean {
+    return plan.primaryKeyReady && this.mayCopyStraight(target, table);
+  }
+
+  /** What copiesStraight asks before any plan: a way that plans only to copy straight asks it first. */
+  private mayCopyStraight(target: StreamTarget, table: QualifiedName): boolean {
     const key = qualify(table);
-    return target.sync_mode === "full_refresh" && plan.primaryKeyReady && this.indexed.has(key) && !this.keysMet.has(key);
+    return target.sync_mode === "full_refresh" && this.indexed.has(key) && !this.keysMet.has(key);
   }
 
   /**
@@ -230,35 +247,16 @@ export class PostgresWarehouse implements WarehouseAdapter {
    * a table to create or alter first). It runs beside another group's (stageConcurrency), on a connection of its own.
    */
   private async copyThroughStraight(target: StreamTarget, batch: WriteBatch, pages: CopyTextRows[]): Promise<number | null> {
-    if (target.sync_mode !== "full_refresh" || pages.every((page) => page.count === 0)) return null;
     const table = this.writeTable(target);
-    const key = qualify(table);
-    if (!this.indexed.has(key) || this.keysMet.has(key)) return null;
-    const firstRecord = firstRecordOf(pages);
-    const options = { live: await this.liveShape(target), sameStorage };
-    const shape = await this.shape(table);
-    const probe = planLoad({ ...target, schema_watch: undefined }, [firstRecord], shape, options);
-    if (!probe.primaryKeyReady) return null;
-    const constants = [target.run_id, batch.synced_at, batch.batch_id];
-    // DDL runs alone (the records' way), never under a copy on another connection.
-    if (probe.create || probe.add.length > 0 || probe.widen.length > 0) return null;
-    const through = copyThrough(probe, pages, probe.primaryKey, constants);
+    const firstRecord = this.mayCopyStraight(target, table) ? firstRecordOf(pages) : null;
+    if (!firstRecord) return null;
+    // Every other cell fits the types the first record gives, or copyThrough gives the group up.
+    const { plan, report } = await this.planHeld(target, table, [firstRecord]);
+    if (needsDdl(plan) || !this.copiesStraight(target, table, plan)) return null;
+    const through = copyThrough(plan, pages, plan.primaryKey, [target.run_id, batch.synced_at, batch.batch_id]);
     if (!through) return null;
-    // Held against the live table as the records' plan would be: every other cell fits the types the first record gave.
-    planLoad(target, [firstRecord], shape, options);
-    const columns = [...through.columns, META.deletedAt, META.runId, META.syncedAt, META.batchId];
-    return this.onWriter(async (client) => {
-      try {
-        return await this.copyIn(`COPY ${key} (${columnList(columns)}) FROM STDIN`, through.text, client);
-      } catch (error) {
-        if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
-          this.keysMet.add(key);
-          return null;
-        }
-        this.forget(table);
-        throw error;
-      }
-    });
+    report();
+    return this.onWriter((client) => this.straightCopy(table, through.columns, through.text, client));
   }
 
   /** Runs a copy on a connection no other copy is using at the time (writer). */
@@ -288,11 +286,19 @@ export class PostgresWarehouse implements WarehouseAdapter {
   }
 
   /** The rows copied, or null where a key was already there (the caller upserts the group instead). */
-  private async copyStraight(table: QualifiedName, plan: LoadPlan, target: StreamTarget, batch: WriteBatch, on?: Client): Promise<number | null> {
-    const columns = [...plan.columns.map((column) => column.name), META.deletedAt, META.runId, META.syncedAt, META.batchId];
-    const constants = [target.run_id, batch.synced_at, batch.batch_id];
+  private copyStraight(table: QualifiedName, plan: LoadPlan, target: StreamTarget, batch: WriteBatch, on?: Client): Promise<number | null> {
+    const columns = plan.columns.map((column) => column.name);
+    return this.straightCopy(table, columns, copyText(plan, [target.run_id, batch.synced_at, batch.batch_id]), on);
+  }
+
+  /**
+   * One `COPY … FROM STDIN` of lines holding `columns` and then the metadata (deletion, run, sync time, batch): the rows
+   * copied, or null where the unique index met a key already there, nothing written.
+   */
+  private async straightCopy(table: QualifiedName, columns: string[], text: string, on?: Client): Promise<number | null> {
+    const all = [...columns, META.deletedAt, META.runId, META.syncedAt, META.batchId];
     try {
-      return await this.copyIn(`COPY ${qualify(table)} (${columnList(columns)}) FROM STDIN`, copyText(plan, constants), on);
+      return await this.copyIn(`COPY ${qualify(table)} (${columnList(all)}) FROM STDIN`, text, on);
     } catch (error) {
       if (error instanceof WarehouseError && error.details.sqlstate === "23505") {
         this.keysMet.add(qualify(table));
@@ -571,6 +577,11 @@ function definitions(columns: ColumnSpec[]): string {
  * change's transaction); a widening between logical types stored alike (big integer and decimal are both numeric)
  * needs no statement at all.
  */
+/** A plan that creates or alters its table first: DDL, which runs alone (StageLock), never beside a copy. */
+function needsDdl(plan: LoadPlan): boolean {
+  return plan.create || plan.add.length > 0 || plan.widen.length > 0;
+}
+
 function changesStorage(change: ColumnChange): boolean {
   return !sameStorage(change.from, change.to);
 }
@@ -624,16 +635,4 @@ export function classifyPostgresError(error: unknown, config: PostgresConfig): W
   const kind: WarehouseErrorKind = postgresFailureKind(error);
   const hint = SQLSTATE_HINTS[code];
   return new WarehouseError(kind, `PostgreSQL: ${hint ? `${hint} (${message})` : message} [SQLSTATE ${code}]`, { sqlstate: code });
-}
-
-/** The first line of a group's COPY text pages as a record. */
-function firstRecordOf(pages: CopyTextRows[]): SourceRecord {
-  const page = pages.find((p) => p.count > 0)!;
-  const line = page.text.slice(0, page.text.indexOf("\n")).split("\t");
-  const record: SourceRecord = {};
-  page.columns.forEach((column, i) => {
-    const field = line[i]!;
-    record[column] = field === "\\N" ? null : (page.values[i]!(field.includes("\\") ? unescapeCopyText(field) : field) as never);
-  });
-  return record;
 }

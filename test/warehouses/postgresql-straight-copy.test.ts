@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StreamTarget, WriteBatch } from "../../src/warehouses/contract";
+import type { SchemaChange } from "../../src/warehouses/schema-changes";
 import { type Statement, postgresHarness, uniqueSchema } from "./harness";
 
 const wh = postgresHarness();
@@ -123,6 +124,24 @@ describe("postgresql full_refresh straight copy", () => {
       [1, "a2", "b1"],
       [2, "b", "b2"],
     ]);
+  });
+
+  it("a group refused by the schema change policy on its straight way reports the change with the failure", async () => {
+    const seen: SchemaChange[] = [];
+    const watched = (run_id: string) => target({ run_id, schema_watch: { policy: "block", observe: (changes) => seen.push(...changes) } });
+    const first = wh.adapter();
+    await first.prepareStream(watched("run-1"));
+    await first.stage(watched("run-1"), page("b1", [{ Id: 1, Name: "a", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    await first.finalizeStream(watched("run-1"));
+    const second = wh.adapter(statements);
+    const t = watched("run-2");
+    await second.prepareStream(t);
+    await second.stage(t, page("b1", [{ Id: 2, Name: "b", UpdatedAt: "2024-01-01T00:00:00Z" }]));
+    expect(straightCopies(statements)).toHaveLength(1);
+    await expect(second.stage(t, page("b2", [{ Id: 3, Name: "c", UpdatedAt: "2024-01-01T00:00:00Z", Email: "c@example.com" }]))).rejects.toThrow(
+      /schema change blocked by schema_change_policy "block": column "email" added/,
+    );
+    expect(seen).toEqual([{ column: "email", change: "column_added", type: "string", decision: "blocked" }]);
   });
 
   it("incremental and keyless streams keep the temp table and the upsert or delete-insert", async () => {

@@ -2,7 +2,7 @@
  * COPY text (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format") as the PostgreSQL warehouse writes
  * it: from a load plan's rows, or straight from a PostgreSQL source's COPY output (copyThrough).
  */
-import type { CopyCellKind, CopyTextRows } from "../../../connectors/kit/contract";
+import type { CopyCellKind, CopyTextRows, SourceRecord } from "../../../connectors/kit/contract";
 import { escapeCopyText, unescapeCopyText, withoutNulEscapes } from "../../../connectors/kit/copy-text";
 import { type Cell, type LoadPlan, toCell } from "../load-plan";
 import type { ColumnType } from "../types";
@@ -136,8 +136,7 @@ export function copyThrough(
           if (stop - at === 2 && text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === 78) {
             if (isKey[i]) return null;
           } else if (mode === DECODE || (mode !== AS_IT_IS && !FORM_TESTS[mode](text, at, stop))) {
-            const raw = text.slice(at, stop);
-            const value = values[i]!(raw.includes("\\") ? unescapeCopyText(raw) : raw);
+            const value = cellValue(values[i]!, text.slice(at, stop));
             if (!admits[i]!(value)) return null;
             out += text.slice(copied, at);
             out += cellText(toCell(value, types[i]!), classes[i]!);
@@ -152,6 +151,22 @@ export function copyThrough(
     }
   }
   return { columns: order.map((index) => plan.columns[index]!.name), text: out };
+}
+
+/** The record value of a field's COPY text that is not `\N`. */
+const cellValue = (value: (text: string) => unknown, field: string) => value(field.includes("\\") ? unescapeCopyText(field) : field);
+
+/** The first line of a group's COPY text pages as a record (what copyThrough's plan is made from), or null if none. */
+export function firstRecordOf(pages: readonly CopyTextRows[]): SourceRecord | null {
+  const page = pages.find((p) => p.count > 0);
+  if (!page) return null;
+  const line = page.text.slice(0, page.text.indexOf("\n")).split("\t");
+  const record: SourceRecord = {};
+  page.columns.forEach((column, i) => {
+    const field = line[i]!;
+    record[column] = field === "\\N" ? null : (cellValue(page.values[i]!, field) as never);
+  });
+  return record;
 }
 
 /** Whether a cell's source text (from `at` to `stop`) is what copyText would write for its record value. */
