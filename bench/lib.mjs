@@ -82,6 +82,7 @@ export async function startWorker({ fakePort, port, extraArgs = [], localObserva
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "true", X_LOCAL_OBSERVABILITY: String(localObservability) },
   });
+  // BENCH_WORKER_LOG=path keeps wrangler's output (the Worker's console.warn lines) for instrumenting a run.
   if (process.env.BENCH_WORKER_LOG) {
     const log = createWriteStream(process.env.BENCH_WORKER_LOG, { flags: "a" });
     child.stdout.pipe(log);

@@ -224,10 +224,10 @@ export interface Page {
   /** The records' count where the page knows it without building them (a page decoded only when read). */
   rowCount?: number;
   /**
-   * The same records as the source sent them in PostgreSQL's COPY text format, where it did (a PostgreSQL source's
-   * page reads): a warehouse that loads COPY text may copy their cells as they are instead of building records
-   * (src/warehouses/postgresql/copy-text.ts), made when first read. `records` is then decoded only if something
-   * reads it.
+   * The same records in PostgreSQL's COPY text format, where the source can give them so (PostgreSQL's page reads
+   * as they came, MySQL's made from the driver's values), made when first read: a warehouse that loads COPY text
+   * may copy their cells as they are instead of building records (src/warehouses/postgresql/copy-text.ts).
+   * `records` is then decoded only if something reads it.
    */
   copyText?: CopyTextRows;
   /** Resumes the read right after this page, within the same run. Must be small (it travels in queue messages). */

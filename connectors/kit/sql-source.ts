@@ -52,8 +52,8 @@ function valueBytes(value: unknown): number {
 }
 
 /**
- * A page's rows as value arrays. A session that read them as COPY text (postgresql/copy.ts) also gives their count,
- * one row at a time, and the text itself, and decodes `rows` only when they are read.
+ * A page's rows as value arrays. A session that can (postgresql/copy.ts, mysql/connection.ts) also gives their
+ * count, one row at a time, and their COPY text, and decodes `rows` only when they are read.
  */
 export interface ArrayRows {
   columns: string[];
@@ -113,7 +113,8 @@ function rowsOf(result: ArrayRows): { count: number; rowAt: (index: number) => u
 /** A page whose records are built when first read, with the rows' COPY text where the session read them so. */
 function pageOf(result: ArrayRows, width: number, checkpoint: JsonObject): Page {
   let records: SourceRecord[] | undefined;
-  const page: Page = {
+  let copyText: CopyTextRows | undefined;
+  return {
     get records() {
       records ??= recordsOf(result.columns, result.rows, width);
       return records;
@@ -121,20 +122,13 @@ function pageOf(result: ArrayRows, width: number, checkpoint: JsonObject): Page 
     set records(value) {
       records = value;
     },
+    get copyText() {
+      copyText ??= result.copyText?.(width);
+      return copyText;
+    },
     rowCount: result.count ?? result.rows.length,
     checkpoint,
   };
-  if (result.copyText) {
-    let copyText: CopyTextRows | null = null;
-    Object.defineProperty(page, "copyText", {
-      enumerable: true,
-      get: () => {
-        if (copyText === null) copyText = result.copyText!(width);
-        return copyText;
-      },
-    });
-  }
-  return page;
 }
 
 /**
