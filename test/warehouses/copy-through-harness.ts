@@ -2,8 +2,8 @@
  * Loading the same source pages into the PostgreSQL warehouse with their COPY text and with their records only, and
  * comparing the two tables (postgresql-copy-through.test.ts, mysql-copy-through.test.ts).
  */
-import type { Page } from "../../connectors/kit/contract";
-import type { SourceTable } from "../../connectors/kit/sql-source";
+import type { Page, ReadRequest } from "../../connectors/kit/contract";
+import { type SourceSession, type SourceTable, type SqlDialect, readKeyset } from "../../connectors/kit/sql-source";
 import type { StreamTarget, WarehouseAdapter, WriteBatch } from "../../src/warehouses/contract";
 import { tableName } from "../../src/warehouses/naming";
 import { postgresSchemaName } from "../../src/warehouses/postgresql";
@@ -69,4 +69,16 @@ export function copyThroughHarness(wh: WarehouseUnderTest, query: (sql: string) 
     query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '${postgresSchemaName(schema)}' AND table_name = '${tableName(table.name)}' ORDER BY ordinal_position`);
 
   return { targetOf, load, loadWith, groupOf, loaded, differences, typesOf, throughCopies, upserts };
+}
+
+/** Every page of a full read of `table` in one session, at most `maxPageRows` rows a page. */
+export async function readPages(session: SourceSession, dialect: SqlDialect, table: SourceTable, maxPageRows: number): Promise<Page[]> {
+  const request: ReadRequest = { stream: table, sync_mode: "full_refresh", state: null, checkpoint: null };
+  const pages: Page[] = [];
+  try {
+    for await (const page of readKeyset(session, dialect, request, new AbortController().signal, maxPageRows)) pages.push(page);
+  } finally {
+    await session.close();
+  }
+  return pages;
 }

@@ -4,14 +4,13 @@
  * records' way writes from the same pages, and the records' way taken where a value would widen a column.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { Page, ReadRequest } from "../../connectors/kit/contract";
-import { type SourceTable, readKeyset } from "../../connectors/kit/sql-source";
+import type { SourceTable } from "../../connectors/kit/sql-source";
 import { mysqlDialect, openSession } from "../../connectors/mysql/connection";
 import { discoverTables } from "../../connectors/mysql/discover";
 import { mysqlConnector } from "../../connectors/mysql";
 import { mysqlAdmin, mysqlSourceConfig } from "../helpers/mysql";
 import { postgresReader } from "../helpers/postgres";
-import { copyThroughHarness } from "./copy-through-harness";
+import { copyThroughHarness, readPages } from "./copy-through-harness";
 import { postgresHarness } from "./harness";
 
 const admin = mysqlAdmin();
@@ -58,23 +57,14 @@ async function sourceTable(rows: string): Promise<{ database: string; table: Sou
   }
 }
 
-async function readPages(database: string, table: SourceTable, maxPageRows: number): Promise<Page[]> {
-  const session = await openSession(mysqlConnector.config.parse(mysqlSourceConfig(database)), true);
-  const request: ReadRequest = { stream: table, sync_mode: "full_refresh", state: null, checkpoint: null };
-  const pages: Page[] = [];
-  try {
-    for await (const page of readKeyset(session, mysqlDialect, request, new AbortController().signal, maxPageRows)) pages.push(page);
-  } finally {
-    await session.close();
-  }
-  return pages;
-}
+const readAll = async (database: string, table: SourceTable, maxPageRows: number) =>
+  readPages(await openSession(mysqlConnector.config.parse(mysqlSourceConfig(database)), true), mysqlDialect, table, maxPageRows);
 
 describe("mysql source COPY text into PostgreSQL", () => {
   it("writes the table the records' way writes, every group through, without an upsert", async () => {
     const { database, table } = await sourceTable(PLAIN_ROWS);
     for (const maxPageRows of [1, 10]) {
-      const pages = await readPages(database, table, maxPageRows);
+      const pages = await readAll(database, table, maxPageRows);
       expect(pages.every((page) => page.copyText)).toBe(true);
       const through = await load(table, pages, true);
       const records = await load(table, pages, false);
@@ -91,7 +81,7 @@ describe("mysql source COPY text into PostgreSQL", () => {
 
   it("takes the records' way for a group with a value the records widen a column for, with the same result", async () => {
     const { database, table } = await sourceTable(`${PLAIN_ROWS},${WIDENING_ROWS}`);
-    const pages = await readPages(database, table, 10);
+    const pages = await readAll(database, table, 10);
     expect(pages).toHaveLength(1);
     const through = await load(table, pages, true);
     const records = await load(table, pages, false);

@@ -5,8 +5,8 @@
  * keys already there).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { CopyTextRows, Page, ReadRequest } from "../../connectors/kit/contract";
-import { type SourceTable, isoTimestamp, readKeyset } from "../../connectors/kit/sql-source";
+import type { CopyTextRows } from "../../connectors/kit/contract";
+import { type SourceTable, isoTimestamp } from "../../connectors/kit/sql-source";
 import { openSession, postgresDialect } from "../../connectors/postgresql/connection";
 import { postgresqlConnector } from "../../connectors/postgresql";
 import type { StreamTarget } from "../../src/warehouses/contract";
@@ -15,7 +15,7 @@ import { copyThrough } from "../../src/warehouses/postgresql/copy-text";
 import { pgConfig } from "../helpers/api";
 import { uniqueName } from "../helpers/engine";
 import { discoveredTable, postgresReader } from "../helpers/postgres";
-import { copyThroughHarness } from "./copy-through-harness";
+import { copyThroughHarness, readPages } from "./copy-through-harness";
 import { postgresHarness } from "./harness";
 
 const { query, dropAfterAll } = postgresReader();
@@ -57,17 +57,8 @@ async function sourceTable(schema: string, name: string, rows: string): Promise<
   return discoveredTable(schema, name);
 }
 
-async function readPages(schema: string, table: SourceTable, maxPageRows: number): Promise<Page[]> {
-  const session = await openSession(postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }), true);
-  const request: ReadRequest = { stream: table, sync_mode: "full_refresh", state: null, checkpoint: null };
-  const pages: Page[] = [];
-  try {
-    for await (const page of readKeyset(session, postgresDialect, request, new AbortController().signal, maxPageRows)) pages.push(page);
-  } finally {
-    await session.close();
-  }
-  return pages;
-}
+const readAll = async (schema: string, table: SourceTable, maxPageRows: number) =>
+  readPages(await openSession(postgresqlConnector.config.parse({ ...pgConfig(), schemas: [schema] }), true), postgresDialect, table, maxPageRows);
 
 describe("postgresql source COPY text copied through", () => {
   it("writes the table the records' way writes, cells as they came, without an upsert", async () => {
@@ -77,7 +68,7 @@ describe("postgresql source COPY text copied through", () => {
     const table = await sourceTable(source, "plain", PLAIN_ROWS);
     // One row a page: each group is planned from its own first record, so each row's types are decided alone.
     for (const maxPageRows of [1, 10]) {
-      const pages = await readPages(source, table, maxPageRows);
+      const pages = await readAll(source, table, maxPageRows);
       expect(pages.every((page) => page.copyText)).toBe(true);
       const through = await load(table, pages, true);
       const records = await load(table, pages, false);
@@ -101,7 +92,7 @@ describe("postgresql source COPY text copied through", () => {
     dropAfterAll(source);
     await query(`create schema ${source}`);
     const table = await sourceTable(source, "edge", `${PLAIN_ROWS},${WIDENING_ROWS}`);
-    const pages = await readPages(source, table, 10);
+    const pages = await readAll(source, table, 10);
     expect(pages).toHaveLength(1);
     expect(pages[0]!.copyText!.count).toBe(8);
     const through = await load(table, pages, true);
@@ -120,7 +111,7 @@ describe("postgresql source COPY text copied through", () => {
     dropAfterAll(source);
     await query(`create schema ${source}`);
     const table = await sourceTable(source, "plain", PLAIN_ROWS);
-    const pages = await readPages(source, table, 1);
+    const pages = await readAll(source, table, 1);
     const { schema, statements } = await loadWith(table, async (adapter, target) => {
       await adapter.stage(target, groupOf(pages[0]!, 0, true));
       expect(await adapter.stage(target, groupOf(pages[0]!, 0, true))).toEqual({ rows_staged: 1 });
